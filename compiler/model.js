@@ -84,10 +84,10 @@
  */
 
 /**
- * @typedef {{ name: string, loc: GLoc, after: string | null, index: number,
+ * @typedef {{ name: string, loc: GLoc, after: string | null, index: number, root: string, description: string,
  *   path: GValue[], env: Array<{ name: string, value: GValue }>, chroot: GChroot | null,
  *   packages: string[] }} GStage   `packages`: package ids in build order (a valid topological order,
- *   ties broken by name)
+ *   ties broken by id). `root`: the stage root relative to the build directory (or absolute).
  */
 
 /**
@@ -100,8 +100,10 @@
  * @typedef {{ name: string, placement: 'host' | 'chroot', body: string | null, loc: GLoc,
  *   needs: string[], commands: string[] }} GStep
  *   `body` null means the emitter's built-in implementation (extract / patch).
- *   `needs`: step ids this step waits for (previous step of the package, final steps of dependencies,
- *   the final step of the previous stage for a package's first step), sorted.
+ *   `needs`: what this step waits for, sorted: step ids `<stage>/<package>/<step>` (the previous step of the
+ *   package; the final steps of its dependencies) and bare stage names (that whole stage is complete). The
+ *   dependency and stage needs sit on the package's first step after extract/patch, so sources can be
+ *   unpacked early.
  *   `commands`: commands the body runs (sorted), for the emitter's preflight.
  */
 
