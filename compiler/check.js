@@ -1,7 +1,7 @@
 // Semantic checks over the resolved model: order and cycles, sources and files, safety of roots and mounts,
 // step placement, shell syntax, variables and tools. Produces the facts plan() turns into the graph.
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join, normalize, posix } from 'node:path';
+import { isAbsolute, join, posix } from 'node:path';
 import { BUILTIN_STEPS, HOST_DEFAULT_STEPS } from './schema.js';
 import { suggestion } from './diagnostics.js';
 import { analyzeShell, SHELL_BUILTINS } from './shell.js';
@@ -357,7 +357,7 @@ function checkFiles(pkg, stagesDir, sink) {
     f.rel = rel;
     const full = join(stagesDir, rel);
     if (!existsSync(full) || !statSync(full).isFile()) {
-      sink.error('missing-file', f.loc, `\`${f.path}\` does not exist (looked for \`${normalize(full)}\`)`);
+      sink.error('missing-file', f.loc, `\`${f.path}\` does not exist beside the recipe (\`${rel}\` in the stages directory)`);
     }
   }
 }
@@ -428,7 +428,7 @@ async function checkBodies(model, packages, stageEnv, stageRoots, sink) {
       work.push({ cp, step });
     }
   }
-  const infos = await analyzeShell(texts);
+  const infos = await analyzeCached(texts);
   const providers = providerIndex(model);
   const closures = new Map();
   const where = (/** @type {StepItem} */ item, /** @type {number} */ line, /** @type {number} */ col, /** @type {number} */ len) => {
@@ -475,6 +475,21 @@ async function checkBodies(model, packages, stageEnv, stageRoots, sink) {
       sink.error('command-unavailable', where(item, cmd.line, cmd.col, cmd.name.length), `\`${cp.pkg.name}\` runs \`${cmd.name}\` in the chroot (step \`${step.name}\`), but nothing makes it available there`, notes);
     }
   }
+}
+
+/** Shell analysis results by body text: a body shared by many packages or runs (templates, watch, fuzz) is parsed once. */
+const shellCache = new Map();
+const SHELL_CACHE_MAX = 100000;
+
+/** @param {string[]} texts */
+async function analyzeCached(texts) {
+  const missing = texts.filter((t) => !shellCache.has(t));
+  if (missing.length) {
+    if (shellCache.size + missing.length > SHELL_CACHE_MAX) shellCache.clear();
+    const infos = await analyzeShell(missing);
+    missing.forEach((t, i) => shellCache.set(t, infos[i]));
+  }
+  return texts.map((t) => shellCache.get(t));
 }
 
 /** command → packages providing it. @param {Model} model */

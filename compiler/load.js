@@ -13,31 +13,40 @@ import { parse } from '../grammar/index.js';
  *   texts: display path → source text (for diagnostics); relOf: display path → path relative to `dir`
  */
 export function load(dir, sink) {
-  /** @type {FileNode[]} */
-  const files = [];
-  const texts = new Map();
-  const relOf = new Map();
   /** @type {string[]} */
   let paths = [];
   try {
-    paths = walk(dir);
+    paths = walk(dir, sink);
   } catch (e) {
-    sink.error('io-error', null, `cannot read recipe directory \`${dir}\`: ${/** @type {Error} */ (e).message}`);
-    return { files, texts, relOf };
+    sink.error('io-error', null, `cannot read recipe directory \`${dir}\`: ${/** @type {NodeJS.ErrnoException} */ (e).code ?? 'error'}`);
+    return { files: [], texts: new Map(), relOf: new Map() };
   }
   if (paths.length === 0) {
     sink.error('no-recipes', null, `no *.recipe files found in \`${dir}\``);
   }
+  /** @type {Array<{ display: string, rel: string, text: string }>} */
+  const sources = [];
   for (const path of paths) {
-    const display = path;
-    const rel = relative(dir, path).split(sep).join('/');
-    let text;
     try {
-      text = readFileSync(path, 'utf8');
+      sources.push({ display: path, rel: relative(dir, path).split(sep).join('/'), text: readFileSync(path, 'utf8') });
     } catch (e) {
-      sink.error('io-error', null, `cannot read \`${display}\`: ${/** @type {Error} */ (e).message}`);
-      continue;
+      sink.error('io-error', null, `cannot read \`${path}\`: ${/** @type {Error} */ (e).message}`);
     }
+  }
+  return parseAll(sources, sink);
+}
+
+/**
+ * Parses recipe texts. `display` is the path shown in diagnostics, `rel` the path relative to the stages dir.
+ * @param {Array<{ display: string, rel: string, text: string }>} sources
+ * @param {Sink} sink
+ */
+export function parseAll(sources, sink) {
+  /** @type {FileNode[]} */
+  const files = [];
+  const texts = new Map();
+  const relOf = new Map();
+  for (const { display, rel, text } of sources) {
     texts.set(display, text);
     relOf.set(display, rel);
     const { ast, diagnostics } = parse(display, text);
@@ -47,16 +56,25 @@ export function load(dir, sink) {
   return { files, texts, relOf };
 }
 
-/** @param {string} dir @returns {string[]} */
-function walk(dir) {
+/**
+ * Recipe files below `dir`; an entry that cannot be read is reported and skipped, the rest is still read.
+ * @param {string} dir @param {Sink} sink @returns {string[]}
+ */
+function walk(dir, sink) {
   /** @type {string[]} */
   const out = [];
   // sort for determinism: declaration order across files follows path order
   for (const name of readdirSync(dir).sort()) {
     if (name.startsWith('.')) continue;
     const path = join(dir, name);
-    const st = statSync(path);
-    if (st.isDirectory()) out.push(...walk(path));
+    let st;
+    try {
+      st = statSync(path);
+    } catch (e) {
+      sink.error('io-error', null, `cannot read \`${path}\`: ${/** @type {NodeJS.ErrnoException} */ (e).code ?? 'error'}`);
+      continue;
+    }
+    if (st.isDirectory()) out.push(...walk(path, sink));
     else if (name.endsWith('.recipe')) out.push(path);
   }
   return out;

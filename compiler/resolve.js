@@ -21,7 +21,7 @@ import { suggestion } from './diagnostics.js';
  * The fields of one body, type-checked. Values keep their AST node for locations.
  * @typedef {{ fields: Map<string, { op: '=' | '+=', value: any, node: Field }>,
  *   blocks: Map<string, Array<{ label: any, body: Body, node: Block }>>,
- *   steps: StepItem[], uses: UseItem[] }} Body
+ *   steps: StepItem[], uses: UseItem[], present?: Set<string> }} Body
  */
 
 /**
@@ -35,7 +35,7 @@ import { suggestion } from './diagnostics.js';
  * @typedef {{ name: string, decl: import('./model.js').TemplateDecl, params: Map<string, RParam>, body: Body }} RTemplate
  * @typedef {{ kind: 'url' | 'git', url: any, sha256: any, commit: any, strip: number, insecure: boolean, loc: Loc }} RSource
  * @typedef {{ id: string, name: string, stage: string, decl: import('./model.js').PackageDecl | import('./model.js').PassDecl,
- *   file: string, relFile?: string, passOf: string | null, version: any, sources: RSource[],
+ *   file: string, relFile?: string, versionWritten?: boolean, passOf: string | null, version: any, sources: RSource[],
  *   patches: Array<{ path: string, loc: Loc, rel?: string }>, files: Array<{ path: string, loc: Loc, rel?: string }>, depends: Array<{ name: string, loc: Loc }>,
  *   provides: { commands: Array<{ name: string, loc: Loc }>, libraries: Array<{ name: string, loc: Loc }> },
  *   params: Map<string, { value: any, type: string, loc: Loc }>, steps: Map<string, StepItem> }} RPackage
@@ -82,7 +82,9 @@ export function resolve(files, sink, opts = {}) {
     const body = readBody(decl.items, SCHEMA.target, sink, `target \`${decl.name.name}\``, decl.name.loc);
     model.targets.set(decl.name.name, { name: decl.name.name, decl, values: plainValues(body, SCHEMA.target) });
   }
-  model.target = pickTarget(model, decls.Target, sink, opts.target);
+  // With no declaration at all, `no-recipes` or syntax errors already say what is wrong.
+  const anything = files.some((f) => f.decls.length > 0);
+  model.target = pickTarget(model, decls.Target, sink, opts.target, anything);
 
   // 3. Stages.
   for (const decl of decls.Stage) {
@@ -199,8 +201,9 @@ function displayName(d) {
  * @param {import('./model.js').TargetDecl[]} decls
  * @param {Sink} sink
  * @param {string | undefined} wanted
+ * @param {boolean} anything whether any declaration exists
  */
-function pickTarget(model, decls, sink, wanted) {
+function pickTarget(model, decls, sink, wanted, anything) {
   const defaults = decls.filter((d) => model.targets.get(d.name.name)?.values.default === true);
   if (defaults.length > 1) {
     sink.error('multiple-default-targets', defaults[1].name.loc, `targets \`${defaults[0].name.name}\` and \`${defaults[1].name.name}\` are both marked default`, [
@@ -213,7 +216,7 @@ function pickTarget(model, decls, sink, wanted) {
     return t ?? null;
   }
   if (defaults.length === 0) {
-    if (decls.length > 0 || model.targets.size === 0) {
+    if (decls.length > 0 || anything) {
       sink.error('no-default-target', decls[0]?.name.loc ?? null, decls.length ? 'no target is marked `default = true`' : 'no target is defined; declare one with `target NAME { … default = true }`');
     }
     return null;
@@ -288,6 +291,8 @@ function readStage(decl, sink) {
 export function readBody(items, spec, sink, what, requiredAt) {
   /** @type {Body} */
   const body = { fields: new Map(), blocks: new Map(), steps: [], uses: [] };
+  /** Fields written at all, even with a wrong value: a wrong value is one error, not also a missing field. */
+  const present = new Set();
   const known = [...Object.keys(spec.fields), ...Object.keys(spec.blocks), ...(spec.steps ? BUILTIN_STEPS : [])];
   /** @type {Map<string, Loc>} */
   const stepSeen = new Map();
@@ -309,6 +314,7 @@ export function readBody(items, spec, sink, what, requiredAt) {
         sink.error('wrong-type', item.key.loc, `\`+=\` appends to lists, but \`${key}\` is ${describeType(fs.type)}`);
         continue;
       }
+      present.add(key);
       const value = convert(item.value, fs.type, sink, `field \`${key}\``);
       if (value === undefined) continue;
       if (prev) body.fields.set(key, { op: prev.op, value: [...prev.value, ...value], node: prev.node });
@@ -368,9 +374,10 @@ export function readBody(items, spec, sink, what, requiredAt) {
       body.uses.push(item);
     }
   }
+  body.present = present;
   if (requiredAt) {
     for (const [key, fs] of Object.entries(spec.fields)) {
-      if (fs.required && !body.fields.has(key)) {
+      if (fs.required && !present.has(key)) {
         sink.error('missing-field', requiredAt, `${what} needs a \`${key}\` field (${fs.doc})`);
       }
     }
@@ -516,7 +523,7 @@ function inherit(base, decl) {
 
 /** @param {RPackage} pkg @param {string} name */
 function hasField(pkg, name) {
-  return name === 'version' ? pkg.version !== null : true;
+  return name === 'version' ? pkg.version !== null || pkg.versionWritten === true : true;
 }
 
 /**
@@ -563,6 +570,7 @@ function applyUses(pkg, uses, model, sink) {
  * @param {RPackage} pkg @param {Body} body @param {Sink} sink
  */
 function applyBody(pkg, body, sink) {
+  if (body.present?.has('version')) pkg.versionWritten = true;
   for (const [key, { op, value }] of body.fields) {
     switch (key) {
       case 'version':

@@ -19,7 +19,9 @@ async function run(caseDir) {
     .map((d) => formatDiagnostic(d, (f) => res.texts.get(f)))
     .join('\n')
     .split(`${input}/`)
-    .join('');
+    .join('')
+    .split(input)
+    .join('input');
   return { res, text: text ? `${text}\n` : '' };
 }
 
