@@ -114,8 +114,9 @@ export async function check(model, sink, opts) {
     packages.set(pkg.id, { pkg, deps: deps.get(pkg.id) ?? [], vars, sources, steps });
   }
 
-  await checkBodies(model, packages, stageEnv, stageRoots, sink);
-  const hostTools = collectHostTools(model, packages, deps);
+  const tools = toolIndex(model, deps);
+  await checkBodies(model, packages, stageEnv, stageRoots, tools, sink);
+  const hostTools = collectHostTools(model, packages, tools);
   return { stageOrder, order, packages, stageEnv, stagePath, hostTools };
 }
 
@@ -194,11 +195,11 @@ function orderPackages(model, deps, sink) {
       users.get(d)?.push(id);
     }
   }
-  const ready = ids.filter((id) => indeg.get(id) === 0);
+  // sort for determinism: among ready packages, the smallest id goes first (a heap keeps this O(n log n))
+  const ready = new MinHeap(ids.filter((id) => indeg.get(id) === 0));
   const done = new Set();
-  while (ready.length) {
-    ready.sort(); // sort for determinism: among ready packages, by id
-    const id = /** @type {string} */ (ready.shift());
+  while (ready.size) {
+    const id = ready.pop();
     done.add(id);
     order.get(/** @type {RPackage} */ (model.packages.get(id)).stage)?.push(id);
     for (const u of users.get(id) ?? []) {
@@ -408,9 +409,9 @@ function planSteps(pkg, stage, sink) {
 /**
  * Parses every body as POSIX shell; checks its variables and, for chroot steps, that each command is there.
  * @param {Model} model @param {Map<string, CPackage>} packages @param {Map<string, any[]>} stageEnv
- * @param {string[]} stageRoots @param {Sink} sink
+ * @param {string[]} stageRoots @param {ReturnType<typeof toolIndex>} tools @param {Sink} sink
  */
-async function checkBodies(model, packages, stageEnv, stageRoots, sink) {
+async function checkBodies(model, packages, stageEnv, stageRoots, tools, sink) {
   /** @type {Array<{ cp: CPackage, step: CStep }>} */
   const work = [];
   /** @type {Map<string, number>} */
@@ -430,7 +431,6 @@ async function checkBodies(model, packages, stageEnv, stageRoots, sink) {
   }
   const infos = await analyzeCached(texts);
   const providers = providerIndex(model);
-  const closures = new Map();
   const where = (/** @type {StepItem} */ item, /** @type {number} */ line, /** @type {number} */ col, /** @type {number} */ len) => {
     const b = item.body;
     const l = b.firstLine + line - 1;
@@ -460,10 +460,9 @@ async function checkBodies(model, packages, stageEnv, stageRoots, sink) {
     }
     step.commands = [...new Set(info.commands.map((c) => c.name))].sort(); // sort for determinism
     if (step.placement !== 'chroot') continue;
-    const available = chrootCommands(cp, step, model, packages, closures);
     const reported = new Set();
     for (const cmd of info.commands) {
-      if (available.has(cmd.name) || SHELL_BUILTINS.has(cmd.name) || reported.has(cmd.name)) continue;
+      if (SHELL_BUILTINS.has(cmd.name) || reported.has(cmd.name) || inChroot(cmd.name, cp, step, stage, tools)) continue;
       reported.add(cmd.name);
       const from = providers.get(cmd.name) ?? [];
       const same = from.filter((p) => p.stage === stage.name && p.id !== cp.pkg.id);
@@ -506,66 +505,135 @@ function providerIndex(model) {
 }
 
 /**
- * Commands a chroot step can run: every command of the stages mounted into the chroot, of the package's
- * dependencies (transitively), and its own once its install step has run.
- * @param {CPackage} cp @param {CStep} step @param {Model} model @param {Map<string, CPackage>} packages @param {Map<string, Set<string>>} cache
+ * What tool checks need, computed once: each package's transitive dependencies (memoised) and the commands
+ * each stage's packages provide.
+ * @param {Model} model @param {Map<string, string[]>} deps
  */
-function chrootCommands(cp, step, model, packages, cache) {
-  const key = `${cp.pkg.id}\u0000${cp.steps.indexOf(step) > cp.steps.findIndex((s) => s.name === 'install') && cp.steps.some((s) => s.name === 'install') ? 'own' : ''}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const stage = /** @type {RStage} */ (model.stages.get(cp.pkg.stage));
-  const out = new Set();
-  for (const m of stage.chroot?.mounts ?? []) {
-    if (m.from.kind !== 'stage') continue;
-    const name = m.from.name;
-    for (const p of model.packages.values()) if (p.stage === name) for (const c of p.provides.commands) out.add(c.name);
+function toolIndex(model, deps) {
+  /** @type {Map<string, Set<string>>} stage → commands its packages provide */
+  const byStage = new Map();
+  for (const p of model.packages.values()) {
+    if (!byStage.has(p.stage)) byStage.set(p.stage, new Set());
+    for (const c of p.provides.commands) /** @type {Set<string>} */ (byStage.get(p.stage)).add(c.name);
   }
-  const seen = new Set();
-  const walk = (/** @type {string} */ id) => {
-    for (const d of packages.get(id)?.deps ?? []) {
+  /** @type {Map<string, Set<string>>} command → ids of the packages that provide it */
+  const providers = new Map();
+  for (const p of model.packages.values()) {
+    for (const c of p.provides.commands) {
+      if (!providers.has(c.name)) providers.set(c.name, new Set());
+      /** @type {Set<string>} */ (providers.get(c.name)).add(p.id);
+    }
+  }
+  /**
+   * Does a transitive dependency of `id` provide `cmd`? A depth-first walk that stops at the first provider;
+   * most commands are answered before this by the mounted stage, so full closures are never materialised.
+   * @param {string} id @param {string} cmd
+   */
+  const depProvides = (id, cmd) => {
+    const want = providers.get(cmd);
+    if (!want) return false;
+    const seen = new Set([id]);
+    const stack = [...(deps.get(id) ?? [])];
+    while (stack.length) {
+      const d = /** @type {string} */ (stack.pop());
       if (seen.has(d)) continue;
       seen.add(d);
-      for (const c of model.packages.get(d)?.provides.commands ?? []) out.add(c.name);
-      walk(d);
+      if (want.has(d)) return true;
+      for (const x of deps.get(d) ?? []) if (!seen.has(x)) stack.push(x);
     }
+    return false;
   };
-  walk(cp.pkg.id);
-  if (key.endsWith('own')) for (const c of cp.pkg.provides.commands) out.add(c.name);
-  cache.set(key, out);
-  return out;
+  return { byStage, depProvides };
 }
 
 /**
- * Commands host steps need from the host: all they run, except what packages of earlier stages or the
- * package's own dependencies provide (those are built by the plan itself).
- * @param {Model} model @param {Map<string, CPackage>} packages @param {Map<string, string[]>} deps
+ * Is `cmd` available to a chroot step? Yes if a stage mounted into the chroot provides it, a dependency
+ * (transitively) provides it, or the package itself does and the step runs after its install step.
+ * @param {string} cmd @param {CPackage} cp @param {CStep} step @param {RStage} stage @param {ReturnType<typeof toolIndex>} tools
  */
-function collectHostTools(model, packages, deps) {
-  const stageIndex = new Map();
-  let i = 0;
-  for (const s of model.stages.keys()) stageIndex.set(s, i++);
-  const tools = new Set();
-  for (const cp of packages.values()) {
-    const built = new Set();
-    for (const p of model.packages.values()) {
-      if (p.stage !== cp.pkg.stage) for (const c of p.provides.commands) built.add(c.name);
-    }
-    const seen = new Set();
-    const walk = (/** @type {string} */ id) => {
-      for (const d of deps.get(id) ?? []) {
-        if (seen.has(d)) continue;
-        seen.add(d);
-        for (const c of model.packages.get(d)?.provides.commands ?? []) built.add(c.name);
-        walk(d);
+function inChroot(cmd, cp, step, stage, tools) {
+  for (const m of stage.chroot?.mounts ?? []) {
+    if (m.from.kind === 'stage' && tools.byStage.get(m.from.name)?.has(cmd)) return true;
+  }
+  if (tools.depProvides(cp.pkg.id, cmd)) return true;
+  const install = cp.steps.findIndex((s) => s.name === 'install');
+  return install >= 0 && cp.steps.indexOf(step) > install && cp.pkg.provides.commands.some((c) => c.name === cmd);
+}
+
+/**
+ * Commands host steps need from the host: all they run, except what a dependency provides or what a stage
+ * whose root is on the stage's `path` (`${stage1_root}/usr/bin`) provides — the plan builds those itself.
+ * @param {Model} model @param {Map<string, CPackage>} packages @param {ReturnType<typeof toolIndex>} tools
+ */
+function collectHostTools(model, packages, tools) {
+  /** @type {Map<string, Set<string>>} stage → commands reachable through its path */
+  const onPath = new Map();
+  for (const stage of model.stages.values()) {
+    const set = new Set();
+    for (const p of stage.path) {
+      for (const part of p.parts) {
+        const m = 'ref' in part ? /^(.*)_root$/.exec(part.ref) : null;
+        if (m) for (const c of tools.byStage.get(m[1]) ?? []) set.add(c);
       }
-    };
-    walk(cp.pkg.id);
+    }
+    onPath.set(stage.name, set);
+  }
+  const found = new Set();
+  for (const cp of packages.values()) {
+    const path = onPath.get(cp.pkg.stage) ?? new Set();
     for (const step of cp.steps) {
       if (step.placement !== 'host') continue;
-      for (const c of step.commands) if (!built.has(c) && !SHELL_BUILTINS.has(c)) tools.add(c);
+      for (const c of step.commands) {
+        if (found.has(c) || path.has(c) || SHELL_BUILTINS.has(c) || tools.depProvides(cp.pkg.id, c)) continue;
+        found.add(c);
+      }
     }
   }
-  void stageIndex;
-  return [...tools].sort(); // sort for determinism
+  return [...found].sort(); // sort for determinism
+}
+
+/** A binary min-heap of strings. */
+class MinHeap {
+  /** @param {string[]} items */
+  constructor(items) {
+    /** @type {string[]} */
+    this.a = [];
+    for (const x of items) this.push(x);
+  }
+  get size() {
+    return this.a.length;
+  }
+  /** @param {string} x */
+  push(x) {
+    const a = this.a;
+    a.push(x);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p] <= a[i]) break;
+      [a[p], a[i]] = [a[i], a[p]];
+      i = p;
+    }
+  }
+  /** @returns {string} */
+  pop() {
+    const a = this.a;
+    const top = a[0];
+    const last = /** @type {string} */ (a.pop());
+    if (a.length) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l] < a[m]) m = l;
+        if (r < a.length && a[r] < a[m]) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
 }
