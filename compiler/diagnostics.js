@@ -15,6 +15,9 @@ export const CODES = Object.freeze({
   'unterminated-string': 'A string literal runs to the end of its line without a closing quote.',
   'unterminated-shell': 'A `"""` shell body has no closing `"""`.',
   'bad-interpolation': 'A `${` in a string is not followed by a name and `}`.',
+  'bad-escape': 'An unknown backslash escape in a string (kept literally).',
+  'placement-preposition': 'Warning: `in host` or `on chroot`; write `on host` and `in chroot`.',
+  'internal-error': 'The front end itself failed on an input: a serpentc bug, reported instead of a crash.',
   // schema
   'unknown-field': 'A field, block or step name the declaration does not accept (with did-you-mean).',
   'wrong-type': 'A value of the wrong type for its field or parameter.',

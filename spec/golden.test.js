@@ -49,7 +49,8 @@ for (const area of readdirSync(casesDir).sort()) {
       if (area === 'diagnostics') {
         // The case must produce its own code, and exactly the expected diagnostics.
         assert.ok(res.diagnostics.some((d) => d.code === name), `expected a diagnostic with code ${name}, got:\n${text}`);
-        assert.is(res.graph, null, 'a case with errors yields no graph');
+        const errors = res.diagnostics.some((d) => d.severity === 'error');
+        assert.is(res.graph === null, errors, 'a graph exactly when there are no errors');
         snapshot(join(dir, 'expected.txt'), text, 'diagnostics');
       } else {
         assert.is(text, '', `a construct case must be clean, got:\n${text}`);
@@ -59,9 +60,12 @@ for (const area of readdirSync(casesDir).sort()) {
   }
 }
 
+// internal-error reports a bug in serpentc itself; by construction no input reaches it (fuzzing checks that).
+const UNREACHABLE = new Set(['internal-error']);
+
 test('every diagnostic code has a golden case', () => {
   const have = new Set(readdirSync(join(casesDir, 'diagnostics')));
-  const missing = Object.keys(CODES).filter((c) => !have.has(c));
+  const missing = Object.keys(CODES).filter((c) => !have.has(c) && !UNREACHABLE.has(c));
   assert.equal(missing, [], `codes without a case: ${missing.join(', ')}`);
 });
 
