@@ -43,7 +43,7 @@
  * @typedef {{ kind: 'Stage', name: Ident, items: Item[], loc: Loc }} StageDecl
  * @typedef {{ kind: 'Template', name: Ident, params: Param[], items: Item[], loc: Loc }} TemplateDecl
  * @typedef {{ kind: 'Package', name: Ident, stage: Ident, items: Item[], loc: Loc }} PackageDecl
- * @typedef {{ kind: 'Pass', name: Ident, of: Ident, items: Item[], loc: Loc }} PassDecl
+ * @typedef {{ kind: 'Pass', name: Ident, of: Ident, stage: Ident | null, items: Item[], loc: Loc }} PassDecl
  * @typedef {TargetDecl | StageDecl | TemplateDecl | PackageDecl | PassDecl} Decl
  * @typedef {{ kind: 'File', file: string, text: string, decls: Decl[] }} FileNode
  */

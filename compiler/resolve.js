@@ -154,13 +154,23 @@ export function resolve(files, sink, opts = {}) {
     byName.set(pkg.name, pkg.stage);
   }
   for (const decl of decls.Pass) {
-    const baseStage = byName.get(decl.of.name);
+    let baseStage = byName.get(decl.of.name);
+    if (decl.stage) {
+      if (!model.stages.has(decl.stage.name)) {
+        sink.error('undefined-stage', decl.stage.loc, `stage \`${decl.stage.name}\` is not defined`, suggestion(decl.stage.name, model.stages.keys()));
+        continue;
+      }
+      baseStage = model.packages.has(`${decl.stage.name}/${decl.of.name}`) ? decl.stage.name : undefined;
+    }
     if (!baseStage) {
-      sink.error('undefined-package', decl.of.loc, `pass \`${decl.name.name}\` rebuilds \`${decl.of.name}\`, which is not a package`, suggestion(decl.of.name, byName.keys()));
+      sink.error('undefined-package', decl.of.loc, `pass \`${decl.name.name}\` rebuilds \`${decl.of.name}\`, which is not a package${decl.stage ? ` of \`${decl.stage.name}\`` : ''}`, suggestion(decl.of.name, byName.keys()));
       continue;
     }
-    if (ambiguous.has(decl.of.name)) {
-      sink.error('undefined-package', decl.of.loc, `\`${decl.of.name}\` names packages in several stages; a pass cannot tell which to rebuild`);
+    if (!decl.stage && ambiguous.has(decl.of.name)) {
+      const stages = [...model.packages.values()].filter((p) => p.name === decl.of.name).map((p) => p.stage);
+      sink.error('undefined-package', decl.of.loc, `\`${decl.of.name}\` names packages in several stages; a pass cannot tell which to rebuild`, [
+        { message: `name the stage: \`pass ${decl.name.name} of ${decl.of.name} in ${stages[stages.length - 1]} { … }\`` },
+      ]);
       continue;
     }
     const id = `${baseStage}/${decl.name.name}`;

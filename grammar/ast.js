@@ -505,7 +505,9 @@ function decl(ctx, node) {
   const other = ident(ctx, tok(node, 'Identifier', 1));
   if (!other) return null;
   if (tokenMatcher(keyword, T.Package)) return { kind: 'Package', name, stage: other, items, loc: loc(other.loc) };
-  return { kind: 'Pass', name, of: other, items, loc: loc(other.loc) };
+  const stageTok = tok(node, 'Identifier', 2);
+  const stage = stageTok ? ident(ctx, stageTok) : null;
+  return { kind: 'Pass', name, of: other, stage, items, loc: loc(stage?.loc ?? other.loc) };
 }
 
 /**

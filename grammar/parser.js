@@ -74,6 +74,11 @@ export class RecipeParser extends CstParser {
             this.CONSUME6(T.Identifier);
             this.CONSUME(T.Of);
             this.CONSUME7(T.Identifier);
+            // `in STAGE` names the stage when the package's name exists in several stages
+            this.OPTION2(() => {
+              this.CONSUME2(T.In);
+              this.CONSUME8(T.Identifier);
+            });
             this.SUBRULE5(this.body);
           },
         },
