@@ -386,7 +386,8 @@ function planSteps(pkg, stage, sink) {
   };
   for (const name of BUILTIN_STEPS) {
     const item = pkg.steps.get(name) ?? null;
-    const implicit = (name === 'extract' && pkg.sources.length > 0) || (name === 'patch' && pkg.patches.length > 0);
+    // extract also places `files` into ${filesdir}, so a package with files but no sources still has one
+    const implicit = (name === 'extract' && (pkg.sources.length > 0 || pkg.files.length > 0)) || (name === 'patch' && pkg.patches.length > 0);
     if (!item && !implicit) continue;
     seq.push({ name, placement: placementOf(item, name), item, commands: [], loc: item?.body.loc ?? pkg.decl.name.loc });
   }
