@@ -64,17 +64,22 @@ function walk(dir, sink) {
   /** @type {string[]} */
   const out = [];
   // sort for determinism: declaration order across files follows path order
-  for (const name of readdirSync(dir).sort()) {
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const name = entry.name;
     if (name.startsWith('.')) continue;
     const path = join(dir, name);
-    let st;
-    try {
-      st = statSync(path);
-    } catch (e) {
-      sink.error('io-error', null, `cannot read \`${path}\`: ${/** @type {NodeJS.ErrnoException} */ (e).code ?? 'error'}`);
-      continue;
+    let isDir = entry.isDirectory();
+    if (entry.isSymbolicLink()) {
+      // only links need a stat (to follow them); a dangling one is reported and skipped
+      try {
+        isDir = statSync(path).isDirectory();
+      } catch (e) {
+        sink.error('io-error', null, `cannot read \`${path}\`: ${/** @type {NodeJS.ErrnoException} */ (e).code ?? 'error'}`);
+        continue;
+      }
     }
-    if (st.isDirectory()) out.push(...walk(path, sink));
+    if (isDir) out.push(...walk(path, sink));
     else if (name.endsWith('.recipe')) out.push(path);
   }
   return out;
