@@ -432,6 +432,16 @@ async function checkBodies(model, packages, stageEnv, stageRoots, tools, sink) {
   }
   const infos = await analyzeCached(texts);
   const providers = providerIndex(model);
+  // Per stage and placement, the runtime, shell and env names a body may read; built once, not per step.
+  /** @type {Map<string, Set<string>>} */
+  const chrootNames = new Map();
+  /** @type {Map<string, Set<string>>} */
+  const hostNames = new Map();
+  for (const stage of model.stages.values()) {
+    const base = [...RUNTIME_VARS, ...SHELL_VARS, ...(stageEnv.get(stage.name) ?? []).map((e) => e.name)];
+    chrootNames.set(stage.name, new Set(base));
+    hostNames.set(stage.name, new Set([...base, ...HOST_ONLY_VARS, ...stageRoots]));
+  }
   const where = (/** @type {StepItem} */ item, /** @type {number} */ line, /** @type {number} */ col, /** @type {number} */ len) => {
     const b = item.body;
     const l = b.firstLine + line - 1;
@@ -446,11 +456,12 @@ async function checkBodies(model, packages, stageEnv, stageRoots, tools, sink) {
       continue;
     }
     const stage = /** @type {RStage} */ (model.stages.get(cp.pkg.stage));
-    const known = new Set([...cp.vars.map((v) => v.name), ...RUNTIME_VARS, ...SHELL_VARS, ...info.assigns]);
-    for (const e of stageEnv.get(stage.name) ?? []) known.add(e.name);
-    if (step.placement === 'host') for (const v of [...HOST_ONLY_VARS, ...stageRoots]) known.add(v);
+    /** Names every step of the stage may read (the package's own static names are checked separately). */
+    const common = (step.placement === 'host' ? hostNames : chrootNames).get(stage.name) ?? new Set();
+    const own = (/** @type {string} */ n) => common.has(n) || cp.vars.some((v) => v.name === n) || info.assigns.includes(n);
     for (const ref of info.refs) {
-      if (known.has(ref.name)) continue;
+      if (own(ref.name)) continue;
+      const known = new Set([...common, ...cp.vars.map((v) => v.name), ...info.assigns]);
       const hostOnly = step.placement === 'chroot' && (HOST_ONLY_VARS.includes(ref.name) || stageRoots.includes(ref.name));
       sink.error(
         'undefined-variable',

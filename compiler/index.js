@@ -4,6 +4,7 @@ import { load, parseAll } from './load.js';
 import { resolve } from './resolve.js';
 import { check } from './check.js';
 import { plan } from './plan.js';
+import { prepareShell } from './shell.js';
 
 /** @typedef {import('./model.js').BuildGraph} BuildGraph */
 /** @typedef {import('./model.js').Diagnostic} Diagnostic */
@@ -16,6 +17,7 @@ import { plan } from './plan.js';
  * @returns {Promise<Result>}
  */
 export async function compile(dir, opts = {}) {
+  prepareShell(); // the shell parser compiles in the background while recipes are read and parsed
   const sink = new Sink();
   const { files, texts, relOf } = load(dir, sink);
   return finish(files, texts, relOf, sink, { ...opts, stagesDir: dir });

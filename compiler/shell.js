@@ -11,7 +11,7 @@
 //     so every body gets exactly its own result.
 //  2. Extraction. A small POSIX shell scanner (mvdan's JSON AST carries no words) that walks quotes,
 //     expansions, here-documents and the command grammar just far enough to know which word is a command.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parse as publicParse, LangVariant } from 'sh-syntax';
 
@@ -96,6 +96,20 @@ let modulePromise = null;
 /** @type {Map<string, Promise<Engine>>} */
 const engines = new Map();
 
+/** Starts compiling the parser module; V8 compiles on background threads, so this overlaps later sync work. */
+function compileModule() {
+  modulePromise ??= WebAssembly.compile(readFileSync(createRequire(import.meta.url).resolve('sh-syntax/main.wasm')));
+  return modulePromise;
+}
+
+/**
+ * Call early (before parsing recipes): the parser module then compiles while the main thread does other work.
+ * Failures surface later, from analyzeShell, which falls back to the public API.
+ */
+export function prepareShell() {
+  compileModule().catch(() => {});
+}
+
 /** @param {'auto' | 'wasm' | 'public'} kind @returns {Promise<Engine>} */
 function getEngine(kind) {
   let e = engines.get(kind);
@@ -139,8 +153,7 @@ async function parseWithPublicApi(text) {
 async function wasmEngine() {
   const Go = /** @type {any} */ (globalThis).Go; // defined by sh-syntax's vendors/wasm_exec.cjs, loaded by its index
   if (typeof Go !== 'function') throw new Error('sh-syntax did not define Go');
-  modulePromise ??= readFile(createRequire(import.meta.url).resolve('sh-syntax/main.wasm')).then((b) => WebAssembly.compile(b));
-  const module = await modulePromise;
+  const module = await compileModule();
   const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
   for (const n of ['memory', 'malloc', 'free', 'process']) if (!names.has(n)) throw new Error(`main.wasm lacks ${n}`);
 
