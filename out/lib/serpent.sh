@@ -1,0 +1,776 @@
+#!/bin/sh
+# serpentc runtime library: runs one build step (banner, log, clean environment, chroot in a private mount
+# namespace, atomic stamp), fetches and verifies sources, reports status, checks the host and cleans safely.
+# Two uses: `sh lib/serpent.sh COMMAND ARGS…` from the generated Makefile (run in the generated directory),
+# and sourced by generated extract/patch steps for serpent_fetch, serpent_unpack, serpent_install_file and
+# serpent_apply_patch. POSIX sh: runs under dash, busybox sh and bash. Copied verbatim from serpentc's
+# templates/runtime.sh — edit it there, not in out/.
+
+# ------------------------------------------------------------------------------------------------------------
+# Messages
+# ------------------------------------------------------------------------------------------------------------
+
+serpent_die() {
+  printf 'serpent: error: %s\n' "$*" >&2
+  exit 1
+}
+
+serpent_say() {
+  printf 'serpent: %s\n' "$*"
+}
+
+serpent_have() {
+  command -v "$1" > /dev/null 2>&1
+}
+
+serpent_now() {
+  date '+%Y-%m-%d %H:%M:%S %z'
+}
+
+# Sets serpent_epoch (seconds, or 0 where date has no %s) and serpent_time (readable) with one process.
+serpent_clock() {
+  serpent_clock_text=$(date '+%s %Y-%m-%d %H:%M:%S %z')
+  serpent_epoch=${serpent_clock_text%% *}
+  serpent_time=${serpent_clock_text#* }
+  case $serpent_epoch in
+    '' | *[!0-9]*) serpent_epoch=0 ;;
+  esac
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# Make flags. GNU make and bmake run `+` recipe lines even under `make -n`; the step rules need `+` so that an
+# inner GNU make inherits the jobserver. The runner therefore reads MAKEFLAGS itself:
+# GNU make puts single-letter flags in a first word without a dash (`n`, `ks`), bmake writes `-n`;
+# variable assignments follow `--` (GNU) or appear as words with `=` (bmake).
+# ------------------------------------------------------------------------------------------------------------
+
+serpent_dry_run() {
+  set -f
+  serpent_first=1
+  for serpent_word in ${MAKEFLAGS:-}; do
+    case $serpent_word in
+      --) break ;;
+      -n | -t | -q | --dry-run | --just-print | --recon | --touch | --question)
+        set +f
+        return 0
+        ;;
+      -* | *=*) ;;
+      *)
+        if [ "$serpent_first" = 1 ]; then
+          case $serpent_word in
+            *n* | *t* | *q*)
+              set +f
+              return 0
+              ;;
+          esac
+        fi
+        ;;
+    esac
+    serpent_first=0
+  done
+  set +f
+  return 1
+}
+
+# The part of MAKEFLAGS an inner GNU make needs to join the jobserver: `-jN` and `--jobserver-auth=…`.
+# Nothing else passes (no variable overrides, no bmake `-J`): steps run in a clean environment.
+serpent_job_flags() {
+  set -f
+  serpent_flags=''
+  serpent_server=0
+  for serpent_word in ${MAKEFLAGS:-}; do
+    case $serpent_word in
+      --) break ;;
+      -j[0-9]*) serpent_flags="$serpent_flags $serpent_word" ;;
+      --jobserver-auth=* | --jobserver-fds=*)
+        serpent_flags="$serpent_flags $serpent_word"
+        serpent_server=1
+        ;;
+    esac
+  done
+  set +f
+  if [ "$serpent_server" = 1 ]; then
+    printf '%s' "${serpent_flags# }"
+  fi
+}
+
+# The number of jobs for tools without a jobserver: JOBS, else make's -jN, else the processor count.
+serpent_default_jobs() {
+  if [ -n "${SERPENT_JOBS:-}" ]; then
+    printf '%s' "$SERPENT_JOBS"
+    return 0
+  fi
+  set -f
+  serpent_next=0
+  for serpent_word in ${MAKEFLAGS:-}; do
+    case $serpent_word in
+      --) break ;;
+      -j[0-9]*)
+        set +f
+        printf '%s' "${serpent_word#-j}"
+        return 0
+        ;;
+      -j) serpent_next=1 ;;
+      *)
+        if [ "$serpent_next" = 1 ]; then
+          case $serpent_word in
+            *[!0-9]*) ;;
+            *)
+              set +f
+              printf '%s' "$serpent_word"
+              return 0
+              ;;
+          esac
+        fi
+        serpent_next=0
+        ;;
+    esac
+  done
+  set +f
+  getconf _NPROCESSORS_ONLN 2> /dev/null || nproc 2> /dev/null || printf '1'
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# Paths
+# ------------------------------------------------------------------------------------------------------------
+
+# An absolute path for a directory given relative to the generated directory; symlinks resolved when it exists.
+serpent_abs() {
+  case $1 in
+    /*) serpent_path=$1 ;;
+    *) serpent_path=$serpent_out/$1 ;;
+  esac
+  if [ -d "$serpent_path" ]; then
+    (cd "$serpent_path" && pwd -P)
+  else
+    printf '%s\n' "$serpent_path"
+  fi
+}
+
+# Build and source directories end up in mountinfo, make targets and chroot command lines: keep them plain.
+serpent_check_path() {
+  case $2 in
+    *[!A-Za-z0-9_@%+=:,./-]*) serpent_die "$1 must not contain spaces, quotes or other special characters: $2" ;;
+    /) serpent_die "$1 must not be /" ;;
+  esac
+}
+
+serpent_init() {
+  serpent_out=$(pwd -P)
+  [ -f "$serpent_out/lib/serpent.sh" ] || serpent_die "run make in the generated directory (make -C out …)"
+  serpent_build=$(serpent_abs "${SERPENT_BUILD_DIR:-_build}")
+  sources=$(serpent_abs "${SERPENT_SOURCES_DIR:-_sources}")
+  serpent_check_path BUILD_DIR "$serpent_build"
+  serpent_check_path SOURCES_DIR "$sources"
+  serpent_mirrors=${SERPENT_MIRRORS:-}
+  serpent_mirror_only=${SERPENT_MIRROR_ONLY:-0}
+  serpent_sh=${SERPENT_SH:-/bin/sh}
+}
+
+# Jobs need a process or two: computed only by the commands that run steps.
+serpent_init_jobs() {
+  serpent_jobs=$(serpent_default_jobs)
+  case $serpent_jobs in
+    '' | *[!0-9]*) serpent_die "JOBS must be a number: $serpent_jobs" ;;
+  esac
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# Sources: mirrors first, partial file then rename, sha256 verified before use (cached files included).
+# ------------------------------------------------------------------------------------------------------------
+
+serpent_sha256() {
+  serpent_sum=$(sha256sum "$1") || return 1
+  printf '%s' "${serpent_sum%% *}"
+}
+
+# serpent_verify FILE EXPECTED LABEL: prints the mismatch and removes FILE when the checksum differs.
+serpent_verify() {
+  serpent_actual=$(serpent_sha256 "$1") || serpent_actual='(unreadable)'
+  if [ "$serpent_actual" = "$2" ]; then
+    return 0
+  fi
+  printf 'serpent: sha256 mismatch for %s\n  expected: %s\n  actual:   %s\n  removed the bad file\n' "$3" "$2" "$serpent_actual" >&2
+  rm -f "$1"
+  return 1
+}
+
+# serpent_download URL FILE: file:// and plain paths are copied; other URLs go through curl or wget.
+serpent_download() {
+  case $1 in
+    file://*) cp "${1#file://}" "$2" ;;
+    /*) cp "$1" "$2" ;;
+    *)
+      if serpent_have curl; then
+        curl -fsSL --retry 2 -o "$2" "$1"
+      elif serpent_have wget; then
+        wget -q -O "$2" "$1"
+      else
+        printf 'serpent: neither curl nor wget is installed\n' >&2
+        return 1
+      fi
+      ;;
+  esac
+}
+
+# serpent_try_file URL SHA256 DEST: download to a partial file, verify, rename.
+serpent_try_file() {
+  serpent_part=$3.partial.$$
+  rm -f "$serpent_part"
+  serpent_say "fetching $1"
+  if ! serpent_download "$1" "$serpent_part" 2>&1; then
+    rm -f "$serpent_part"
+    printf 'serpent: could not fetch %s\n' "$1" >&2
+    return 1
+  fi
+  serpent_verify "$serpent_part" "$2" "$1" || return 1
+  mv -f "$serpent_part" "$3"
+}
+
+# serpent_try_git URL COMMIT SHA256 DEST: the cached artifact is `git archive --format=tar` of the pinned
+# commit with prefix `<file name without .tar*>/`, compressed with `gzip -n` when the file name ends in .gz.
+serpent_try_git() {
+  serpent_have git || {
+    printf 'serpent: git is needed to fetch %s\n' "$1" >&2
+    return 1
+  }
+  serpent_part=$4.partial.$$
+  serpent_repo=$4.git.$$
+  rm -rf "$serpent_repo" "$serpent_part"
+  serpent_say "fetching $1 at $2"
+  serpent_base=${4##*/}
+  serpent_base=${serpent_base%%.tar*}
+  if git init -q "$serpent_repo" \
+    && {
+      git -C "$serpent_repo" fetch -q --depth 1 "$1" "$2" 2> /dev/null \
+        || git -C "$serpent_repo" fetch -q "$1" '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'
+    } \
+    && git -C "$serpent_repo" archive --format=tar --prefix="$serpent_base/" "$2" > "$serpent_part.tar"; then
+    case $4 in
+      *.gz | *.tgz) gzip -n -9 -c < "$serpent_part.tar" > "$serpent_part" && rm -f "$serpent_part.tar" ;;
+      *) mv -f "$serpent_part.tar" "$serpent_part" ;;
+    esac
+  else
+    rm -rf "$serpent_repo" "$serpent_part" "$serpent_part.tar"
+    printf 'serpent: could not fetch %s at %s\n' "$1" "$2" >&2
+    return 1
+  fi
+  rm -rf "$serpent_repo"
+  serpent_verify "$serpent_part" "$3" "$1 at $2" || return 1
+  mv -f "$serpent_part" "$4"
+}
+
+# serpent_fetch url|git URL SHA256 FILE [COMMIT]: makes "$sources/FILE" present and verified.
+serpent_fetch() {
+  serpent_dest=$sources/$4
+  mkdir -p "$sources" || return 1
+  if [ -f "$serpent_dest" ]; then
+    if serpent_verify "$serpent_dest" "$3" "cached $serpent_dest"; then
+      return 0
+    fi
+  fi
+  set -f
+  for serpent_mirror in ${serpent_mirrors:-}; do
+    set +f
+    if serpent_try_file "${serpent_mirror%/}/$4" "$3" "$serpent_dest"; then
+      return 0
+    fi
+  done
+  set +f
+  if [ "${serpent_mirror_only:-0}" = 1 ]; then
+    printf 'serpent: error: %s is on no mirror and MIRROR_ONLY=1 forbids %s\n' "$4" "$2" >&2
+    return 1
+  fi
+  case $1 in
+    git) serpent_try_git "$2" "$5" "$3" "$serpent_dest" && return 0 ;;
+    *) serpent_try_file "$2" "$3" "$serpent_dest" && return 0 ;;
+  esac
+  printf 'serpent: error: could not fetch %s (sha256 %s)\n' "$2" "$3" >&2
+  return 1
+}
+
+# serpent_unpack FILE DIR STRIP: decompression chosen by the file name; tar's status and the decompressor's count.
+serpent_unpack() {
+  case $1 in
+    *.tar.gz | *.tgz) serpent_decompress='gzip -dc' ;;
+    *.tar.xz | *.txz) serpent_decompress='xz -dc' ;;
+    *.tar.bz2 | *.tbz2 | *.tbz) serpent_decompress='bzip2 -dc' ;;
+    *.tar.zst) serpent_decompress='zstd -dc' ;;
+    *.tar) serpent_decompress='cat' ;;
+    *) serpent_die "do not know how to unpack $1" ;;
+  esac
+  mkdir -p "$2" || return 1
+  serpent_failed=$2/.serpent-unpack-failed
+  rm -f "$serpent_failed"
+  if [ "$3" -gt 0 ]; then
+    # shellcheck disable=SC2086 # the decompressor is a command and its flags
+    { $serpent_decompress < "$1" || : > "$serpent_failed"; } | tar -xf - -C "$2" --strip-components="$3" || return 1
+  else
+    # shellcheck disable=SC2086 # the decompressor is a command and its flags
+    { $serpent_decompress < "$1" || : > "$serpent_failed"; } | tar -xf - -C "$2" || return 1
+  fi
+  if [ -e "$serpent_failed" ]; then
+    rm -f "$serpent_failed"
+    serpent_die "could not decompress $1"
+  fi
+}
+
+# serpent_install_file SOURCE SHA256 DEST: copies a recipe's patch or file into the work tree, verified.
+serpent_install_file() {
+  [ -f "$1" ] || serpent_die "missing $1 (regenerate the build directory with serpentc)"
+  serpent_verify "$1" "$2" "$1" > /dev/null 2>&1 \
+    || serpent_die "$1 does not match the generated scripts (regenerate with serpentc)"
+  mkdir -p "${3%/*}" && cp "$1" "$3"
+}
+
+# serpent_apply_patch FILE: -p1; a patch that already applies in reverse is skipped, so a failed patch step resumes.
+serpent_apply_patch() {
+  if patch -p1 -R -s -f --dry-run < "$1" > /dev/null 2>&1; then
+    serpent_say "already applied: ${1##*/}"
+    return 0
+  fi
+  serpent_say "applying ${1##*/}"
+  patch -p1 -f < "$1"
+}
+
+# serpent_fresh_dir DIR: an empty directory.
+serpent_fresh_dir() {
+  rm -rf "$1" && mkdir -p "$1"
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# Mounts. Inside the private namespace of a chroot step, and (fallback without unshare) on the host with traps.
+# ------------------------------------------------------------------------------------------------------------
+
+# Mount points below DIR, deepest last in mountinfo order; printed one per line.
+serpent_mounts_below() {
+  [ -r /proc/self/mountinfo ] || return 0
+  while read -r _ _ _ _ serpent_mp _; do
+    case $serpent_mp in
+      "$1" | "$1"/*) printf '%s\n' "$serpent_mp" ;;
+    esac
+  done < /proc/self/mountinfo
+}
+
+# Unmounts everything below DIR (left over by a killed fallback run), children first.
+serpent_unmount_below() {
+  serpent_round=0
+  serpent_saved_ifs=$IFS
+  while [ "$serpent_round" -lt 5 ]; do
+    serpent_list=$(serpent_mounts_below "$1")
+    if [ -z "$serpent_list" ]; then
+      IFS=$serpent_saved_ifs
+      return 0
+    fi
+    serpent_reversed=''
+    IFS='
+'
+    for serpent_mp in $serpent_list; do
+      serpent_reversed="$serpent_mp
+$serpent_reversed"
+    done
+    for serpent_mp in $serpent_reversed; do
+      serpent_say "unmounting stale $serpent_mp"
+      umount "$serpent_mp" 2> /dev/null || umount -l "$serpent_mp" 2> /dev/null || :
+    done
+    IFS=$serpent_saved_ifs
+    serpent_round=$((serpent_round + 1))
+  done
+  serpent_die "could not unmount everything below $1"
+}
+
+# The mount point inside the root; refuses a path that leaves the root through a symlink.
+serpent_mount_point() {
+  serpent_at=$serpent_root
+  serpent_rest=${1#/}
+  while [ -n "$serpent_rest" ]; do
+    serpent_part=${serpent_rest%%/*}
+    case $serpent_rest in
+      */*) serpent_rest=${serpent_rest#*/} ;;
+      *) serpent_rest='' ;;
+    esac
+    [ -n "$serpent_part" ] || continue
+    case $serpent_part in
+      . | ..) serpent_die "mount point $1 must not contain . or .." ;;
+    esac
+    serpent_at=$serpent_at/$serpent_part
+    [ -L "$serpent_at" ] && serpent_die "mount point $serpent_at is a symlink: refusing to follow it out of $serpent_root"
+    [ -d "$serpent_at" ] || mkdir "$serpent_at" || serpent_die "cannot create $serpent_at"
+  done
+  printf '%s' "$serpent_at"
+}
+
+serpent_record_mount() {
+  serpent_mounted="$1
+$serpent_mounted"
+}
+
+# serpent_mount_pseudo /proc|/sys|/dev|/dev/pts|/dev/shm|/run|/tmp|other host path
+serpent_mount_pseudo() {
+  serpent_dst=$(serpent_mount_point "$1") || exit 1
+  case $1 in
+    /proc) mount -t proc proc "$serpent_dst" ;;
+    /sys) mount -t sysfs sysfs "$serpent_dst" 2> /dev/null || mount --rbind /sys "$serpent_dst" ;;
+    /dev/shm | /run | /tmp) mount -t tmpfs tmpfs "$serpent_dst" ;;
+    *) mount --bind "$1" "$serpent_dst" ;;
+  esac || serpent_die "cannot mount $1 at $serpent_dst"
+  serpent_record_mount "$serpent_dst"
+}
+
+# serpent_mount_bind SOURCE TARGET ro|rw: a read-only bind is bound, then remounted read-only.
+serpent_mount_bind() {
+  [ -d "$1" ] || mkdir -p "$1" || serpent_die "cannot create $1"
+  serpent_dst=$(serpent_mount_point "$2") || exit 1
+  mount --bind "$1" "$serpent_dst" || serpent_die "cannot bind $1 at $serpent_dst"
+  serpent_record_mount "$serpent_dst"
+  if [ "$3" = ro ]; then
+    mount -o remount,bind,ro "$serpent_dst" || serpent_die "cannot make $serpent_dst read-only"
+  fi
+}
+
+serpent_unmount_recorded() {
+  serpent_saved_ifs=$IFS
+  IFS='
+'
+  for serpent_mp in $serpent_mounted; do
+    umount "$serpent_mp" 2> /dev/null || umount -l "$serpent_mp" 2> /dev/null || printf 'serpent: could not unmount %s\n' "$serpent_mp" >&2
+  done
+  IFS=$serpent_saved_ifs
+  serpent_mounted=''
+}
+
+# Which unshare works here: the full form, a reduced one, or none (then the trap-based fallback runs).
+# Probed once per build directory: BUILD_DIR/.serpent-unshare keeps the answer (delete it to probe again).
+serpent_unshare_flags() {
+  if [ "${SERPENT_NO_UNSHARE:-}" = 1 ] || ! serpent_have unshare; then
+    return 0
+  fi
+  serpent_cache=$serpent_build/.serpent-unshare
+  if [ -f "$serpent_cache" ]; then
+    read -r serpent_flags < "$serpent_cache" || serpent_flags=''
+    printf '%s' "$serpent_flags"
+    return 0
+  fi
+  for serpent_flags in '--mount --pid --fork --kill-child' '--mount --pid --fork' '--mount'; do
+    # shellcheck disable=SC2086 # a list of flags
+    if unshare $serpent_flags true > /dev/null 2>&1; then
+      printf '%s\n' "$serpent_flags" > "$serpent_cache"
+      printf '%s' "$serpent_flags"
+      return 0
+    fi
+  done
+  printf '\n' > "$serpent_cache"
+}
+
+# GNU make ≥ 4.4 may pass its jobserver as a named pipe: bind it to the same path inside the root.
+serpent_bind_jobserver_fifo() {
+  set -f
+  for serpent_word in $1; do
+    case $serpent_word in
+      --jobserver-auth=fifo:*)
+        serpent_fifo=${serpent_word#--jobserver-auth=fifo:}
+        if [ -p "$serpent_fifo" ]; then
+          serpent_dir=$(serpent_mount_point "${serpent_fifo%/*}") || exit 1
+          : >> "$serpent_dir/${serpent_fifo##*/}"
+          mount --bind "$serpent_fifo" "$serpent_dir/${serpent_fifo##*/}" && serpent_record_mount "$serpent_dir/${serpent_fifo##*/}"
+        fi
+        ;;
+    esac
+  done
+  set +f
+}
+
+# Inside the namespace (or with traps): mounts, then `env -i chroot ROOT SHELL SCRIPT JOBS`.
+serpent_chroot_inner() {
+  serpent_stage=$1
+  serpent_pkg=$2
+  serpent_stepname=$3
+  serpent_mode=$4
+  serpent_chroot_shell=''
+  serpent_chroot_workdir=''
+  serpent_chroot_arch=''
+  serpent_chroot_qemu=''
+  # shellcheck source=/dev/null
+  . "$serpent_out/lib/stages/$serpent_stage.sh"
+  serpent_root=$serpent_build/$serpent_stage/root
+  serpent_mounted=''
+  if [ "$serpent_mode" = fallback ]; then
+    trap 'serpent_unmount_recorded' EXIT
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+  else
+    mount --make-rprivate / 2> /dev/null || :
+  fi
+  serpent_chroot_mounts
+  serpent_mf=$(serpent_job_flags)
+  serpent_bind_jobserver_fifo "$serpent_mf"
+  if [ -n "${serpent_chroot_qemu:-}" ] && [ "$(uname -m)" != "$serpent_chroot_arch" ]; then
+    serpent_qemu=$(command -v "$serpent_chroot_qemu") || serpent_die "$serpent_chroot_qemu is needed to run $serpent_chroot_arch binaries"
+    serpent_qdir=$(serpent_mount_point "${serpent_qemu%/*}") || exit 1
+    cp "$serpent_qemu" "$serpent_qdir/" || exit 1
+  fi
+  serpent_chroot_bin=$(command -v chroot) || serpent_die "chroot is not installed"
+  set -- "$serpent_chroot_bin" "$serpent_root" "$serpent_chroot_shell" \
+    "$serpent_chroot_workdir/.serpent/$serpent_pkg/$serpent_stepname.sh" "$serpent_jobs"
+  if [ -n "$serpent_mf" ]; then
+    set -- MAKEFLAGS="$serpent_mf" "$@"
+  fi
+  env -i "$@"
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# Steps
+# ------------------------------------------------------------------------------------------------------------
+
+serpent_run_host() {
+  serpent_mf=$(serpent_job_flags)
+  set -- "$serpent_sh" "$1" "$serpent_build" "$sources" "$serpent_jobs" "$serpent_out" "$serpent_mirrors" "$serpent_mirror_only"
+  if [ -n "$serpent_mf" ]; then
+    set -- MAKEFLAGS="$serpent_mf" "$@"
+  fi
+  env -i HOME="${HOME:-/}" TERM="${TERM:-dumb}" PATH="$PATH" "$@"
+}
+
+serpent_run_chroot() {
+  serpent_root=$serpent_build/$2/root
+  serpent_inner=$serpent_build/$2/work/.serpent/$3
+  if [ ! -d "$serpent_inner" ] || [ ! -d "$serpent_root" ]; then
+    mkdir -p "$serpent_inner" "$serpent_root" || return 1
+  fi
+  cp "$1" "$serpent_inner/$4.sh" || return 1
+  serpent_unmount_below "$serpent_root"
+  serpent_unshare=$(serpent_unshare_flags)
+  if [ -z "$serpent_unshare" ]; then
+    serpent_say "unshare is not available: mounting on the host, unmounted on exit"
+    (serpent_chroot_inner "$2" "$3" "$4" fallback)
+  else
+    serpent_say "namespace: unshare $serpent_unshare"
+    # shellcheck disable=SC2086 # a list of flags
+    unshare $serpent_unshare -- "$serpent_sh" "$serpent_out/lib/serpent.sh" chroot-inner "$2" "$3" "$4" "$serpent_jobs"
+  fi
+}
+
+# serpent_step INDEX TOTAL STAGE PACKAGE STEP host|chroot
+serpent_step() {
+  serpent_index=$1
+  while [ "${#serpent_index}" -lt "${#2}" ]; do
+    serpent_index=" $serpent_index"
+  done
+  serpent_label="[$serpent_index/$2] $3 $4 $5 ($6)"
+  serpent_script=$serpent_out/$3/$4/$5.sh
+  if serpent_dry_run; then
+    printf '%s: would run %s\n' "$serpent_label" "$3/$4/$5.sh"
+    return 0
+  fi
+  [ -f "$serpent_script" ] || serpent_die "missing $serpent_script"
+  printf '%s\n' "$serpent_label"
+  serpent_init_jobs
+  serpent_stamp=$serpent_build/stamps/$3/$4/$5
+  serpent_log=$serpent_build/logs/$3/$4/$5.log
+  # Every process costs: test before creating or deleting.
+  if [ ! -d "${serpent_stamp%/*}" ] || [ ! -d "${serpent_log%/*}" ]; then
+    mkdir -p "${serpent_stamp%/*}" "${serpent_log%/*}" || serpent_die "cannot create $serpent_build"
+  fi
+  if [ -e "$serpent_stamp" ]; then
+    rm -f "$serpent_stamp"
+  fi
+  serpent_clock
+  serpent_started=$serpent_epoch
+  {
+    printf 'serpent: %s\n' "$serpent_label"
+    printf 'serpent: script %s\n' "$3/$4/$5.sh"
+    printf 'serpent: started %s\n' "$serpent_time"
+  } > "$serpent_log"
+  trap 'printf "serpent: interrupted %s\n" "$(serpent_now)" >>"$serpent_log"; exit 130' INT
+  trap 'printf "serpent: terminated %s\n" "$(serpent_now)" >>"$serpent_log"; exit 143' TERM
+  trap 'printf "serpent: hangup %s\n" "$(serpent_now)" >>"$serpent_log"; exit 129' HUP
+  if serpent_run_"$6" "$serpent_script" "$3" "$4" "$5" >> "$serpent_log" 2>&1 < /dev/null; then
+    serpent_rc=0
+  else
+    serpent_rc=$?
+  fi
+  trap - INT TERM HUP
+  serpent_clock
+  serpent_took=$((serpent_epoch - serpent_started))
+  if [ "$serpent_rc" -ne 0 ]; then
+    printf 'serpent: failed (exit %s) %s after %ss\n' "$serpent_rc" "$serpent_time" "$serpent_took" >> "$serpent_log"
+    {
+      printf '%s FAILED (exit %s)\n' "$serpent_label" "$serpent_rc"
+      printf -- '---- last lines of %s ----\n' "$serpent_log"
+      tail -n 25 "$serpent_log"
+      printf -- '---- full log: %s ----\n' "$serpent_log"
+    } >&2
+    exit 1
+  fi
+  printf 'serpent: finished %s after %ss\n' "$serpent_time" "$serpent_took" >> "$serpent_log"
+  if ! { : > "$serpent_stamp.tmp.$$" && mv -f "$serpent_stamp.tmp.$$" "$serpent_stamp"; }; then
+    serpent_die "cannot write the stamp $serpent_stamp"
+  fi
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# Whole-build commands
+# ------------------------------------------------------------------------------------------------------------
+
+serpent_source() {
+  if serpent_dry_run; then
+    serpent_say "would fetch and verify every source into $sources"
+    return 0
+  fi
+  serpent_failures=0
+  # shellcheck source=/dev/null
+  . "$serpent_out/lib/sources.sh"
+  [ "$serpent_failures" -eq 0 ] || serpent_die "$serpent_failures source(s) could not be fetched"
+  serpent_say "all sources present and verified in $sources"
+}
+
+# Called by lib/sources.sh: keeps going after a failure so that one run lists every problem.
+serpent_source_entry() {
+  serpent_fetch "$@" || serpent_failures=$((serpent_failures + 1))
+}
+
+serpent_need() {
+  if serpent_have "$1"; then
+    serpent_found="$serpent_found $1"
+  else
+    serpent_missing="$serpent_missing $1"
+  fi
+}
+
+serpent_need_one() {
+  for serpent_tool in "$@"; do
+    if serpent_have "$serpent_tool"; then
+      serpent_found="$serpent_found $serpent_tool"
+      return 0
+    fi
+  done
+  serpent_missing="$serpent_missing $(printf '%s' "$*" | sed 's/ / or /g')"
+}
+
+serpent_want() {
+  if serpent_have "$1"; then
+    serpent_found="$serpent_found $1"
+  else
+    serpent_optional="$serpent_optional $1"
+  fi
+}
+
+serpent_check_host() {
+  serpent_found=''
+  serpent_missing=''
+  serpent_optional=''
+  # shellcheck source=/dev/null
+  . "$serpent_out/lib/host-tools.sh"
+  [ -z "$serpent_optional" ] || serpent_say "optional, not found:$serpent_optional"
+  if [ -n "$serpent_missing" ]; then
+    printf 'serpent: missing host tools:%s\n' "$serpent_missing" >&2
+    exit 1
+  fi
+  serpent_say "every host tool the plan needs is present"
+}
+
+serpent_status() {
+  serpent_current=''
+  serpent_done=0
+  serpent_count=0
+  serpent_failed=''
+  serpent_pending=''
+  serpent_shown=0
+  while read -r serpent_i serpent_s serpent_p serpent_n serpent_where; do
+    if [ "$serpent_s" != "$serpent_current" ]; then
+      [ -z "$serpent_current" ] || printf '%-12s %s/%s steps done\n' "$serpent_current" "$serpent_done" "$serpent_count"
+      serpent_current=$serpent_s
+      serpent_done=0
+      serpent_count=0
+    fi
+    serpent_count=$((serpent_count + 1))
+    if [ -e "$serpent_build/stamps/$serpent_s/$serpent_p/$serpent_n" ]; then
+      serpent_done=$((serpent_done + 1))
+    elif [ -e "$serpent_build/logs/$serpent_s/$serpent_p/$serpent_n.log" ]; then
+      serpent_failed="$serpent_failed
+  [$serpent_i] $serpent_s $serpent_p $serpent_n ($serpent_where): $serpent_build/logs/$serpent_s/$serpent_p/$serpent_n.log"
+    elif [ "$serpent_shown" -lt 10 ]; then
+      serpent_pending="$serpent_pending
+  [$serpent_i] $serpent_s $serpent_p $serpent_n ($serpent_where)"
+      serpent_shown=$((serpent_shown + 1))
+    fi
+  done < "$serpent_out/lib/steps.txt"
+  [ -z "$serpent_current" ] || printf '%-12s %s/%s steps done\n' "$serpent_current" "$serpent_done" "$serpent_count"
+  [ -z "$serpent_failed" ] || printf 'failed or interrupted (log without stamp):%s\n' "$serpent_failed"
+  [ -z "$serpent_pending" ] || printf 'next steps:%s\n' "$serpent_pending"
+  return 0
+}
+
+serpent_refuse_if_mounted() {
+  serpent_list=$(serpent_mounts_below "$serpent_build")
+  if [ -n "$serpent_list" ]; then
+    printf 'serpent: error: refusing to delete: mounted below %s:\n%s\n' "$serpent_build" "$serpent_list" >&2
+    printf 'serpent: a chroot step is running or was killed without unshare; rerun its step or unmount these\n' >&2
+    exit 1
+  fi
+}
+
+# rm that never crosses into a mount, when rm knows how.
+serpent_rm() {
+  if rm --help 2>&1 | grep -q one-file-system; then
+    rm -rf --one-file-system -- "$@"
+  else
+    rm -rf -- "$@"
+  fi
+}
+
+serpent_clean() {
+  if serpent_dry_run; then
+    serpent_say "would delete stages: $*"
+    return 0
+  fi
+  [ -d "$serpent_build" ] || return 0
+  serpent_refuse_if_mounted
+  for serpent_s in "$@"; do
+    serpent_say "deleting $serpent_build/$serpent_s"
+    serpent_rm "$serpent_build/$serpent_s" "$serpent_build/stamps/$serpent_s" "$serpent_build/logs/$serpent_s" \
+      || serpent_die "could not delete everything of $serpent_s"
+  done
+}
+
+serpent_distclean() {
+  case $serpent_out/ in
+    "$serpent_build"/*) serpent_die "BUILD_DIR $serpent_build contains the generated directory: refusing to delete it" ;;
+  esac
+  if [ "$serpent_build" = "${HOME:-}" ]; then
+    serpent_die "BUILD_DIR is the home directory: refusing to delete it"
+  fi
+  if serpent_dry_run; then
+    serpent_say "would delete $serpent_build"
+    return 0
+  fi
+  [ -d "$serpent_build" ] || return 0
+  serpent_refuse_if_mounted
+  serpent_say "deleting $serpent_build"
+  serpent_rm "$serpent_build" || serpent_die "could not delete $serpent_build"
+}
+
+serpent_main() {
+  serpent_init
+  serpent_command=${1:-}
+  [ $# -eq 0 ] || shift
+  case $serpent_command in
+    step) serpent_step "$@" ;;
+    chroot-inner)
+      serpent_jobs=$4
+      serpent_chroot_inner "$1" "$2" "$3" unshare
+      ;;
+    source) serpent_source ;;
+    check-host) serpent_check_host ;;
+    status) serpent_status ;;
+    clean) serpent_clean "$@" ;;
+    distclean) serpent_distclean ;;
+    *) serpent_die "unknown command: $serpent_command" ;;
+  esac
+}
+
+# Run as a command (not sourced by a step script).
+case ${0##*/} in
+  serpent.sh) serpent_main "$@" ;;
+esac
