@@ -326,7 +326,8 @@ function checkSources(pkg, statics, cacheNames, sink) {
       if (s.commit && !HEX40.test(commit)) {
         sink.error('bad-checksum', s.commit.loc, 'a git source must be pinned to a full 40-hex-digit commit id');
       }
-      out.push({ kind: /** @type {const} */ ('git'), url, commit, sha256: sha, filename: `${pkg.passOf ?? pkg.name}-${commit.slice(0, 12)}.tar.gz`, strip: s.strip });
+      // .tar, not .tar.gz: `git archive --format=tar` is reproducible, a gzip stream depends on the gzip build
+      out.push({ kind: /** @type {const} */ ('git'), url, commit, sha256: sha, filename: `${pkg.passOf ?? pkg.name}-${commit.slice(0, 12)}.tar`, strip: s.strip });
       continue;
     }
     let base = url.replace(/[?#].*$/, '').split('/').pop() || 'source';

@@ -188,7 +188,8 @@ export async function emit(graph, opts) {
   const changed = [];
   /** @type {Set<string>} */
   const madeDirs = new Set();
-  for (const rel of all) {
+  // The manifest last: should generation stop half way, the old manifest still lists what to remove.
+  for (const rel of [...paths, MANIFEST]) {
     const content = /** @type {string | Buffer} */ (rendered.get(rel));
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const path = join(opts.outDir, rel);
@@ -208,12 +209,19 @@ export async function emit(graph, opts) {
       mkdirSync(dir, { recursive: true });
       madeDirs.add(dir);
     }
-    // Write a temporary file, then rename: a reader never sees half a file.
+    if (existing === null) {
+      // A new file: nothing can read a half-written version of it that make would trust (no stamp is newer).
+      writeFileSync(path, bytes, { mode });
+      chmodSync(path, mode); // the umask may have removed bits
+      continue;
+    }
+    // Replace through a temporary file and a rename: a reader never sees half a file.
     const temp = join(dir, `.${rel.slice(rel.lastIndexOf('/') + 1)}.serpentc-tmp-${process.pid}`);
     writeFileSync(temp, bytes);
     chmodSync(temp, mode);
     renameSync(temp, path);
   }
+  changed.sort(byCodeUnit); // sort for determinism
   if (!opts.check) {
     for (const rel of removed) unlinkSync(join(opts.outDir, rel));
     pruneEmptyDirs(opts.outDir, removed);

@@ -93,7 +93,7 @@
 /**
  * @typedef {{ kind: 'url', url: string, sha256: string, filename: string, strip: number }
  *   | { kind: 'git', url: string, commit: string, sha256: string, filename: string, strip: number }} GSource
- *   `filename`: the cache file name, unique per content (e.g. `musl-1.2.5.tar.gz`, `libwildebeest-<commit>.tar.gz`)
+ *   `filename`: the cache file name, unique per content (e.g. `musl-1.2.5.tar.gz`, `libwildebeest-<commit12>.tar`)
  */
 
 /**

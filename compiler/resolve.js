@@ -44,6 +44,8 @@ import { suggestion } from './diagnostics.js';
  */
 
 const STAGE_NAME = /^[a-z][a-z0-9_]*$/;
+/** Names the generated Makefile, out/ or the build directory already use; a stage cannot take them. */
+const RESERVED_STAGE_NAMES = new Set(['all', 'check', 'clean', 'distclean', 'help', 'lib', 'logs', 'source', 'sources', 'stamps', 'status']);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -243,6 +245,8 @@ function readStage(decl, sink) {
   const name = decl.name.name;
   if (!STAGE_NAME.test(name)) {
     sink.error('bad-name', decl.name.loc, `stage name \`${name}\` must match [a-z][a-z0-9_]* (it becomes the shell variable \`${name.replace(/\W/g, '_')}_root\`)`);
+  } else if (RESERVED_STAGE_NAMES.has(name)) {
+    sink.error('bad-name', decl.name.loc, `stage name \`${name}\` is reserved: the generated Makefile or build directory already uses it`);
   }
   const body = readBody(decl.items, SCHEMA.stage, sink, `stage \`${name}\``, decl.name.loc);
   const f = (/** @type {string} */ k) => body.fields.get(k)?.value;

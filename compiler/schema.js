@@ -46,7 +46,7 @@ const GIT = {
   doc: 'A git repository pinned to a commit; the cached artifact is `git archive` of that commit.',
   fields: {
     commit: { type: 'string', required: true, doc: 'The full commit id, 40 hex digits.' },
-    sha256: { type: 'string', required: true, doc: 'SHA-256 of the `git archive --format=tar.gz --prefix=<name>/` tarball.' },
+    sha256: { type: 'string', required: true, doc: 'SHA-256 of `git archive --format=tar --prefix=<package>-<commit[0:12]>/ <commit>`.' },
     strip: { type: 'int', default: 1, doc: 'Leading path components to drop when extracting.' },
     insecure: { type: 'bool', default: false, doc: 'Allow a non-https URL.' },
   },

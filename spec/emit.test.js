@@ -14,9 +14,11 @@ import { commentText, makeWord, shName, shQuote, shValue } from '../compiler/quo
 import { requires } from './helpers/env.js';
 import { buildGraph } from './fixtures/make/graph.js';
 import { fakeSources, fixtureGraph, HOSTILE, stagesDir } from './fixtures/make/fixture.js';
-import { fileTree, ranSteps, run, tempDir } from './fixtures/make/harness.js';
+import { fileTree, ranSteps, removeTempDirs, run, tempDir } from './fixtures/make/harness.js';
 
 const graph = () => fixtureGraph(fakeSources(), { port: 8080 });
+
+test.after(() => removeTempDirs());
 
 const NASTY = [
   HOSTILE,
@@ -163,6 +165,25 @@ test('adding a package elsewhere changes no existing step script (numbers live o
   assert.equal(changedScripts, []);
   assert.ok(after.has('host/aardvark/build.sh'));
   assert.not.equal(String(base.get('Makefile')), String(after.get('Makefile')));
+});
+
+test('a stage as a whole: bare stage needs and "every final step" needs give the same Makefile (one barrier)', async () => {
+  const desc = (/** @type {'bare' | 'finals'} */ stageNeeds) =>
+    buildGraph({
+      stageNeeds,
+      stages: [{ name: 'one' }, { name: 'two' }],
+      packages: [
+        { name: 'a', stage: 'one', steps: [{ name: 'extract' }, { name: 'build', body: 'true' }] },
+        { name: 'b', stage: 'one', steps: [{ name: 'extract' }, { name: 'build', body: 'true' }] },
+        { name: 'c', stage: 'two', steps: [{ name: 'extract' }, { name: 'patch' }, { name: 'build', body: 'true' }] },
+      ],
+    });
+  const bare = String((await render(desc('bare'))).get('Makefile'));
+  const finals = String((await render(desc('finals'))).get('Makefile'));
+  assert.is(bare, finals);
+  assert.match(bare, /^\$\(S\)\/one\/\.complete: \$\(S\)\/one\/a\/build \$\(S\)\/one\/b\/build\n\t@mkdir -p \$\(S\)\/one && touch \$@$/m);
+  assert.match(bare, /^\$\(S\)\/two\/c\/build: two\/c\/build\.sh \$\(LIB\) \$\(S\)\/one\/\.complete \$\(S\)\/two\/c\/patch$/m);
+  assert.match(bare, /^\$\(S\)\/two\/c\/extract: two\/c\/extract\.sh \$\(LIB\)$/m);
 });
 
 test('--check writes nothing and lists modified, missing and stale files', async () => {

@@ -8,7 +8,7 @@ import { emit } from '../compiler/emit.js';
 import { requires } from './helpers/env.js';
 import { buildGraph } from './fixtures/make/graph.js';
 import { stagesDir } from './fixtures/make/fixture.js';
-import { makeEnv, ranSteps, run, tempDir } from './fixtures/make/harness.js';
+import { makeEnv, ranSteps, removeTempDirs, run, tempDir } from './fixtures/make/harness.js';
 
 const enabled = requires('make: jobserver', { tools: ['make', 'bmake'] });
 
@@ -79,6 +79,8 @@ if (enabled) {
     ctx.out = join(ctx.root, 'out');
     await emit(graph, { outDir: ctx.out, stagesDir });
   });
+
+  test.after(() => removeTempDirs());
 
   test('an inner make joins the jobserver: one package with -j4 runs its leaf jobs in parallel', async () => {
     const { max, r, build } = await peak('make', ['-j4', 'one-p1']);

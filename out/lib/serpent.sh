@@ -395,7 +395,8 @@ serpent_mount_point() {
     esac
     serpent_at=$serpent_at/$serpent_part
     [ -L "$serpent_at" ] && serpent_die "mount point $serpent_at is a symlink: refusing to follow it out of $serpent_root"
-    [ -d "$serpent_at" ] || mkdir "$serpent_at" || serpent_die "cannot create $serpent_at"
+    # another chroot step of the stage may create it at the same moment
+    [ -d "$serpent_at" ] || mkdir "$serpent_at" 2> /dev/null || [ -d "$serpent_at" ] || serpent_die "cannot create $serpent_at"
   done
   printf '%s' "$serpent_at"
 }
@@ -451,15 +452,33 @@ serpent_unshare_flags() {
     printf '%s' "$serpent_flags"
     return 0
   fi
+  serpent_probe=''
   for serpent_flags in '--mount --pid --fork --kill-child' '--mount --pid --fork' '--mount'; do
     # shellcheck disable=SC2086 # a list of flags
     if unshare $serpent_flags true > /dev/null 2>&1; then
-      printf '%s\n' "$serpent_flags" > "$serpent_cache"
-      printf '%s' "$serpent_flags"
-      return 0
+      serpent_probe=$serpent_flags
+      break
     fi
   done
-  printf '\n' > "$serpent_cache"
+  # written whole or not at all: parallel steps read it
+  printf '%s\n' "$serpent_probe" > "$serpent_cache.$$" && mv -f "$serpent_cache.$$" "$serpent_cache"
+  printf '%s' "$serpent_probe"
+}
+
+# serpent_lock DIR: one holder at a time; a holder that died (SIGKILL) is replaced.
+serpent_lock() {
+  while ! mkdir "$1" 2> /dev/null; do
+    if read -r serpent_holder < "$1/pid" 2> /dev/null && ! kill -0 "$serpent_holder" 2> /dev/null; then
+      rm -rf "$1"
+      continue
+    fi
+    sleep 1
+  done
+  printf '%s\n' "$$" > "$1/pid"
+}
+
+serpent_unlock() {
+  rm -rf "$1"
 }
 
 # GNU make ≥ 4.4 may pass its jobserver as a named pipe: bind it to the same path inside the root.
@@ -539,16 +558,26 @@ serpent_run_chroot() {
     mkdir -p "$serpent_inner" "$serpent_root" || return 1
   fi
   cp "$1" "$serpent_inner/$4.sh" || return 1
-  serpent_unmount_below "$serpent_root"
   serpent_unshare=$(serpent_unshare_flags)
+  # Mounts on the host (fallback) are the stage's: one such step at a time, and stale mounts of a killed one
+  # are removed only while no other step of the stage has its mounts up.
+  serpent_lockdir=$serpent_build/$2/.chroot-lock
+  serpent_lock "$serpent_lockdir"
+  serpent_unmount_below "$serpent_root"
   if [ -z "$serpent_unshare" ]; then
     serpent_say "unshare is not available: mounting on the host, unmounted on exit"
-    (serpent_chroot_inner "$2" "$3" "$4" fallback)
-  else
-    serpent_say "namespace: unshare $serpent_unshare"
-    # shellcheck disable=SC2086 # a list of flags
-    unshare $serpent_unshare -- "$serpent_sh" "$serpent_out/lib/serpent.sh" chroot-inner "$2" "$3" "$4" "$serpent_jobs"
+    if (serpent_chroot_inner "$2" "$3" "$4" fallback); then
+      serpent_chroot_rc=0
+    else
+      serpent_chroot_rc=$?
+    fi
+    serpent_unlock "$serpent_lockdir"
+    return "$serpent_chroot_rc"
   fi
+  serpent_unlock "$serpent_lockdir"
+  serpent_say "namespace: unshare $serpent_unshare"
+  # shellcheck disable=SC2086 # a list of flags
+  unshare $serpent_unshare -- "$serpent_sh" "$serpent_out/lib/serpent.sh" chroot-inner "$2" "$3" "$4" "$serpent_jobs"
 }
 
 # serpent_step INDEX TOTAL STAGE PACKAGE STEP host|chroot

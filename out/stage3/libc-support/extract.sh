@@ -58,6 +58,6 @@ export PATH="${stage1_root}/usr/bin:${PATH}"
 . "${serpent_out}/lib/serpent.sh"
 serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
-serpent_fetch git 'https://github.com/ikeycode/libc-support.git' '0000000000000000000000000000000000000000000000000000000000000000' 'libc-support-5b4e0592377c.tar.gz' '5b4e0592377c312bfd23f134200a8bf2a6917994'
-serpent_unpack "${sources}/libc-support-5b4e0592377c.tar.gz" "${srcdir}" 1
+serpent_fetch git 'https://github.com/ikeycode/libc-support.git' '0000000000000000000000000000000000000000000000000000000000000000' 'libc-support-5b4e0592377c.tar' '5b4e0592377c312bfd23f134200a8bf2a6917994'
+serpent_unpack "${sources}/libc-support-5b4e0592377c.tar" "${srcdir}" 1
 cd "${workdir}"
