@@ -251,6 +251,10 @@ export function stepView(ctx, pkg, step, env) {
       prologue.push(`serpent_install_file ${shValue(ref('serpent_out', `/lib/files/${rel}`))} ${digestOf(digests, rel)} ${shValue(ref('workdir', `/patches/${name}`))}`);
     });
   }
+  // The stage root is where host steps install: it exists before the first one runs, whatever the order.
+  if (!chroot) prologue.push(`mkdir -p ${shValue(ref('destdir'))}`);
+  // A package without an extract step (no sources, no files) still gets a source directory to work in.
+  if (!isExtract && !pkg.steps.some((s) => s.name === 'extract')) prologue.push(`mkdir -p ${shValue(ref('srcdir'))}`);
   prologue.push(`cd ${shValue(ref(isExtract ? 'workdir' : 'srcdir'))}`);
   if (isPatch && builtin && !chroot) {
     pkg.patches.forEach((rel, i) => {

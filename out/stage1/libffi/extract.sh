@@ -46,4 +46,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://github.com/libffi/libffi/releases/download/v3.8.0/libffi-3.8.0.tar.gz' '7da3e2d9a171eb0a038f592ecad3ff2bb2550f3496d87b3b29ad0cf4430c0db4' 'libffi-3.8.0.tar.gz'
 serpent_unpack "${sources}/libffi-3.8.0.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

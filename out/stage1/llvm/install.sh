@@ -39,6 +39,7 @@ export LC_ALL='C'
 export LDFLAGS=''
 export PKG_CONFIG_PATH=''
 export PATH="${stage1_root}/usr/bin:${PATH}"
+mkdir -p "${destdir}"
 cd "${srcdir}"
 
 DESTDIR="${destdir}" ninja -C "${workdir}/build" install

@@ -46,4 +46,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://musl.libc.org/releases/musl-1.2.6.tar.gz' 'd585fd3b613c66151fc3249e8ed44f77020cb5e6c1e635a616d3f9f82460512a' 'musl-1.2.6.tar.gz'
 serpent_unpack "${sources}/musl-1.2.6.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

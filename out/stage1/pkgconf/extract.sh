@@ -46,4 +46,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://distfiles.ariadne.space/pkgconf/pkgconf-2.5.1.tar.xz' 'cd05c9589b9f86ecf044c10a2269822bc9eb001eced2582cfffd658b0a50c243' 'pkgconf-2.5.1.tar.xz'
 serpent_unpack "${sources}/pkgconf-2.5.1.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -67,4 +67,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/automake/automake-1.17.tar.xz' '8920c1fc411e13b90bf704ef9db6f29d540e76d232cb3b2c9f4dc4cc599bd990' 'automake-1.17.tar.xz'
 serpent_unpack "${sources}/automake-1.17.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

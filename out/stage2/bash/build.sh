@@ -60,6 +60,7 @@ export RANLIB='llvm-ranlib'
 export READELF='llvm-readelf'
 export STRIP='llvm-strip'
 export PATH="${stage1_root}/usr/bin:${PATH}"
+mkdir -p "${destdir}"
 cd "${srcdir}"
 
 cd "${srcdir}"

@@ -67,4 +67,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/bash/bash-5.3.tar.gz' '0d5cd86965f869a26cf64f4b71be7b96f90a3ba8b3d74e27e8e9d9d5550f31ba' 'bash-5.3.tar.gz'
 serpent_unpack "${sources}/bash-5.3.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

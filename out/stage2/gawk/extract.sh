@@ -67,4 +67,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/gawk/gawk-5.3.2.tar.xz' 'f8c3486509de705192138b00ef2c00bbbdd0e84c30d5c07d23fc73a9dc4cc9cc' 'gawk-5.3.2.tar.xz'
 serpent_unpack "${sources}/gawk-5.3.2.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

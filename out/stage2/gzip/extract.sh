@@ -67,4 +67,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/gzip/gzip-1.14.tar.xz' '01a7b881bd220bfdf615f97b8718f80bdfd3f6add385b993dcf6efd14e8c0ac6' 'gzip-1.14.tar.xz'
 serpent_unpack "${sources}/gzip-1.14.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

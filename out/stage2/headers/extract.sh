@@ -65,4 +65,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://cdn.kernel.org/pub/linux/kernel/v6.x/linux-6.18.tar.xz' '9106a4605da9e31ff17659d958782b815f9591ab308d03b0ee21aad6c7dced4b' 'headers-linux-6.18.tar.xz'
 serpent_unpack "${sources}/headers-linux-6.18.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -67,4 +67,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/m4/m4-1.4.19.tar.xz' '63aede5c6d33b6d9b13511cd0be2cac046f2e70fd0a07aa9573a04a82783af96' 'm4-1.4.19.tar.xz'
 serpent_unpack "${sources}/m4-1.4.19.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -65,4 +65,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://invisible-island.net/archives/ncurses/ncurses-6.6.tar.gz' '355b4cbbed880b0381a04c46617b7656e362585d52e9cf84a67e2009b749ff11' 'ncurses-6.6.tar.gz'
 serpent_unpack "${sources}/ncurses-6.6.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

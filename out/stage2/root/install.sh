@@ -58,6 +58,8 @@ export RANLIB='llvm-ranlib'
 export READELF='llvm-readelf'
 export STRIP='llvm-strip'
 export PATH="${stage1_root}/usr/bin:${PATH}"
+mkdir -p "${destdir}"
+mkdir -p "${srcdir}"
 cd "${srcdir}"
 
 cd "${destdir}"

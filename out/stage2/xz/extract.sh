@@ -67,4 +67,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://github.com/tukaani-project/xz/releases/download/v5.8.4/xz-5.8.4.tar.xz' '4ce24038fd4221e0d13bc1a2de7a4db56e90b92b3bf75321f6c14be73f65de4b' 'xz-5.8.4.tar.xz'
 serpent_unpack "${sources}/xz-5.8.4.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

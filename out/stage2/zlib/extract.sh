@@ -65,4 +65,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://github.com/madler/zlib/releases/download/v1.3.2/zlib-1.3.2.tar.gz' 'bb329a0a2cd0274d05519d61c667c062e06990d72e125ee2dfa8de64f0119d16' 'zlib-1.3.2.tar.gz'
 serpent_unpack "${sources}/zlib-1.3.2.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

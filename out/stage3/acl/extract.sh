@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://download.savannah.gnu.org/releases/acl/acl-2.4.0.tar.xz' 'e661131456d2708a01c614a0f400e11d7d1bfaeb6f3e74b75bb980b72f0161a3' 'acl-2.4.0.tar.xz'
 serpent_unpack "${sources}/acl-2.4.0.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://download.savannah.gnu.org/releases/attr/attr-2.5.2.tar.xz' 'f2e97b0ab7ce293681ab701915766190d607a1dba7fae8a718138150b700a70b' 'attr-2.5.2.tar.xz'
 serpent_unpack "${sources}/attr-2.5.2.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/autoconf/autoconf-2.72.tar.xz' 'ba885c1319578d6c94d46e9b0dceb4014caafe2490e437a0dbca3f270a223f5a' 'autoconf-2.72.tar.xz'
 serpent_unpack "${sources}/autoconf-2.72.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -59,4 +59,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://github.com/Kitware/CMake/releases/download/v4.3.4/cmake-4.3.4.tar.gz' 'fdeff897b9eb49d764539f2b1edc6eb7e1440df325678a97c1978499e931adda' 'cmake-4.3.4.tar.gz'
 serpent_unpack "${sources}/cmake-4.3.4.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/coreutils/coreutils-9.10.tar.xz' '16535a9adf0b10037364e2d612aad3d9f4eca3a344949ced74d12faf4bd51d25' 'coreutils-9.10.tar.xz'
 serpent_unpack "${sources}/coreutils-9.10.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

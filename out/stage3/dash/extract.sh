@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'http://gondor.apana.org.au/~herbert/dash/files/dash-0.5.12.tar.gz' '6a474ac46e8b0b32916c4c60df694c82058d3297d8b385b74508030ca4a8f28a' 'dash-0.5.12.tar.gz'
 serpent_unpack "${sources}/dash-0.5.12.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -60,4 +60,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://github.com/bus1/dbus-broker/releases/download/v37/dbus-broker-37.tar.xz' 'f819a8db8795fa08c767612e3823fd594694a0990f2543ecf35d6a1a6bf2ab5b' 'dbus-broker-37.tar.xz'
 serpent_unpack "${sources}/dbus-broker-37.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -60,4 +60,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://dbus.freedesktop.org/releases/dbus/dbus-1.16.2.tar.xz' '0ba2a1a4b16afe7bceb2c07e9ce99a8c2c3508e5dec290dbb643384bd6beb7e2' 'dbus-1.16.2.tar.xz'
 serpent_unpack "${sources}/dbus-1.16.2.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

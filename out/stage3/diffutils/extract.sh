@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/diffutils/diffutils-3.12.tar.xz' '7c8b7f9fc8609141fdea9cece85249d308624391ff61dedaf528fcb337727dfd' 'diffutils-3.12.tar.xz'
 serpent_unpack "${sources}/diffutils-3.12.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://github.com/libexpat/libexpat/releases/download/R_2_8_3/expat-2.8.3.tar.xz' 'f6256df90c906773d344da084402b7d3e4f22ed41b1a59c989098a83d3ea0c85' 'expat-2.8.3.tar.xz'
 serpent_unpack "${sources}/expat-2.8.3.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://astron.com/pub/file/file-5.47.tar.gz' '45672fec165cb4cc1358a2d76b5d57d22876dcb97ab169427ac385cbe1d5597a' 'file-5.47.tar.gz'
 serpent_unpack "${sources}/file-5.47.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

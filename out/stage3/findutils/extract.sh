@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/findutils/findutils-4.11.0.tar.xz' 'bfd19cb06cc71f3352d567e90284d8cdac02ac89774bbeadf0b533b0c11432fd' 'findutils-4.11.0.tar.xz'
 serpent_unpack "${sources}/findutils-4.11.0.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

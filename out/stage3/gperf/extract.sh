@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/gperf/gperf-3.3.tar.gz' 'fd87e0aba7e43ae054837afd6cd4db03a3f2693deb3619085e6ed9d8d9604ad8' 'gperf-3.3.tar.gz'
 serpent_unpack "${sources}/gperf-3.3.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

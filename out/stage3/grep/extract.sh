@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/grep/grep-3.12.tar.xz' '2649b27c0e90e632eadcd757be06c6e9a4f48d941de51e7c0f83ff76408a07b9' 'grep-3.12.tar.xz'
 serpent_unpack "${sources}/grep-3.12.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -59,4 +59,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://github.com/pallets/jinja/releases/download/3.1.6/jinja2-3.1.6.tar.gz' '0137fb05990d35f1275a587e9aee6d56da821fc83491a0fb838183be43f66d6d' 'jinja2-3.1.6.tar.gz'
 serpent_unpack "${sources}/jinja2-3.1.6.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://www.greenwoodsoftware.com/less/less-668.tar.gz' '2819f55564d86d542abbecafd82ff61e819a3eec967faa36cd3e68f1596a44b8' 'less-668.tar.gz'
 serpent_unpack "${sources}/less-668.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://www.libarchive.org/downloads/libarchive-3.7.4.tar.xz' 'f887755c434a736a609cbd28d87ddbfbe9d6a3bb5b703c22c02f6af80a802735' 'libarchive-3.7.4.tar.xz'
 serpent_unpack "${sources}/libarchive-3.7.4.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

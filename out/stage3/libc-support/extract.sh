@@ -60,4 +60,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch git 'https://github.com/ikeycode/libc-support.git' '0000000000000000000000000000000000000000000000000000000000000000' 'libc-support-5b4e0592377c.tar' '5b4e0592377c312bfd23f134200a8bf2a6917994'
 serpent_unpack "${sources}/libc-support-5b4e0592377c.tar" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -60,4 +60,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://www.kernel.org/pub/linux/libs/security/linux-privs/libcap2/libcap-2.78.tar.xz' '0d621e562fd932ccf67b9660fb018e468a683d7b827541df27813228c996bb11' 'libcap-2.78.tar.xz'
 serpent_unpack "${sources}/libcap-2.78.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

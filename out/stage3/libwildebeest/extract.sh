@@ -60,4 +60,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch git 'https://github.com/ikeycode/libwildebeest.git' '0000000000000000000000000000000000000000000000000000000000000000' 'libwildebeest-76a93f397351.tar' '76a93f3973516430d1a2bf62bcf6289c68983484'
 serpent_unpack "${sources}/libwildebeest-76a93f397351.tar" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -60,4 +60,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://github.com/linux-pam/linux-pam/releases/download/v1.7.0/Linux-PAM-1.7.0.tar.xz' '57dcd7a6b966ecd5bbd95e1d11173734691e16b68692fa59661cdae9b13b1697' 'Linux-PAM-1.7.0.tar.xz'
 serpent_unpack "${sources}/Linux-PAM-1.7.0.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

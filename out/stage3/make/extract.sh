@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/make/make-4.4.1.tar.gz' 'dd16fb1d67bfab79a72f5e8390735c49e3e8e70b4945a15ab1f81ddb78658fb3' 'make-4.4.1.tar.gz'
 serpent_unpack "${sources}/make-4.4.1.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -59,4 +59,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://github.com/pallets/markupsafe/releases/download/3.0.3/markupsafe-3.0.3.tar.gz' '722695808f4b6457b320fdc131280796bdceb04ab50fe1795cd540799ebe1698' 'markupsafe-3.0.3.tar.gz'
 serpent_unpack "${sources}/markupsafe-3.0.3.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -59,4 +59,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://github.com/mesonbuild/meson/releases/download/1.9.1/meson-1.9.1.tar.gz' '4e076606f2afff7881d195574bddcd8d89286f35a17b4977a216f535dc0c74ac' 'meson-1.9.1.tar.gz'
 serpent_unpack "${sources}/meson-1.9.1.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -52,6 +52,7 @@ export READELF='llvm-readelf'
 export STRIP='llvm-strip'
 export TERM='dumb'
 export PATH="${stage1_root}/usr/bin:${PATH}"
+mkdir -p "${destdir}"
 cd "${srcdir}"
 
 cd "${srcdir}"

@@ -59,4 +59,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://github.com/ninja-build/ninja/archive/refs/tags/v1.13.2.tar.gz' '974d6b2f4eeefa25625d34da3cb36bdcebe7fbce40f4c16ac0835fd1c0cbae17' 'ninja-v1.13.2.tar.gz'
 serpent_unpack "${sources}/ninja-v1.13.2.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/patch/patch-2.8.tar.xz' 'f87cee69eec2b4fcbf60a396b030ad6aa3415f192aa5f7ee84cad5e11f7f5ae3' 'patch-2.8.tar.xz'
 serpent_unpack "${sources}/patch-2.8.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -59,4 +59,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://www.cpan.org/src/5.0/perl-5.42.3.tar.xz' 'c9387e1473a1866935cb047ece7c2e0a80767a3acdecb79d4a375f8a95970ddc' 'perl-5.42.3.tar.xz'
 serpent_unpack "${sources}/perl-5.42.3.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://www.python.org/ftp/python/3.13.15/Python-3.13.15.tar.xz' '1e66a7945a48390ee4c2a4268a0e4185884059a13c4aab6d148aa208deea4a76' 'Python-3.13.15.tar.xz'
 serpent_unpack "${sources}/Python-3.13.15.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/sed/sed-4.9.tar.xz' '6e226b732e1cd739464ad6862bd1a1aba42d7982922da7a53519631d24975181' 'sed-4.9.tar.xz'
 serpent_unpack "${sources}/sed-4.9.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://github.com/shadow-maint/shadow/releases/download/4.17.4/shadow-4.17.4.tar.xz' '554801054694ff7d8a7abdf0d6ece34e2f16e111673cc01b8c9ee1278451181e' 'shadow-4.17.4.tar.xz'
 serpent_unpack "${sources}/shadow-4.17.4.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -59,4 +59,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://dl.foss21.org/slibtool/slibtool-0.7.4.tar.xz' '2e7a4ae528c49c82743ae91260d3fa24bee3d91d9a87066e3491a24ba745a948' 'slibtool-0.7.4.tar.xz'
 serpent_unpack "${sources}/slibtool-0.7.4.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

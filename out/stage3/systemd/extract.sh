@@ -60,4 +60,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://github.com/systemd/systemd/archive/refs/tags/v259.5.tar.gz' '80ed55a8a69c4bd1fb12a36659303372b37baf9ee224ef4f032db4b748be0f76' 'systemd-v259.5.tar.gz'
 serpent_unpack "${sources}/systemd-v259.5.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://www.kernel.org/pub/linux/utils/util-linux/v2.42/util-linux-2.42.4.tar.xz' 'fbd62a100ab7bb8746ba0661255c3c48185b1e9021507c624da01fbc696330ec' 'util-linux-2.42.4.tar.xz'
 serpent_unpack "${sources}/util-linux-2.42.4.tar.xz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"

@@ -61,4 +61,5 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://ftp.gnu.org/gnu/which/which-2.23.tar.gz' 'a2c558226fc4d9e4ce331bd2fd3c3f17f955115d2c00e447618a4ef9978a2a73' 'which-2.23.tar.gz'
 serpent_unpack "${sources}/which-2.23.tar.gz" "${srcdir}" 1
+mkdir -p "${destdir}"
 cd "${workdir}"
