@@ -199,17 +199,26 @@ async function wasmEngine() {
   return { name: 'wasm', batchBytes: BATCH_BYTES, parse: async (text) => parseSync(text) };
 }
 
-/** UTF-8 length of a string, counting a lone surrogate as U+FFFD like TextEncoder does. @param {string} s */
+/**
+ * UTF-8 bytes of the character at s[i]: 4 for a surrogate pair (which spans two UTF-16 units), 3 for a lone
+ * surrogate (encoded as U+FFFD, like TextEncoder does).
+ * @param {string} s @param {number} i
+ */
+function utf8Bytes(s, i) {
+  const c = s.charCodeAt(i);
+  if (c < 0x80) return 1;
+  if (c < 0x800) return 2;
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) return 4;
+  return 3;
+}
+
+/** UTF-8 length of a string. @param {string} s */
 function utf8Length(s) {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
+    const b = utf8Bytes(s, i);
+    n += b;
+    if (b === 4) i++;
   }
   return n;
 }
@@ -219,13 +228,9 @@ function indexAtByte(s, off) {
   let n = 0;
   let i = 0;
   for (; i < s.length && n < off; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
+    const b = utf8Bytes(s, i);
+    n += b;
+    if (b === 4) i++;
   }
   return i;
 }
