@@ -432,7 +432,6 @@ async function checkBodies(model, packages, stageEnv, stageRoots, tools, sink) {
     }
   }
   const infos = await analyzeCached(texts);
-  const providers = providerIndex(model);
   // Per stage and placement, the runtime, shell and env names a body may read; built once, not per step.
   /** @type {Map<string, Set<string>>} */
   const chrootNames = new Map();
@@ -477,7 +476,7 @@ async function checkBodies(model, packages, stageEnv, stageRoots, tools, sink) {
     for (const cmd of info.commands) {
       if (SHELL_BUILTINS.has(cmd.name) || reported.has(cmd.name) || inChroot(cmd.name, cp, step, stage, tools)) continue;
       reported.add(cmd.name);
-      const from = providers.get(cmd.name) ?? [];
+      const from = tools.providers.get(cmd.name) ?? [];
       const same = from.filter((p) => p.stage === stage.name && p.id !== cp.pkg.id);
       const notes = same.length
         ? [{ message: `provided by ${same.map((p) => `\`${p.name}\``).join(', ')} of ${stage.name}: add it to \`depends\` of \`${cp.pkg.name}\``, loc: cp.pkg.decl.name.loc }]
@@ -504,19 +503,6 @@ async function analyzeCached(texts) {
   return texts.map((t) => shellCache.get(t));
 }
 
-/** command → packages providing it. @param {Model} model */
-function providerIndex(model) {
-  /** @type {Map<string, RPackage[]>} */
-  const m = new Map();
-  for (const p of model.packages.values()) {
-    for (const c of p.provides.commands) {
-      if (!m.has(c.name)) m.set(c.name, []);
-      /** @type {RPackage[]} */ (m.get(c.name)).push(p);
-    }
-  }
-  return m;
-}
-
 /**
  * What tool checks need, computed once: each package's transitive dependencies (memoised) and the commands
  * each stage's packages provide.
@@ -529,12 +515,18 @@ function toolIndex(model, deps) {
     if (!byStage.has(p.stage)) byStage.set(p.stage, new Set());
     for (const c of p.provides.commands) /** @type {Set<string>} */ (byStage.get(p.stage)).add(c.name);
   }
-  /** @type {Map<string, Set<string>>} command → ids of the packages that provide it */
+  /** @type {Map<string, RPackage[]>} command → the packages that provide it (for messages) */
   const providers = new Map();
+  /** @type {Map<string, Set<string>>} command → ids of the packages that provide it */
+  const providerIds = new Map();
   for (const p of model.packages.values()) {
     for (const c of p.provides.commands) {
-      if (!providers.has(c.name)) providers.set(c.name, new Set());
-      /** @type {Set<string>} */ (providers.get(c.name)).add(p.id);
+      if (!providers.has(c.name)) {
+        providers.set(c.name, []);
+        providerIds.set(c.name, new Set());
+      }
+      /** @type {RPackage[]} */ (providers.get(c.name)).push(p);
+      /** @type {Set<string>} */ (providerIds.get(c.name)).add(p.id);
     }
   }
   /**
@@ -543,7 +535,7 @@ function toolIndex(model, deps) {
    * @param {string} id @param {string} cmd
    */
   const depProvides = (id, cmd) => {
-    const want = providers.get(cmd);
+    const want = providerIds.get(cmd);
     if (!want) return false;
     const seen = new Set([id]);
     const stack = [...(deps.get(id) ?? [])];
@@ -556,7 +548,7 @@ function toolIndex(model, deps) {
     }
     return false;
   };
-  return { byStage, depProvides };
+  return { byStage, providers, depProvides };
 }
 
 /**

@@ -140,7 +140,7 @@ export function resolve(files, sink, opts = {}) {
     const body = readBody(decl.items, SCHEMA.package, sink, `package \`${decl.name.name}\``, null);
     const pkg = emptyPackage(decl, decl.stage.name, null);
     applyUses(pkg, body.uses, model, sink);
-    applyBody(pkg, body, sink);
+    applyBody(pkg, body);
     for (const [name, spec] of Object.entries(SCHEMA.package.fields)) {
       if (spec.required && !hasField(pkg, name)) {
         sink.error('missing-field', decl.name.loc, `package \`${decl.name.name}\` needs a \`${name}\` field (${spec.doc})`);
@@ -187,7 +187,7 @@ export function resolve(files, sink, opts = {}) {
     const body = readBody(decl.items, SCHEMA.pass, sink, `pass \`${decl.name.name}\``, null);
     const pkg = inherit(base, decl);
     applyUses(pkg, body.uses, model, sink);
-    applyBody(pkg, body, sink);
+    applyBody(pkg, body);
     model.packages.set(id, pkg);
   }
   return model;
@@ -575,15 +575,15 @@ function applyUses(pkg, uses, model, sink) {
       if (p.default) pkg.params.set(p.name, { value: p.default, type: p.type, loc: p.default.loc });
       else sink.error('missing-field', use.template.loc, `template \`${t.name}\` needs parameter \`${p.name}\` (${describeType(p.type)})`, [{ message: 'parameter declared here', loc: p.loc }]);
     }
-    applyBody(pkg, t.body, sink);
+    applyBody(pkg, t.body);
   }
 }
 
 /**
  * Applies one body on top of the package: `=` replaces, `+=` appends, blocks and steps replace.
- * @param {RPackage} pkg @param {Body} body @param {Sink} sink
+ * @param {RPackage} pkg @param {Body} body
  */
-function applyBody(pkg, body, sink) {
+function applyBody(pkg, body) {
   if (body.present?.has('version')) pkg.versionWritten = true;
   for (const [key, { op, value }] of body.fields) {
     switch (key) {
@@ -626,5 +626,4 @@ function applyBody(pkg, body, sink) {
     }
   }
   for (const step of body.steps) pkg.steps.set(step.name.name, step);
-  void sink;
 }
