@@ -330,7 +330,8 @@ export function hostToolsView(graph) {
   if (git) needs.add('git');
   const chroot = graph.stages.some((s) => s.chroot);
   if (chroot) for (const t of ['chroot', 'mount', 'umount']) needs.add(t);
-  const runtime = [...needs].sort(byCodeUnit).map((t) => `serpent_need ${shQuote(t)}`); // sort for determinism
+  // Each tool once: what recipes already need is not listed again for the runtime.
+  const runtime = [...needs].filter((t) => !recipe.includes(t)).sort(byCodeUnit).map((t) => `serpent_need ${shQuote(t)}`); // sort for determinism
   if (files.length) runtime.push('serpent_need_one curl wget');
   if (chroot) runtime.push('serpent_want unshare');
   return {

@@ -674,7 +674,12 @@ serpent_need_one() {
       return 0
     fi
   done
-  serpent_missing="$serpent_missing $(printf '%s' "$*" | sed 's/ / or /g')"
+  # "curl-or-wget": one word, built without external tools (check-host must work where they are missing)
+  serpent_alts=''
+  for serpent_tool in "$@"; do
+    serpent_alts="${serpent_alts:+$serpent_alts-or-}$serpent_tool"
+  done
+  serpent_missing="$serpent_missing $serpent_alts"
 }
 
 serpent_want() {
