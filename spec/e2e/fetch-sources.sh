@@ -49,7 +49,7 @@ sha256_of() {
 }
 
 have_deb_src() {
-  [ -n "$(apt-cache showsrc musl 2>/dev/null | head -n 1)" ]
+  [ -n "$(apt-cache showsrc musl 2> /dev/null | head -n 1)" ]
 }
 
 enable_deb_src() {

@@ -1,0 +1,435 @@
+// Semantic checks over the resolved model and its planning decisions (plan/index.ts): order and cycles, safety
+// of roots and mounts, sources and files, step placement, shell syntax, variables and tools. Check only finds
+// problems and returns them; the decisions it checks are plan's.
+// Over 400 lines on purpose: four short sections (order, safety, sources, steps) over one model walk, so the
+// rules read as one list.
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join, posix } from 'node:path';
+import type { Loc, StepItem } from '../grammar/syntax.js';
+import { shellInfo, type ShellFacts } from './bodies.js';
+import { NOTES } from './diagnostics/catalogue.js';
+import { Sink, type Diagnostic } from './diagnostics/diagnostic.js';
+import { suggestion } from './diagnostics/suggest.js';
+import type { Decisions, PackagePlan, ToolIndex } from './plan/index.js';
+import type { PlannedStep } from './plan/order.js';
+import { HOST_ONLY_VARS, RUNTIME_VARS, stagesPath, type PlannedSource, type Unresolved } from './plan/values.js';
+import type { Model, RPackage, RStage } from './resolve/index.js';
+import { SHELL_BUILTINS } from './shell/index.js';
+
+const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
+
+export interface CheckOptions {
+  /** Where patches and files are looked up. */
+  readonly stagesDir: string;
+  /** display path → path relative to the stages directory */
+  readonly relOf: ReadonlyMap<string, string>;
+}
+
+export function check(
+  model: Model,
+  decisions: Decisions,
+  shell: ShellFacts,
+  opts: CheckOptions,
+): readonly Diagnostic[] {
+  const sink = new Sink();
+  checkOrder(model, decisions, sink);
+  for (const stage of model.stages.values()) checkStageSafety(stage, model, sink);
+  for (const s of decisions.stages.values()) {
+    for (const e of s.env) reportUnresolved(e.value.unresolved, sink);
+    for (const p of s.path) reportUnresolved(p.unresolved, sink);
+  }
+
+  /** cache file name → sha256, to catch two different files under one name */
+  const cacheNames = new Map<string, string>();
+  const names = bodyNames(model, decisions.roots);
+  for (const p of decisions.packages.values()) {
+    const { pkg, stage, statics } = p;
+    reportUnresolved(statics.unresolved, sink);
+    if (pkg.version && !VERSION.test(statics.version))
+      sink.error('bad-value', pkg.version.loc, { kind: 'version', version: statics.version });
+    for (const s of p.sources) reportUnresolved(s.unresolved, sink);
+    checkSources(p.sources, cacheNames, sink);
+    checkFiles(pkg, opts.relOf.get(pkg.file) ?? '', opts.stagesDir, sink);
+    checkPlacements(pkg, stage, sink);
+    for (const m of p.missingAnchors) {
+      sink.error(
+        'undefined-step',
+        m.after.loc,
+        { pkg: pkg.name, anchor: m.after.name, step: m.item.name.name },
+        suggestion(m.after.name, m.known),
+      );
+    }
+    checkBodies(p, shell, names, decisions.tools, sink);
+  }
+  return sink.items;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Order: stages that come after each other in a circle, dependencies that name no package of the stage, and
+// dependency cycles with their full path and a way to break them.
+// ---------------------------------------------------------------------------------------------------------
+
+function checkOrder(model: Model, decisions: Decisions, sink: Sink): void {
+  for (const { stage, path } of decisions.stageCycles) {
+    sink.error('dependency-cycle', stage.after?.loc ?? stage.decl.name.loc, { kind: 'stages', path });
+  }
+
+  // Dependencies: same stage only.
+  const namesByStage = new Map<string, Set<string>>();
+  for (const pkg of model.packages.values()) {
+    const names = namesByStage.get(pkg.stage) ?? new Set<string>();
+    namesByStage.set(pkg.stage, names.add(pkg.name));
+  }
+  for (const pkg of model.packages.values()) {
+    for (const d of pkg.depends) {
+      if (model.packages.has(`${pkg.stage}/${d.name}`)) continue;
+      const elsewhere = [...model.packages.values()].filter((p) => p.name === d.name).map((p) => p.stage);
+      const notes = elsewhere.length
+        ? [NOTES.otherStage(d.name, elsewhere)]
+        : suggestion(d.name, namesByStage.get(pkg.stage) ?? []);
+      sink.error('undefined-package', d.loc, { kind: 'dependency', name: d.name, stage: pkg.stage }, notes);
+    }
+  }
+
+  if (decisions.stuck.length) reportCycles(decisions.stuck, model, decisions.deps, sink);
+}
+
+/** Reports each elementary cycle found by DFS among the packages a cycle keeps from being ordered. */
+function reportCycles(
+  left: readonly string[],
+  model: Model,
+  deps: ReadonlyMap<string, readonly string[]>,
+  sink: Sink,
+): void {
+  const leftSet = new Set(left);
+  const reported = new Set<string>();
+  const state = new Map<string, 'active' | 'done'>();
+  const nameOf = (id: string) => model.packages.get(id)?.name ?? id;
+  const visit = (id: string, path: readonly string[]) => {
+    state.set(id, 'active');
+    for (const d of deps.get(id) ?? []) {
+      if (!leftSet.has(d)) continue;
+      if (state.get(d) === 'active') {
+        const cycle = path.slice(path.indexOf(d));
+        const key = [...cycle].sort().join(',');
+        if (reported.has(key)) continue;
+        reported.add(key);
+        const names = [...cycle, d].map(nameOf);
+        // Report at the dependency entry that closes the cycle, in the package that starts it.
+        const from = model.packages.get(cycle[cycle.length - 1]);
+        if (!from) continue;
+        const entry = from.depends.find((x) => `${from.stage}/${x.name}` === d);
+        sink.error('dependency-cycle', entry?.loc ?? from.decl.name.loc, { kind: 'packages', path: names }, [
+          NOTES.breakCycle(names[0], names[1]),
+        ]);
+      } else if (!state.has(d)) {
+        visit(d, [...path, d]);
+      }
+    }
+    state.set(id, 'done');
+  };
+  // sort for determinism
+  for (const id of [...left].sort()) if (!state.has(id)) visit(id, [id]);
+}
+
+/** `${name}` references that are neither static nor runtime variables where they stand. */
+function reportUnresolved(list: readonly Unresolved[], sink: Sink): void {
+  for (const u of list)
+    sink.error('undefined-variable', u.loc, { kind: 'interpolation', name: u.ref }, suggestion(u.ref, u.known));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Safety: a stage root is never `/`, a host system directory or outside the build directory, and no bind
+// mount exposes the chroot's own root or leaves the build directory.
+// ---------------------------------------------------------------------------------------------------------
+
+/** Host directories a chroot root may never be. */
+const SYSTEM_DIRS: ReadonlySet<string> = new Set([
+  '/',
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/home',
+  '/lib',
+  '/lib64',
+  '/opt',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/srv',
+  '/sys',
+  '/tmp',
+  '/usr',
+  '/var',
+]);
+
+const escapes = (rel: string) => rel === '..' || rel.startsWith('../');
+
+function checkStageSafety(stage: RStage, model: Model, sink: Sink): void {
+  const root = stage.root;
+  const absolute = isAbsolute(root);
+  const norm = absolute ? posix.normalize(root).replace(/\/+$/, '') || '/' : posix.normalize(root);
+  if (absolute ? SYSTEM_DIRS.has(norm) : norm === '.' || norm === '') {
+    sink.error('unsafe-root', stage.rootLoc, { stage: stage.name, root, absolute });
+  } else if (!absolute && escapes(norm)) {
+    sink.error('path-escape', stage.rootLoc, { kind: 'stage-root', path: root });
+  }
+  const chroot = stage.chroot;
+  if (!chroot) return;
+  if (!chroot.shell.startsWith('/')) {
+    sink.error('bad-value', chroot.loc, { kind: 'chroot-shell', shell: chroot.shell });
+  }
+  if (chroot.path.length === 0 || chroot.path.some((p) => !p.startsWith('/'))) {
+    sink.error('bad-value', chroot.loc, { kind: 'chroot-path' });
+  }
+  const points = new Map<string, Loc>();
+  for (const m of chroot.mounts) {
+    const first = points.get(m.target);
+    if (first)
+      sink.error('duplicate-definition', m.targetLoc, { kind: 'mount', target: m.target }, [NOTES.firstMounted(first)]);
+    points.set(m.target, m.targetLoc);
+  }
+  for (const m of chroot.mounts) {
+    if (!m.target.startsWith('/') || m.target.split('/').includes('..')) {
+      sink.error('path-escape', m.targetLoc, { kind: 'mount-point', target: m.target });
+    }
+    if (m.from.kind === 'stage') {
+      if (m.from.name === stage.name) {
+        sink.error('mount-contains-root', m.from.loc, { kind: 'own-root', stage: stage.name });
+        continue;
+      }
+      const other = model.stages.get(m.from.name);
+      if (other && contains(other.root, root)) {
+        sink.error('mount-contains-root', m.from.loc, {
+          kind: 'other-root',
+          other: other.name,
+          otherRoot: other.root,
+          root,
+        });
+      }
+    } else {
+      const src = m.from.path;
+      if (isAbsolute(src) && posix.normalize(src) === '/') {
+        sink.error('mount-contains-root', m.from.loc, { kind: 'host-root' });
+      } else if (!isAbsolute(src) && escapes(posix.normalize(src))) {
+        sink.error('path-escape', m.from.loc, { kind: 'mount-source', path: src });
+      } else if (contains(src, root)) {
+        sink.error('mount-contains-root', m.from.loc, { kind: 'source', source: src, root });
+      }
+    }
+  }
+}
+
+/** Does directory `a` contain (or equal) `b`? Both relative to the build dir or both absolute. */
+function contains(a: string, b: string): boolean {
+  if (isAbsolute(a) !== isAbsolute(b)) return false;
+  const na = posix.normalize(a).replace(/\/+$/, '');
+  const nb = posix.normalize(b).replace(/\/+$/, '');
+  return na === '.' || na === '' || nb === na || nb.startsWith(`${na}/`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sources and files: URLs are https (or explicitly allowed), checksums and commits are well-formed, no two
+// different files share a cache name, and patches and files exist inside the stages directory.
+// ---------------------------------------------------------------------------------------------------------
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const HEX40 = /^[0-9a-f]{40}$/;
+const URL_SHAPE = /^([a-z][a-z0-9+.-]*):\/\/[^/\s]+(\/\S*)?$/i;
+
+/** @param cacheNames cache file name → sha256 of the sources seen so far (across packages) */
+function checkSources(sources: readonly PlannedSource[], cacheNames: Map<string, string>, sink: Sink): void {
+  for (const { source: s, url, filename } of sources) {
+    const m = URL_SHAPE.exec(url);
+    if (!m) {
+      sink.error('insecure-url', s.url.loc, { kind: 'not-a-url', url });
+    } else if (m[1].toLowerCase() !== 'https' && !s.insecure) {
+      sink.error('insecure-url', s.url.loc, { kind: 'not-https', url }, [NOTES.allowInsecure()]);
+    }
+    const sha = s.sha256?.value ?? '';
+    if (s.sha256 && !HEX64.test(sha)) {
+      sink.error('bad-checksum', s.sha256.loc, { kind: 'sha256', length: sha.length });
+    }
+    if (s.kind === 'git') {
+      if (s.commit && !HEX40.test(s.commit.value)) sink.error('bad-checksum', s.commit.loc, { kind: 'commit' });
+      continue;
+    }
+    const prev = cacheNames.get(filename);
+    if (prev !== undefined && prev !== sha) {
+      sink.error('duplicate-definition', s.url.loc, { kind: 'cache-name', filename });
+    }
+    cacheNames.set(filename, sha);
+  }
+}
+
+/** Patches and files: relative, inside the stages directory, existing. `recipe`: the recipe's path there. */
+function checkFiles(pkg: RPackage, recipe: string, stagesDir: string, sink: Sink): void {
+  for (const f of [...pkg.patches, ...pkg.files]) {
+    if (isAbsolute(f.path)) {
+      sink.error('path-escape', f.loc, { kind: 'absolute-file', path: f.path });
+      continue;
+    }
+    const rel = stagesPath(recipe, f.path);
+    if (rel === '..' || rel.startsWith('../')) {
+      sink.error('path-escape', f.loc, { kind: 'file', path: f.path });
+      continue;
+    }
+    const full = join(stagesDir, rel);
+    if (!existsSync(full) || !statSync(full).isFile()) {
+      sink.error('missing-file', f.loc, { path: f.path, rel });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Steps: placements are `on host` or `in chroot` (and a chroot exists), every body is POSIX shell, reads only
+// variables it can see where it runs, and in a chroot runs only commands something makes available there.
+// ---------------------------------------------------------------------------------------------------------
+
+/** Variables every shell has. */
+const SHELL_VARS: readonly string[] = [
+  'HOME',
+  'IFS',
+  'LINENO',
+  'OLDPWD',
+  'OPTARG',
+  'OPTIND',
+  'PATH',
+  'PPID',
+  'PS1',
+  'PS2',
+  'PS4',
+  'PWD',
+  'SHELL',
+  'TERM',
+];
+
+function checkPlacements(pkg: RPackage, stage: RStage, sink: Sink): void {
+  for (const item of pkg.steps.values()) {
+    if (!item.placement) continue;
+    const p = item.placement.name;
+    if (p !== 'host' && p !== 'chroot') {
+      sink.error(
+        'bad-placement',
+        item.placement.loc,
+        { kind: 'unknown', placement: p },
+        suggestion(p, ['host', 'chroot']),
+      );
+    } else if (p === 'chroot' && !stage.chroot) {
+      sink.error('bad-placement', item.placement.loc, {
+        kind: 'no-chroot',
+        step: item.name.name,
+        pkg: pkg.name,
+        stage: stage.name,
+      });
+    }
+  }
+}
+
+/** Per stage, the runtime, shell, env (and on the host: host-path) names a body may read; built once. */
+interface BodyNames {
+  readonly host: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly chroot: ReadonlyMap<string, ReadonlySet<string>>;
+  /** `<stage>_root` of every stage: host paths. */
+  readonly roots: readonly string[];
+}
+
+function bodyNames(model: Model, roots: readonly string[]): BodyNames {
+  const host = new Map<string, ReadonlySet<string>>();
+  const chroot = new Map<string, ReadonlySet<string>>();
+  for (const stage of model.stages.values()) {
+    const base = [...RUNTIME_VARS, ...SHELL_VARS, ...stage.env.map((e) => e.name)];
+    chroot.set(stage.name, new Set(base));
+    host.set(stage.name, new Set([...base, ...HOST_ONLY_VARS, ...roots]));
+  }
+  return { host, chroot, roots };
+}
+
+/** Checks each written body: its shell syntax, the variables it reads and, in a chroot, the commands it runs. */
+function checkBodies(p: PackagePlan, shell: ShellFacts, names: BodyNames, tools: ToolIndex, sink: Sink): void {
+  const { pkg, stage } = p;
+  for (const step of p.steps) {
+    const item = step.item;
+    if (!item) continue;
+    const info = shellInfo(shell, item);
+    if (info.error) {
+      sink.error('shell-syntax', bodyLoc(item, info.error.line, info.error.col, 1), {
+        step: step.name,
+        error: info.error.message,
+      });
+      continue;
+    }
+    /** Names every step of the stage may read (the package's own static names are checked separately). */
+    const common = (step.placement === 'host' ? names.host : names.chroot).get(stage.name) ?? new Set<string>();
+    const own = (n: string) => common.has(n) || p.statics.vars.has(n) || info.assigns.includes(n);
+    for (const ref of info.refs) {
+      if (own(ref.name)) continue;
+      const known = new Set([...common, ...p.statics.vars.keys(), ...info.assigns]);
+      const hostOnly =
+        step.placement === 'chroot' && (HOST_ONLY_VARS.includes(ref.name) || names.roots.includes(ref.name));
+      sink.error(
+        'undefined-variable',
+        bodyLoc(item, ref.line, ref.col, ref.name.length),
+        hostOnly ? { kind: 'host-only', name: ref.name, step: step.name } : { kind: 'shell', name: ref.name },
+        hostOnly ? [NOTES.runOnHost()] : suggestion(ref.name, known),
+      );
+    }
+    if (step.placement !== 'chroot') continue;
+    const reported = new Set<string>();
+    for (const cmd of info.commands) {
+      if (SHELL_BUILTINS.has(cmd.name) || reported.has(cmd.name) || inChroot(cmd.name, p, step, tools)) continue;
+      reported.add(cmd.name);
+      const from = tools.providers.get(cmd.name) ?? [];
+      const same = from.filter((q) => q.stage === stage.name && q.id !== pkg.id);
+      const notes = same.length
+        ? [
+            NOTES.addDependency(
+              same.map((q) => q.name),
+              stage.name,
+              pkg.name,
+              pkg.decl.name.loc,
+            ),
+          ]
+        : from.length
+          ? [NOTES.notMounted(from.map((q) => q.id))]
+          : [NOTES.noProvider()];
+      sink.error(
+        'command-unavailable',
+        bodyLoc(item, cmd.line, cmd.col, cmd.name.length),
+        { pkg: pkg.name, command: cmd.name, step: step.name },
+        notes,
+      );
+    }
+  }
+}
+
+/** A position inside a body (1-based line and column of the dedented text) as a location in the recipe. */
+function bodyLoc(item: StepItem, line: number, col: number, len: number): Loc {
+  const b = item.body;
+  const l = b.firstLine + line - 1;
+  const c = col + b.indent;
+  return {
+    file: b.loc.file,
+    line: l,
+    col: c,
+    endLine: l,
+    endCol: c + Math.max(0, len - 1),
+    offset: b.loc.offset,
+    endOffset: b.loc.offset,
+  };
+}
+
+/**
+ * Is `cmd` available to a chroot step? Yes if a stage mounted into the chroot provides it, a dependency
+ * (transitively) provides it, or the package itself does and the step runs after its install step.
+ */
+function inChroot(cmd: string, p: PackagePlan, step: PlannedStep, tools: ToolIndex): boolean {
+  for (const m of p.stage.chroot?.mounts ?? []) {
+    if (m.from.kind === 'stage' && tools.byStage.get(m.from.name)?.has(cmd)) return true;
+  }
+  if (tools.depProvides(p.pkg.id, cmd)) return true;
+  const install = p.steps.findIndex((s) => s.name === 'install');
+  return install >= 0 && p.steps.indexOf(step) > install && p.pkg.provides.commands.some((c) => c.name === cmd);
+}

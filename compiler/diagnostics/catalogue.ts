@@ -1,0 +1,425 @@
+// Every code serpentc reports: its one-line summary (docs/diagnostics.md) and the one function that builds its
+// message from data. Call sites pass data, so each sentence is spelled once. Syntax codes are built by grammar/.
+// Longer than 400 lines on purpose: it is one table, and every sentence serpentc says about a recipe is in it.
+import type { Loc, SyntaxCode, Value } from '../../grammar/syntax.js';
+import { BUILTIN_STEPS, describeType, describeValue, type TypeName } from '../schema.js';
+import type { Note } from './diagnostic.js';
+
+/** The body a field, block or step was written in, as messages name it: "package `musl`", "`chroot` block". */
+export type Owner =
+  | { readonly decl: 'target' | 'stage' | 'package' | 'template' | 'pass'; readonly name: string }
+  | { readonly block: string };
+
+function owner(o: Owner): string {
+  return 'block' in o ? `\`${o.block}\` block` : `${o.decl} \`${o.name}\``;
+}
+
+/** A value of the wrong type: what was expected, what the recipe wrote. */
+interface Mismatch {
+  readonly expected: TypeName;
+  readonly found: Value['kind'];
+}
+
+/** The data each compiler code's message is built from; a union when the code has several messages. */
+export interface MessageData {
+  // schema
+  'unknown-field':
+    | {
+        readonly kind: 'field-is-block' | 'no-field' | 'block-is-field' | 'no-block';
+        readonly key: string;
+        readonly owner: Owner;
+      }
+    | { readonly kind: 'no-steps'; readonly step: string; readonly owner: Owner }
+    | { readonly kind: 'not-a-step'; readonly step: string }
+    | { readonly kind: 'no-use'; readonly owner: Owner }
+    | { readonly kind: 'env-item' }
+    | { readonly kind: 'no-param'; readonly template: string; readonly param: string };
+  'wrong-type':
+    | ({ readonly kind: 'field'; readonly field: string; readonly item: boolean } & Mismatch)
+    | ({ readonly kind: 'argument'; readonly param: string; readonly template: string } & Mismatch)
+    | ({ readonly kind: 'param-default'; readonly param: string } & Mismatch)
+    | { readonly kind: 'param-type'; readonly type: string; readonly known: readonly string[] }
+    | { readonly kind: 'append'; readonly field: string; readonly type: TypeName }
+    | { readonly kind: 'label-needed' | 'no-label'; readonly block: string }
+    | { readonly kind: 'env-value'; readonly name: string };
+  'missing-field':
+    | { readonly kind: 'field'; readonly owner: Owner; readonly field: string; readonly doc: string }
+    | { readonly kind: 'argument'; readonly template: string; readonly param: string; readonly type: TypeName };
+  'bad-name':
+    | { readonly kind: 'stage-pattern' | 'stage-reserved'; readonly stage: string }
+    | { readonly kind: 'builtin-step'; readonly step: string }
+    | { readonly kind: 'env-name'; readonly name: string };
+  'bad-value':
+    | { readonly kind: 'version'; readonly version: string }
+    | { readonly kind: 'chroot-shell'; readonly shell: string }
+    | { readonly kind: 'chroot-path' };
+  // resolution
+  'duplicate-definition':
+    | {
+        readonly kind: 'decl';
+        readonly decl: 'target' | 'stage' | 'template' | 'package' | 'pass';
+        readonly name: string;
+      }
+    | { readonly kind: 'param' | 'argument'; readonly param: string }
+    | { readonly kind: 'pass-name'; readonly name: string; readonly stage: string }
+    | { readonly kind: 'field' | 'block' | 'step'; readonly key: string; readonly owner: Owner }
+    | { readonly kind: 'env'; readonly name: string }
+    | { readonly kind: 'mount'; readonly target: string }
+    | { readonly kind: 'cache-name'; readonly filename: string };
+  'undefined-package':
+    | { readonly kind: 'pass-base'; readonly pass: string; readonly base: string; readonly stage: string | null }
+    | { readonly kind: 'ambiguous-base'; readonly base: string }
+    | { readonly kind: 'dependency'; readonly name: string; readonly stage: string };
+  'undefined-stage': { readonly stage: string };
+  /** `known`: every target name, sorted. */
+  'undefined-target': { readonly target: string; readonly known: readonly string[] };
+  'undefined-template': { readonly template: string };
+  'undefined-variable':
+    | { readonly kind: 'interpolation' | 'shell'; readonly name: string }
+    | { readonly kind: 'host-only'; readonly name: string; readonly step: string };
+  'undefined-step': { readonly pkg: string; readonly anchor: string; readonly step: string };
+  'no-default-target': { readonly kind: 'none-marked' | 'none-defined' };
+  'multiple-default-targets': { readonly first: string; readonly second: string };
+  /** `path`: the names around the cycle, the first one repeated at the end. */
+  'dependency-cycle': { readonly kind: 'stages' | 'packages'; readonly path: readonly string[] };
+  // steps and tools
+  'bad-placement':
+    | { readonly kind: 'unknown'; readonly placement: string }
+    | { readonly kind: 'no-chroot'; readonly step: string; readonly pkg: string; readonly stage: string };
+  'shell-syntax': { readonly step: string; readonly error: string };
+  'command-unavailable': { readonly pkg: string; readonly command: string; readonly step: string };
+  // sources and files
+  'bad-checksum': { readonly kind: 'sha256'; readonly length: number } | { readonly kind: 'commit' };
+  'insecure-url': { readonly kind: 'not-a-url' | 'not-https'; readonly url: string };
+  'missing-file': { readonly path: string; readonly rel: string };
+  'path-escape':
+    | { readonly kind: 'stage-root' | 'mount-source' | 'absolute-file' | 'file'; readonly path: string }
+    | { readonly kind: 'mount-point'; readonly target: string };
+  // safety
+  'unsafe-root': { readonly stage: string; readonly root: string; readonly absolute: boolean };
+  'mount-contains-root':
+    | { readonly kind: 'own-root'; readonly stage: string }
+    | { readonly kind: 'other-root'; readonly other: string; readonly otherRoot: string; readonly root: string }
+    | { readonly kind: 'host-root' }
+    | { readonly kind: 'source'; readonly source: string; readonly root: string };
+  // input
+  'no-recipes': { readonly dir: string };
+  'io-error': { readonly kind: 'dir' | 'file'; readonly path: string; readonly reason: string };
+}
+
+export type CompilerCode = keyof MessageData;
+export type Code = SyntaxCode | CompilerCode;
+
+interface Entry<C extends CompilerCode> {
+  readonly summary: string;
+  readonly message: (data: MessageData[C]) => string;
+}
+
+/** The codes grammar/ reports, with the messages it builds itself (grammar imports nothing from compiler/). */
+const SYNTAX: { readonly [C in SyntaxCode]: string } = {
+  'syntax-error': 'The text does not match the grammar; parsing recovers and reports every error it meets.',
+  'unterminated-string': 'A string literal runs to the end of its line without a closing quote.',
+  'unterminated-shell': 'A `"""` shell body has no closing `"""`.',
+  'bad-interpolation': 'A `${` in a string is not followed by a name and `}`.',
+  'bad-escape': 'An unknown backslash escape in a string (kept literally).',
+  'placement-preposition': 'Warning: `in host` or `on chroot`; write `on host` and `in chroot`.',
+  'internal-error': 'The front end itself failed on an input: a serpentc bug, reported instead of a crash.',
+};
+
+const mismatch = (m: Mismatch) => `${describeType(m.expected)}, found ${describeValue(m.found)}`;
+
+/** Keep in this order (docs/diagnostics.md lists codes as written); every code has a golden case. */
+const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
+  // schema
+  'unknown-field': {
+    summary: 'A field, block or step name the declaration does not accept (with did-you-mean).',
+    message: (d) => {
+      switch (d.kind) {
+        case 'field-is-block':
+          return `\`${d.key}\` is a block in ${owner(d.owner)}: write \`${d.key} { … }\``;
+        case 'no-field':
+          return `${owner(d.owner)} has no field \`${d.key}\``;
+        case 'block-is-field':
+          return `\`${d.key}\` is a field in ${owner(d.owner)}: write \`${d.key} = …\``;
+        case 'no-block':
+          return `${owner(d.owner)} has no block \`${d.key}\``;
+        case 'no-steps':
+          return `${owner(d.owner)} has no steps; \`${d.step}\` is not one of its fields`;
+        case 'not-a-step':
+          return `\`${d.step}\` is not a built-in step (${BUILTIN_STEPS.join(', ')}); write \`step ${d.step} """…"""\` for a custom step`;
+        case 'no-use':
+          return `${owner(d.owner)} cannot \`use\` templates`;
+        case 'env-item':
+          return 'an `env` block holds only `NAME = "value"` assignments';
+        case 'no-param':
+          return `template \`${d.template}\` has no parameter \`${d.param}\``;
+      }
+    },
+  },
+  'wrong-type': {
+    summary: 'A value of the wrong type for its field or parameter.',
+    message: (d) => {
+      switch (d.kind) {
+        case 'field':
+          return `${d.item ? 'each item of ' : ''}field \`${d.field}\` expects ${mismatch(d)}`;
+        case 'argument':
+          return `parameter \`${d.param}\` of template \`${d.template}\` expects ${mismatch(d)}`;
+        case 'param-default':
+          return `default of parameter \`${d.param}\` must be ${mismatch(d)}`;
+        case 'param-type':
+          return `unknown parameter type \`${d.type}\`; expected one of ${d.known.join(', ')}`;
+        case 'append':
+          return `\`+=\` appends to lists, but \`${d.field}\` is ${describeType(d.type)}`;
+        case 'label-needed':
+          return `block \`${d.block}\` needs a string label, e.g. \`${d.block} "…" { … }\``;
+        case 'no-label':
+          return `block \`${d.block}\` takes no label`;
+        case 'env-value':
+          return `env value \`${d.name}\` must be a string assigned with \`=\``;
+      }
+    },
+  },
+  'missing-field': {
+    summary: 'A required field or template parameter is not given.',
+    message: (d) =>
+      d.kind === 'field'
+        ? `${owner(d.owner)} needs a \`${d.field}\` field (${d.doc})`
+        : `template \`${d.template}\` needs parameter \`${d.param}\` (${describeType(d.type)})`,
+  },
+  'bad-name': {
+    summary: 'A name that cannot be used where it stands (e.g. a stage name that is not a shell identifier).',
+    message: (d) => {
+      switch (d.kind) {
+        case 'stage-pattern':
+          return `stage name \`${d.stage}\` must match [a-z][a-z0-9_]* (it becomes the shell variable \`${d.stage.replace(/\W/g, '_')}_root\`)`;
+        case 'stage-reserved':
+          return `stage name \`${d.stage}\` is reserved: the generated Makefile or build directory already uses it`;
+        case 'builtin-step':
+          return `\`${d.step}\` is a built-in step; write it without \`step\``;
+        case 'env-name':
+          return `\`${d.name}\` is not a valid environment variable name`;
+      }
+    },
+  },
+  'bad-value': {
+    summary: 'A value of the right type that is not acceptable (e.g. an empty list where one entry is required).',
+    message: (d) => {
+      switch (d.kind) {
+        case 'version':
+          return `version \`${d.version}\` must start with a letter or digit and contain only letters, digits and . _ + ~ -`;
+        case 'chroot-shell':
+          return `chroot shell \`${d.shell}\` must be an absolute path inside the chroot`;
+        case 'chroot-path':
+          return 'chroot `path` needs at least one directory, each an absolute path inside the chroot';
+      }
+    },
+  },
+  // resolution
+  'duplicate-definition': {
+    summary: 'A name defined twice; the note points at the first definition.',
+    message: (d) => {
+      switch (d.kind) {
+        case 'decl':
+          return `${d.decl} \`${d.name}\` is defined twice`;
+        case 'param':
+          return `parameter \`${d.param}\` is defined twice`;
+        case 'argument':
+          return `parameter \`${d.param}\` is given twice`;
+        case 'pass-name':
+          return `\`${d.name}\` is already a package of stage \`${d.stage}\``;
+        case 'field':
+          return `field \`${d.key}\` is set twice in ${owner(d.owner)}`;
+        case 'block':
+          return `block \`${d.key}\` appears twice in ${owner(d.owner)}`;
+        case 'step':
+          return `step \`${d.key}\` is defined twice in ${owner(d.owner)}`;
+        case 'env':
+          return `\`${d.name}\` is set twice in the env block`;
+        case 'mount':
+          return `\`${d.target}\` is mounted twice`;
+        case 'cache-name':
+          return `two different sources would be cached as \`${d.filename}\``;
+      }
+    },
+  },
+  'undefined-package': {
+    summary: 'A dependency or pass base that names no package of the stage.',
+    message: (d) => {
+      switch (d.kind) {
+        case 'pass-base':
+          return `pass \`${d.pass}\` rebuilds \`${d.base}\`, which is not a package${d.stage !== null ? ` of \`${d.stage}\`` : ''}`;
+        case 'ambiguous-base':
+          return `\`${d.base}\` names packages in several stages; a pass cannot tell which to rebuild`;
+        case 'dependency':
+          return `package \`${d.name}\` is not defined in stage \`${d.stage}\``;
+      }
+    },
+  },
+  'undefined-stage': {
+    summary: 'A reference to a stage that does not exist.',
+    message: (d) => `stage \`${d.stage}\` is not defined`,
+  },
+  'undefined-target': {
+    summary: 'A `--target` that names no target.',
+    message: (d) => `target \`${d.target}\` is not defined (targets: ${d.known.join(', ') || 'none'})`,
+  },
+  'undefined-template': {
+    summary: 'A `use` of a template that does not exist.',
+    message: (d) => `template \`${d.template}\` is not defined`,
+  },
+  'undefined-variable': {
+    summary: 'A variable read in a step body or string that nothing defines.',
+    message: (d) => {
+      switch (d.kind) {
+        case 'interpolation':
+          return `\`\${${d.name}}\` is not defined here`;
+        case 'shell':
+          return `variable \`${d.name}\` is not defined`;
+        case 'host-only':
+          return `\`${d.name}\` is a host path, not visible in the chroot step \`${d.step}\``;
+      }
+    },
+  },
+  'undefined-step': {
+    summary: 'A custom step placed `after` a step the package does not have.',
+    message: (d) => `\`${d.pkg}\` has no step \`${d.anchor}\` to run \`${d.step}\` after`,
+  },
+  'no-default-target': {
+    summary: 'No target, or none marked `default = true`.',
+    message: (d) =>
+      d.kind === 'none-marked'
+        ? 'no target is marked `default = true`'
+        : 'no target is defined; declare one with `target NAME { … default = true }`',
+  },
+  'multiple-default-targets': {
+    summary: 'More than one target marked `default = true`.',
+    message: (d) => `targets \`${d.first}\` and \`${d.second}\` are both marked default`,
+  },
+  'dependency-cycle': {
+    summary: 'Packages (or stages) that depend on each other; break the cycle with a pass.',
+    message: (d) =>
+      `${d.kind === 'stages' ? 'stages depend on each other' : 'dependency cycle'}: ${d.path.join(' → ')}`,
+  },
+  // steps and tools
+  'bad-placement': {
+    summary: 'A step placement other than `on host` or `in chroot`, or a chroot step in a stage without a chroot.',
+    message: (d) =>
+      d.kind === 'unknown'
+        ? `placement must be \`on host\` or \`in chroot\`, found \`${d.placement}\``
+        : `step \`${d.step}\` of \`${d.pkg}\` runs in a chroot, but stage \`${d.stage}\` has no \`chroot\` block`,
+  },
+  'shell-syntax': {
+    summary: 'A step body that is not valid POSIX shell.',
+    message: (d) => `step \`${d.step}\` is not valid POSIX shell: ${d.error}`,
+  },
+  'command-unavailable': {
+    summary: 'A chroot step runs a command that neither the mounted stage nor a dependency provides.',
+    message: (d) =>
+      `\`${d.pkg}\` runs \`${d.command}\` in the chroot (step \`${d.step}\`), but nothing makes it available there`,
+  },
+  // sources and files
+  'bad-checksum': {
+    summary: 'A sha256 that is not 64 hex digits, or a git commit that is not 40 hex digits.',
+    message: (d) =>
+      d.kind === 'sha256'
+        ? `sha256 must be 64 lowercase hex digits, found ${d.length} characters`
+        : 'a git source must be pinned to a full 40-hex-digit commit id',
+  },
+  'insecure-url': {
+    summary: 'A source URL that is not https (allow it with `insecure = true`), or not a URL at all.',
+    message: (d) => `\`${d.url}\` is not ${d.kind === 'not-a-url' ? 'a URL' : 'https'}`,
+  },
+  'missing-file': {
+    summary: 'A patch or file that does not exist beside the recipe.',
+    message: (d) => `\`${d.path}\` does not exist beside the recipe (\`${d.rel}\` in the stages directory)`,
+  },
+  'path-escape': {
+    summary: 'A path that is absolute or leaves its directory with `..`.',
+    message: (d) => {
+      switch (d.kind) {
+        case 'stage-root':
+          return `stage root \`${d.path}\` leaves the build directory`;
+        case 'mount-source':
+          return `mount source \`${d.path}\` leaves the build directory`;
+        case 'mount-point':
+          return `mount point \`${d.target}\` must be an absolute path inside the chroot without \`..\``;
+        case 'absolute-file':
+          return `\`${d.path}\` is absolute; patches and files are paths beside the recipe`;
+        case 'file':
+          return `\`${d.path}\` leaves the stages directory`;
+      }
+    },
+  },
+  // safety
+  'unsafe-root': {
+    summary: 'A stage root that is `/` or a host system directory.',
+    message: (d) =>
+      `stage \`${d.stage}\` would use \`${d.root}\` as its root: that is ${d.absolute ? 'a host system directory' : 'the build directory itself'}`,
+  },
+  'mount-contains-root': {
+    summary: 'A bind-mount source that contains the chroot root itself.',
+    message: (d) => {
+      switch (d.kind) {
+        case 'own-root':
+          return `stage \`${d.stage}\` cannot mount its own root inside itself`;
+        case 'other-root':
+          return `the root of \`${d.other}\` (\`${d.otherRoot}\`) contains this stage's root \`${d.root}\``;
+        case 'host-root':
+          return 'mounting `/` would expose the whole host, including the chroot root itself';
+        case 'source':
+          return `mount source \`${d.source}\` contains the chroot root \`${d.root}\``;
+      }
+    },
+  },
+  // input
+  'no-recipes': {
+    summary: 'The recipe directory holds no `*.recipe` file.',
+    message: (d) => `no *.recipe files found in \`${d.dir}\``,
+  },
+  'io-error': {
+    summary: 'A recipe file or directory could not be read.',
+    message: (d) => `cannot read ${d.kind === 'dir' ? 'recipe directory ' : ''}\`${d.path}\`: ${d.reason}`,
+  },
+};
+
+/** The message of a compiler code, built from its data. */
+export function messageOf<C extends CompilerCode>(code: C, data: MessageData[C]): string {
+  return CATALOGUE[code].message(data);
+}
+
+/** Every code with its summary, in catalogue order: syntax codes first, then the compiler's by area. */
+export function summaries(): Array<readonly [code: string, summary: string]> {
+  return [...Object.entries(SYNTAX), ...Object.entries(CATALOGUE).map(([code, e]) => [code, e.summary] as const)];
+}
+
+/** The notes diagnostics carry: a second location, or a hint built from data. */
+export const NOTES = {
+  firstDefined: (loc: Loc): Note => ({ message: 'first defined here', loc }),
+  firstSet: (loc: Loc): Note => ({ message: 'first set here', loc }),
+  firstBlock: (loc: Loc): Note => ({ message: 'first here', loc }),
+  firstDefault: (loc: Loc): Note => ({ message: 'first default here', loc }),
+  firstMounted: (loc: Loc): Note => ({ message: 'first mounted here', loc }),
+  paramDeclared: (loc: Loc): Note => ({ message: 'parameter declared here', loc }),
+  didYouMean: (name: string): Note => ({ message: `did you mean \`${name}\`?` }),
+  nameTheStage: (pass: string, base: string, stage: string): Note => ({
+    message: `name the stage: \`pass ${pass} of ${base} in ${stage} { … }\``,
+  }),
+  otherStage: (name: string, stages: readonly string[]): Note => ({
+    message: `\`${name}\` is a package of ${stages.map((s) => `\`${s}\``).join(', ')}; dependencies name packages of the same stage (stage order already covers earlier stages)`,
+  }),
+  breakCycle: (first: string, second: string): Note => ({
+    message: `break it with a pass: drop \`${second}\` from \`${first}\`'s depends, then \`pass ${first}-2 of ${first} { depends += [${second}] }\` builds it again afterwards`,
+  }),
+  allowInsecure: (): Note => ({
+    message: 'if upstream offers nothing else, allow it with `insecure = true` (the sha256 still protects the content)',
+  }),
+  runOnHost: (): Note => ({ message: 'run the step `on host`, or pass what it needs through the stage `env`' }),
+  addDependency: (providers: readonly string[], stage: string, pkg: string, loc: Loc): Note => ({
+    message: `provided by ${providers.map((p) => `\`${p}\``).join(', ')} of ${stage}: add it to \`depends\` of \`${pkg}\``,
+    loc,
+  }),
+  notMounted: (providers: readonly string[]): Note => ({
+    message: `provided by ${providers.map((p) => `\`${p}\``).join(', ')}, which ${providers.length > 1 ? 'are' : 'is'} not mounted in this chroot`,
+  }),
+  noProvider: (): Note => ({ message: 'no package declares it in `provides { commands = […] }`' }),
+} as const;

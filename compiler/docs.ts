@@ -1,0 +1,79 @@
+// Renders docs/fields.md and docs/diagnostics.md from the schema table and the diagnostic catalogue, so the
+// reference can never disagree with what the checker enforces. `npm run docs` writes them; a test compares.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { summaries } from './diagnostics/catalogue.js';
+import { DOCS_DIR } from './paths.js';
+import { BUILTIN_STEPS, PARAM_TYPES, SCHEMA, describeType, type DeclSpec } from './schema.js';
+
+export function fieldsDoc(): string {
+  const out = ['<!-- generated from compiler/schema.js by `npm run docs` — do not edit -->', '# Fields reference', ''];
+  const section = (title: string, spec: DeclSpec, depth: number) => {
+    out.push(`${'#'.repeat(depth)} ${title}`, '', spec.doc, '');
+    const fields = Object.entries(spec.fields);
+    if (fields.length) {
+      out.push('| field | type | required | default | meaning |', '|---|---|---|---|---|');
+      for (const [k, f] of fields) {
+        const def = f.default === undefined || f.default === null ? '' : `\`${JSON.stringify(f.default)}\``;
+        out.push(`| \`${k}\` | ${describeType(f.type.name)} | ${f.required ? 'yes' : ''} | ${def} | ${f.doc} |`);
+      }
+      out.push('');
+    }
+    for (const [k, b] of Object.entries(spec.blocks)) {
+      const head = `\`${k}${b.label ? ' "…"' : ''} { … }\`${b.repeat ? ' (repeatable)' : ''}`;
+      if (b.spec === 'env') out.push(`${'#'.repeat(depth + 1)} ${head}`, '', b.doc, 'Items are `NAME = "value"`.', '');
+      else section(head, { ...b.spec, doc: b.doc }, depth + 1);
+    }
+    if (spec.steps) out.push(`Steps: ${BUILTIN_STEPS.map((s) => `\`${s}\``).join(', ')} and custom \`step NAME\`.`, '');
+    if (spec.use) out.push('Templates: `use NAME(param = value, …)`.', '');
+  };
+  section('`target NAME { … }`', SCHEMA.target, 2);
+  section('`stage NAME { … }`', SCHEMA.stage, 2);
+  section('`package NAME in STAGE { … }`', SCHEMA.package, 2);
+  const params = Object.keys(PARAM_TYPES)
+    .map((t) => `\`${t}\``)
+    .join(', ');
+  section(
+    '`template NAME(params) { … }`',
+    {
+      ...SCHEMA.template,
+      doc: `${SCHEMA.template.doc} Accepts every package field and block; none is required. Parameter types: ${params}.`,
+      fields: {},
+      blocks: {},
+    },
+    2,
+  );
+  section(
+    '`pass NAME of PACKAGE { … }`',
+    {
+      ...SCHEMA.pass,
+      doc: `${SCHEMA.pass.doc} Accepts every package field and block; \`=\` replaces, \`+=\` appends.`,
+      fields: {},
+      blocks: {},
+    },
+    2,
+  );
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+export function diagnosticsDoc(): string {
+  const out = [
+    '<!-- generated from compiler/diagnostics.js by `npm run docs` — do not edit -->',
+    '# Diagnostics',
+    '',
+    'Every diagnostic reads `path:line:col: error[code]: message`, then the source line with a caret, then notes.',
+    'All errors of a run are reported together, sorted by file and line. Each code has a golden case under',
+    '`spec/cases/diagnostics/<code>/`.',
+    '',
+    '| code | meaning |',
+    '|---|---|',
+  ];
+  for (const [code, doc] of summaries()) out.push(`| \`${code}\` | ${doc} |`);
+  return `${out.join('\n')}\n`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync(join(DOCS_DIR, 'fields.md'), fieldsDoc());
+  writeFileSync(join(DOCS_DIR, 'diagnostics.md'), diagnosticsDoc());
+}

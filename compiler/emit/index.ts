@@ -1,0 +1,45 @@
+// The code generator: a build graph in, a directory out (Makefile, one POSIX sh script per step, the runtime
+// library, plan.json, the recipes' patches and files). Byte-identical for the same graph; unchanged files are
+// not rewritten; files it generated before and no longer generates are removed (listed in the manifest).
+//
+// layout.ts knows where everything lives, view/ turns the graph into the templates' view-models, render.ts
+// produces every file's content (pure), write.ts is the only part that writes.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BuildGraph } from '../graph.js';
+import { inputPaths, render } from './render.js';
+import { writeOutput } from './write.js';
+import type { EmitResult } from './write.js';
+
+export { MANIFEST } from './layout.js';
+export { inputPaths, render } from './render.js';
+export type { FileContent } from './render.js';
+export type { EmitResult } from './write.js';
+
+export interface EmitOptions {
+  /** The generated directory. */
+  readonly outDir: string;
+  /** Write nothing; only report what differs. */
+  readonly check?: boolean;
+  /** Where the recipes' patches and files are read from. */
+  readonly stagesDir: string;
+}
+
+/**
+ * Writes the generated directory (or with `check`, writes nothing) and says what differs. Throws when a patch
+ * or file the graph names cannot be read.
+ */
+export async function emit(graph: BuildGraph, opts: EmitOptions): Promise<EmitResult> {
+  const inputs = new Map<string, Buffer>();
+  for (const rel of inputPaths(graph)) {
+    try {
+      inputs.set(rel, readFileSync(join(opts.stagesDir, rel)));
+    } catch (e) {
+      throw new Error(`cannot read ${rel} in ${opts.stagesDir}: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
+    }
+  }
+  const rendered = await render(graph, inputs);
+  return writeOutput(opts.outDir, rendered, Boolean(opts.check));
+}

@@ -1,0 +1,102 @@
+// The one place that knows the out/ layout: where each generated file lives, which files are executable, the
+// build directory paths the generated code names, and which names the generated tree and build directory
+// reserve (so a stage may not be called that). templates/ and the runtime library spell the same paths.
+import { bug } from '../util.js';
+
+/** Names a stage may not take: Makefile targets and directories of out/ and of the build directory. */
+export const RESERVED_STAGE_NAMES: ReadonlySet<string> = new Set([
+  'all',
+  'check',
+  'clean',
+  'distclean',
+  'help',
+  'lib',
+  'logs',
+  'source',
+  'sources',
+  'stamps',
+  'status',
+]);
+
+/** Top-level directories of out/ besides the stages' script directories: a stage of that name would shadow one. */
+export const OUT_DIRS: ReadonlySet<string> = new Set(['lib']);
+
+/** The targets every Makefile defines, in the order of its `.PHONY` rule; no stage or package target may take them. */
+export const MAKE_TARGETS: readonly string[] = ['all', 'help', 'source', 'check-host', 'status', 'clean', 'distclean'];
+
+/** The list of files serpentc wrote into out/, so a later run removes what it no longer generates. */
+export const MANIFEST = '.serpentc-manifest';
+
+/** The fixed files of out/. */
+export const OUT_FILES = {
+  makefile: 'Makefile',
+  gitignore: '.gitignore',
+  plan: 'plan.json',
+  /** The runtime library: every Makefile rule runs it, and extract steps source it. */
+  runtime: 'lib/serpent.sh',
+  sources: 'lib/sources.sh',
+  hostTools: 'lib/host-tools.sh',
+  help: 'lib/help.txt',
+  steps: 'lib/steps.txt',
+} as const;
+
+/** The script of step `<stage>/<package>/<step>`. */
+export function stepScript(stepId: string): string {
+  return `${stepId}.sh`;
+}
+
+/** The chroot configuration of a stage, sourced by the runtime inside each chroot step. */
+export function stageScript(stage: string): string {
+  return `lib/stages/${stage}.sh`;
+}
+
+/** Where a patch or file of the recipes (path relative to the stages directory) is copied. */
+export function inputCopy(rel: string): string {
+  return `lib/files/${rel}`;
+}
+
+/** Scripts are executable (git records the bit); data, including a copied `.sh` file of a recipe, is not. */
+export function fileMode(path: string): number {
+  return path.endsWith('.sh') && !path.startsWith('lib/files/') ? 0o755 : 0o644;
+}
+
+// The build directory (BUILD_DIR), as the generated scripts and plan.json name it.
+
+/** A step's stamp, relative to the build directory. */
+export function stepStamp(stepId: string): string {
+  return `stamps/${stepId}`;
+}
+
+/** A step's log, relative to the build directory. */
+export function stepLog(stepId: string): string {
+  return `logs/${stepId}.log`;
+}
+
+/** A stage's barrier stamp (every package of the stage done), relative to the stamps directory. */
+export function barrierStamp(stage: string): string {
+  return `${stage}/.complete`;
+}
+
+/** A stage's root (where its packages install), relative to the build directory. */
+export function stageRoot(stage: string): string {
+  return `${stage}/root`;
+}
+
+/** A stage's work trees (one directory per package), relative to the build directory. */
+export function stageWork(stage: string): string {
+  return `${stage}/work`;
+}
+
+/** A path inside the stages directory (or inside out/), as it may be joined below another directory. */
+export function checkRelPath(rel: string): string {
+  if (
+    typeof rel !== 'string' ||
+    rel === '' ||
+    rel.startsWith('/') ||
+    rel.split('/').some((s) => s === '..' || s === '.' || s === '') ||
+    /[\0\n\r]/.test(rel)
+  ) {
+    throw bug(`not a clean relative path: ${JSON.stringify(rel)}`);
+  }
+  return rel;
+}

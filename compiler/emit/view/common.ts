@@ -1,0 +1,67 @@
+// What every view-model builder shares: the graph's steps in global order, stages in run order, the names a
+// package and a patch get in out/ and in the work tree. Pure, and cached per (immutable) graph.
+import type { BuildGraph, GLoc, GPackage, GStage, GStep, GValue } from '../../graph.js';
+import { bug, byCodeUnit } from '../../util.js';
+import { commentText, makeWord } from '../quote.js';
+
+/** A one-part literal value. */
+export const lit = (text: string): GValue => [{ lit: text }];
+
+/** A reference to a runtime shell variable, optionally followed by literal text. */
+export const ref = (name: string, rest = ''): GValue => (rest ? [{ ref: name }, { lit: rest }] : [{ ref: name }]);
+
+const pkgDirCache = new WeakMap<GPackage, string>();
+
+/** The last path segment of a package id (`stage3/util-linux-2` → `util-linux-2`): its directory in out/. */
+export function pkgDir(pkg: GPackage): string {
+  const cached = pkgDirCache.get(pkg);
+  if (cached) return cached;
+  const [stage, name, ...rest] = pkg.id.split('/');
+  if (stage !== pkg.stage || !name || rest.length)
+    throw bug(`package id ${JSON.stringify(pkg.id)} is not <stage>/<name>`);
+  pkgDirCache.set(pkg, makeWord(name));
+  return name;
+}
+
+/** The file name a patch gets in the work tree: its position keeps the order. */
+export function patchName(rel: string, i: number, count: number): string {
+  const width = String(count).length;
+  return `${String(i + 1).padStart(width, '0')}-${rel.slice(rel.lastIndexOf('/') + 1)}`;
+}
+
+/** Stages in run order (by index, then name for determinism). */
+export function orderedStages(graph: BuildGraph): GStage[] {
+  return [...graph.stages].sort((a, b) => a.index - b.index || byCodeUnit(a.name, b.name)); // sort for determinism
+}
+
+/** One step of the plan with its 1-based global index and its id `<stage>/<package>/<step>`. */
+export interface GlobalStep {
+  readonly pkg: GPackage;
+  readonly step: GStep;
+  readonly index: number;
+  readonly id: string;
+}
+
+/** graphs are immutable */
+const globalStepsCache = new WeakMap<BuildGraph, readonly GlobalStep[]>();
+
+/** Every step of the plan in global order. */
+export function globalSteps(graph: BuildGraph): readonly GlobalStep[] {
+  const cached = globalStepsCache.get(graph);
+  if (cached) return cached;
+  const out: GlobalStep[] = [];
+  let index = 0;
+  for (const pkg of graph.packages) {
+    for (const step of pkg.steps) {
+      index += 1;
+      out.push({ pkg, step, index, id: `${pkg.id}/${makeWord(step.name)}` });
+    }
+  }
+  globalStepsCache.set(graph, out);
+  return out;
+}
+
+/** A recipe location for a comment. */
+export function locText(loc: GLoc): string {
+  return commentText(`${loc.file}:${loc.line}`);
+}

@@ -1,0 +1,240 @@
+// The view-models of the Makefile, the help text and the step list: one rule per step stamp, convenience
+// targets where their names are free, stage barriers instead of packages × packages prerequisites. Pure.
+import type { BuildGraph, Placement } from '../../graph.js';
+import { bug, byCodeUnit } from '../../util.js';
+import { barrierStamp, MAKE_TARGETS, OUT_DIRS, stageScript, stepScript } from '../layout.js';
+import { commentText, makeWord } from '../quote.js';
+import { globalSteps, locText, orderedStages, pkgDir } from './common.js';
+import type { GlobalStep } from './common.js';
+
+/** One step's rule in the Makefile. */
+export interface StepRule {
+  readonly id: string;
+  readonly target: string | null;
+  readonly script: string;
+  readonly extra: readonly string[];
+  readonly needs: readonly string[];
+  readonly index: number;
+  readonly total: number;
+  readonly stage: string;
+  readonly package: string;
+  readonly name: string;
+  readonly placement: Placement;
+}
+
+/** One package's targets in the Makefile (`target` null: its name is taken by another target). */
+export interface PackageRules {
+  readonly id: string;
+  readonly loc: string;
+  readonly target: string | null;
+  readonly phony: string[];
+  readonly steps: StepRule[];
+}
+
+export interface StageLine {
+  readonly name: string;
+  readonly target: string | null;
+  readonly clean: string | null;
+  readonly packages: readonly string[];
+  readonly where: string;
+  readonly pad: string;
+}
+
+/** templates/Makefile.hbs */
+export interface MakefileView {
+  readonly header: string;
+  readonly target: string;
+  readonly stageCount: number;
+  readonly packageCount: number;
+  readonly stepCount: number;
+  readonly lastStage: string;
+  readonly all: readonly string[];
+  readonly stages: readonly StageLine[];
+  readonly packages: readonly PackageRules[];
+  readonly barriers: readonly { readonly stage: string; readonly finals: readonly string[] }[];
+  readonly phonyLines: readonly string[];
+}
+
+/** templates/help.txt.hbs */
+export interface HelpView {
+  readonly header: string;
+  readonly title: string;
+  readonly lastStage: string;
+  readonly stages: readonly { readonly pad: string; readonly where: string }[];
+  readonly examplePackage: string;
+  readonly exampleStep: string;
+  readonly skipped: readonly string[];
+}
+
+export interface MakeView {
+  readonly makefile: MakefileView;
+  readonly help: HelpView;
+  /** lib/steps.txt, one line per step */
+  readonly steps: readonly string[];
+}
+
+/** The Makefile, the help text and the step list. */
+export function makeView(graph: BuildGraph): MakeView {
+  const stages = orderedStages(graph);
+  const steps = globalSteps(graph);
+  const total = steps.length;
+  const lastStage = stages.length ? stages[stages.length - 1].name : '';
+  const taken = new Set<string>(MAKE_TARGETS);
+  const skipped: string[] = [];
+  const claim = (name: string): string | null => {
+    if (taken.has(name)) {
+      skipped.push(name);
+      return null;
+    }
+    taken.add(name);
+    return name;
+  };
+  const stageTargets = new Map<string, { target: string | null; clean: string | null }>();
+  for (const s of stages) {
+    if (OUT_DIRS.has(s.name)) throw bug(`stage name ${s.name} is reserved (out/${s.name}/ holds the runtime)`);
+    makeWord(s.name);
+    stageTargets.set(s.name, { target: claim(s.name), clean: claim(`clean-${s.name}`) });
+  }
+  const stagePackages = new Map<string, string[]>(stages.map((s) => [s.name, []]));
+  const packages = new Map<string, PackageRules>();
+  for (const pkg of graph.packages) {
+    const dir = pkgDir(pkg);
+    const target = claim(`${pkg.stage}-${dir}`);
+    const entry: PackageRules = { id: pkg.id, loc: locText(pkg.loc), target, phony: target ? [target] : [], steps: [] };
+    packages.set(pkg.id, entry);
+    // a package whose target name is taken is still part of its stage: through its step stamps
+    const members = target ? [target] : pkg.steps.map((s) => `$(S)/${pkg.id}/${makeWord(s.name)}`);
+    stagePackages.get(pkg.stage)?.push(...members);
+  }
+  const chrootStages = new Set(stages.filter((s) => s.chroot).map((s) => s.name));
+  const barriers = stageBarriers(graph);
+  for (const { pkg, step, index, id } of steps) {
+    const entry = packages.get(pkg.id);
+    if (!entry) throw bug(`step ${id} of a package not in the graph`);
+    const target = claim(`${pkg.stage}-${pkgDir(pkg)}-${step.name}`);
+    if (target) entry.phony.push(target);
+    const extra = step.placement === 'chroot' && chrootStages.has(pkg.stage) ? [stageScript(pkg.stage)] : [];
+    entry.steps.push({
+      id,
+      target,
+      script: stepScript(id),
+      extra,
+      needs: barriers
+        .rewrite(step.needs)
+        .map((n) => makeWord(n))
+        .sort(byCodeUnit), // sort for determinism
+      index,
+      total,
+      stage: pkg.stage,
+      package: pkgDir(pkg),
+      name: step.name,
+      placement: step.placement === 'chroot' ? 'chroot' : 'host',
+    });
+  }
+  const header = 'generated by serpentc — do not edit';
+  const width = Math.max(24, ...stages.map((s) => s.name.length + 2));
+  const stageLines = stages.map((s): StageLine => {
+    const count = graph.packages.filter((p) => p.stage === s.name).length;
+    const where = s.chroot ? `in a chroot, shell ${commentText(s.chroot.shell)}` : 'on the host';
+    const names = stageTargets.get(s.name) ?? { target: null, clean: null };
+    return {
+      name: s.name,
+      target: names.target,
+      clean: names.clean,
+      packages: stagePackages.get(s.name) ?? [],
+      where: `stage ${s.name}: ${count} package${count === 1 ? '' : 's'}, ${where}`,
+      pad: s.name.padEnd(width),
+    };
+  });
+  const first: GlobalStep | undefined = steps.find((s) => s.step.placement === 'chroot') ?? steps.at(0);
+  return {
+    makefile: {
+      header,
+      target: graph.target.name,
+      stageCount: stages.length,
+      packageCount: graph.packages.length,
+      stepCount: total,
+      lastStage,
+      // `all` needs the last stage's packages themselves: its name could be taken by another target
+      all: stagePackages.get(lastStage) ?? [],
+      stages: stageLines,
+      packages: [...packages.values()],
+      barriers: barriers.used(),
+      phonyLines: phonyLines([
+        ...MAKE_TARGETS,
+        ...stageLines.flatMap((s) => [s.target, s.clean].filter((n) => n !== null)),
+        ...[...packages.values()].flatMap((p) => p.phony),
+      ]),
+    },
+    help: {
+      header,
+      title: `serpentc build for target ${commentText(graph.target.name)} (${commentText(graph.target.triplet)})`,
+      lastStage,
+      stages: stageLines.map((s) => ({ pad: s.pad, where: s.where.replace(/^stage \S+: /, '') })),
+      examplePackage: first ? `${first.pkg.stage}-${pkgDir(first.pkg)}` : '<stage>-<package>',
+      exampleStep: first ? `${first.pkg.stage}-${pkgDir(first.pkg)}-${first.step.name}` : '<stage>-<package>-<step>',
+      skipped: skipped.sort(byCodeUnit), // sort for determinism
+    },
+    steps: steps.map(
+      ({ pkg, step, index }) =>
+        `${index} ${pkg.stage} ${pkgDir(pkg)} ${step.name} ${step.placement === 'chroot' ? 'chroot' : 'host'}`,
+    ),
+  };
+}
+
+/**
+ * Stage barriers. A step that needs the final step of every package of a stage (the first step of each package
+ * of the next stage, typically) depends on one aggregate stamp `<stage>/.complete` instead: the same order and
+ * the same reruns, with a Makefile linear in size rather than packages × packages.
+ */
+function stageBarriers(graph: BuildGraph): {
+  rewrite(needs: readonly string[]): string[];
+  used(): { stage: string; finals: string[] }[];
+} {
+  /** final step id → its stage */
+  const finalStage = new Map<string, string>();
+  /** stage → final step ids */
+  const finals = new Map<string, string[]>();
+  for (const pkg of graph.packages) {
+    const last = pkg.steps.at(-1);
+    if (!last) continue;
+    const id = `${pkg.id}/${last.name}`;
+    finalStage.set(id, pkg.stage);
+    const list = finals.get(pkg.stage);
+    if (list) list.push(id);
+    else finals.set(pkg.stage, [id]);
+  }
+  const used = new Set<string>();
+  return {
+    rewrite(needs) {
+      const counts = new Map<string, number>();
+      // A bare stage name in `needs` means "that whole stage is complete" (see GStep.needs in compiler/graph.ts).
+      const bare = needs.filter((n) => !n.includes('/') && finals.has(n));
+      for (const stage of bare) used.add(stage);
+      const unique = [...new Set(needs.filter((n) => n.includes('/')))];
+      const stageStamps = bare.map(barrierStamp);
+      for (const n of unique) {
+        const stage = finalStage.get(n);
+        if (stage) counts.set(stage, (counts.get(stage) ?? 0) + 1);
+      }
+      const whole = new Set(
+        [...counts].filter(([stage, n]) => n > 1 && n === finals.get(stage)?.length).map(([stage]) => stage),
+      );
+      for (const stage of whole) used.add(stage);
+      const wholeStamps = [...whole].filter((stage) => !bare.includes(stage)).map(barrierStamp);
+      return [...unique.filter((n) => !whole.has(finalStage.get(n) ?? '')), ...wholeStamps, ...stageStamps];
+    },
+    used() {
+      return [...used]
+        .sort(byCodeUnit)
+        .map((stage) => ({ stage, finals: [...(finals.get(stage) ?? [])].sort(byCodeUnit) })); // sort for determinism
+    },
+  };
+}
+
+/** Names for one `.PHONY:` rule, eight per line, each line but the last continued with a backslash. */
+function phonyLines(names: readonly string[]): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < names.length; i += 8) lines.push(names.slice(i, i + 8).join(' '));
+  return lines.map((line, i) => (i < lines.length - 1 ? `${line} \\` : line));
+}

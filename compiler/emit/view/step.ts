@@ -1,0 +1,191 @@
+// The view-models of the step scripts: each step's variable block, its prologue (fetch, unpack, install the
+// recipe's files, enter the work tree) and its formatted body; every value quoted. Pure.
+import type { BuildGraph, GPackage, GPart, GStage, GStep, GValue, Placement } from '../../graph.js';
+import { bug, byCodeUnit } from '../../util.js';
+import { checkRelPath, inputCopy, OUT_FILES, stageRoot, stageWork } from '../layout.js';
+import { commentText, makeWord, shName, shQuote, shValue } from '../quote.js';
+import { locText, patchName, pkgDir, ref } from './common.js';
+
+/** What every step view needs from the whole graph, computed once per render. */
+export interface StepContext {
+  readonly graph: BuildGraph;
+  /** sha256 of every patch and file, by path relative to the stages directory */
+  readonly digests: ReadonlyMap<string, string>;
+  /** step body as written → formatted */
+  readonly bodies: ReadonlyMap<string, string>;
+  readonly stages: ReadonlyMap<string, GStage>;
+  readonly stageNames: readonly string[];
+}
+
+export function stepContext(
+  graph: BuildGraph,
+  digests: ReadonlyMap<string, string>,
+  bodies: ReadonlyMap<string, string>,
+): StepContext {
+  return {
+    graph,
+    digests,
+    bodies,
+    stages: new Map(graph.stages.map((s) => [s.name, s])),
+    stageNames: graph.stages.map((s) => s.name).sort(byCodeUnit), // sort for determinism
+  };
+}
+
+/** A shell assignment or export: `name` checked, `value` already quoted. */
+export interface ShellVar {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** templates/step-env.sh.hbs */
+export interface EnvView {
+  readonly vars: readonly ShellVar[];
+  readonly exports: readonly ShellVar[];
+}
+
+/** templates/step.sh.hbs */
+export interface StepView {
+  readonly header: string;
+  readonly title: string;
+  readonly env: string;
+  readonly prologue: readonly string[];
+  readonly body: string;
+}
+
+function stageOf(ctx: StepContext, pkg: GPackage): GStage {
+  const stage = ctx.stages.get(pkg.stage);
+  if (!stage) throw bug(`package ${pkg.id} is in an unknown stage ${pkg.stage}`);
+  return stage;
+}
+
+/** `/<path>` below the build directory, as a value. */
+const inBuild = (path: string): GValue => ref('serpent_build', `/${path}`);
+
+/**
+ * View-model of the variables and exports every step of a package defines where it runs (the same for all
+ * steps of the package with that placement): the runtime inputs, the static variables sorted by name, the
+ * runtime paths, then the stage's environment and PATH.
+ */
+export function envView(ctx: StepContext, pkg: GPackage, placement: Placement): EnvView {
+  const stage = stageOf(ctx, pkg);
+  const dir = pkgDir(pkg);
+  const chroot = placement === 'chroot' ? stage.chroot : null;
+  if (placement === 'chroot' && !chroot) throw bug(`chroot step of ${pkg.id} in a stage without a chroot`);
+  const vars: ShellVar[] = [];
+  const add = (name: string, value: string): void => {
+    vars.push({ name: shName(name), value });
+  };
+
+  if (chroot) {
+    add('jobs', '$1');
+  } else {
+    add('serpent_build', '$1');
+    add('sources', '$2');
+    add('jobs', '$3');
+    add('serpent_out', '$4');
+    add('serpent_mirrors', '$5');
+    add('serpent_mirror_only', '$6');
+  }
+  const statics = [...pkg.vars].sort((a, b) => byCodeUnit(a.name, b.name)); // sort for determinism
+  for (const v of statics) add(v.name, shQuote(v.value));
+  if (chroot) {
+    const workdir = chroot.workdir.endsWith('/') ? chroot.workdir.slice(0, -1) : chroot.workdir;
+    add('workdir', shQuote(`${workdir}/${dir}`));
+    add('destdir', shQuote('/'));
+    add('root', shQuote('/'));
+  } else {
+    for (const s of ctx.stageNames) add(`${s}_root`, shValue(inBuild(stageRoot(makeWord(s)))));
+    add('workdir', shValue(inBuild(`${stageWork(makeWord(pkg.stage))}/${dir}`)));
+    add('destdir', shValue(inBuild(stageRoot(makeWord(pkg.stage)))));
+    add('root', shValue(ref('destdir')));
+  }
+  add('srcdir', shValue(ref('workdir', '/src')));
+  add('filesdir', shValue(ref('workdir', '/files')));
+
+  const exports: ShellVar[] = [];
+  for (const e of stage.env) exports.push({ name: shName(e.name), value: shValue(e.value) });
+  if (chroot) {
+    exports.push({ name: 'PATH', value: shQuote(chroot.path.join(':')) });
+  } else if (stage.path.length) {
+    const parts: GPart[] = [];
+    for (const p of stage.path) parts.push(...p, { lit: ':' });
+    parts.push({ ref: 'PATH' });
+    exports.push({ name: 'PATH', value: shValue(parts) });
+  }
+  return { vars, exports };
+}
+
+function digestOf(digests: ReadonlyMap<string, string>, rel: string): string {
+  const d = digests.get(rel);
+  if (!d) throw bug(`no content for ${rel}: emit() reads every patch and file before render()`);
+  return d;
+}
+
+/** View-model of one step script; `env` is the rendered envView block of its package and placement. */
+export function stepView(ctx: StepContext, pkg: GPackage, step: GStep, env: string): StepView {
+  const { digests, bodies } = ctx;
+  const chroot = step.placement === 'chroot';
+  const builtin = step.body === null;
+  const prologue: string[] = [];
+  const isExtract = step.name === 'extract';
+  const isPatch = step.name === 'patch';
+  const usesLib = !chroot && (isExtract || (isPatch && builtin));
+  if (usesLib) {
+    prologue.push('', '# shellcheck source=/dev/null', `. ${shValue(ref('serpent_out', `/${OUT_FILES.runtime}`))}`);
+  }
+  if (!chroot && isExtract) {
+    prologue.push(
+      `serpent_fresh_dir ${shValue(ref('workdir'))}`,
+      `mkdir -p ${shValue(ref('srcdir'))} ${shValue(ref('filesdir'))}`,
+    );
+    for (const src of pkg.sources) {
+      const file = src.filename;
+      if (!file || file.includes('/') || file === '.' || file === '..')
+        throw bug(`bad source file name ${JSON.stringify(file)}`);
+      const args = [src.kind === 'git' ? 'git' : 'url', shQuote(src.url), shQuote(src.sha256), shQuote(file)];
+      if (src.kind === 'git') args.push(shQuote(src.commit));
+      prologue.push(`serpent_fetch ${args.join(' ')}`);
+      if (builtin) {
+        const strip = Number.isInteger(src.strip) && src.strip >= 0 ? src.strip : 1;
+        prologue.push(`serpent_unpack ${shValue(ref('sources', `/${file}`))} ${shValue(ref('srcdir'))} ${strip}`);
+      }
+    }
+    for (const rel of pkg.files) {
+      const name = checkRelPath(rel).slice(rel.lastIndexOf('/') + 1);
+      prologue.push(
+        `serpent_install_file ${shValue(ref('serpent_out', `/${inputCopy(rel)}`))} ${digestOf(digests, rel)} ${shValue(ref('filesdir', `/${name}`))}`,
+      );
+    }
+    pkg.patches.forEach((rel, i) => {
+      checkRelPath(rel);
+      const name = patchName(rel, i, pkg.patches.length);
+      prologue.push(
+        `serpent_install_file ${shValue(ref('serpent_out', `/${inputCopy(rel)}`))} ${digestOf(digests, rel)} ${shValue(ref('workdir', `/patches/${name}`))}`,
+      );
+    });
+  }
+  // The stage root is where host steps install: it exists before the first one runs, whatever the order.
+  if (!chroot) prologue.push(`mkdir -p ${shValue(ref('destdir'))}`);
+  // A package without an extract step (no sources, no files) still gets a source directory to work in.
+  if (!isExtract && !pkg.steps.some((s) => s.name === 'extract')) prologue.push(`mkdir -p ${shValue(ref('srcdir'))}`);
+  prologue.push(`cd ${shValue(ref(isExtract ? 'workdir' : 'srcdir'))}`);
+  if (isPatch && builtin && !chroot) {
+    pkg.patches.forEach((rel, i) => {
+      prologue.push(
+        `serpent_apply_patch ${shValue(ref('workdir', `/patches/${patchName(rel, i, pkg.patches.length)}`))}`,
+      );
+    });
+  }
+  if (builtin && !isExtract && !isPatch) throw bug(`step ${pkg.id}/${step.name} has no body`);
+  if (builtin && chroot) throw bug(`built-in step ${pkg.id}/${step.name} placed in the chroot`);
+
+  const body = step.body === null ? '' : (bodies.get(step.body) ?? step.body);
+  const where = chroot ? `in the chroot of ${pkg.stage}` : 'on the host';
+  return {
+    header: `generated by serpentc from ${locText(step.loc)} — do not edit`,
+    title: commentText(`${pkg.id}/${step.name}: runs ${where}${builtin ? ' (built-in)' : ''}`),
+    env,
+    prologue,
+    body: body.replace(/\n$/, ''),
+  };
+}

@@ -1,0 +1,90 @@
+// Reads a recipe directory: every `*.recipe` file below it, in sorted path order, parsed into ASTs.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { parse } from '../grammar/index.js';
+import type { FileNode } from '../grammar/syntax.js';
+import type { Sink } from './diagnostics/diagnostic.js';
+import { byKey } from './util.js';
+
+/** A recipe text: `display` is the path diagnostics show, `rel` its path relative to the stages directory. */
+export interface RecipeSource {
+  readonly display: string;
+  readonly rel: string;
+  readonly text: string;
+}
+
+export interface Loaded {
+  readonly files: readonly FileNode[];
+  /** display path → source text (for diagnostics) */
+  readonly texts: ReadonlyMap<string, string>;
+  /** display path → path relative to the stages directory */
+  readonly relOf: ReadonlyMap<string, string>;
+}
+
+/** @param dir the recipe directory as the user wrote it (used for display paths) */
+export function load(dir: string, sink: Sink): Loaded {
+  let paths: string[];
+  try {
+    paths = walk(dir, sink);
+  } catch (e) {
+    sink.error('io-error', null, { kind: 'dir', path: dir, reason: errorCode(e) });
+    return { files: [], texts: new Map(), relOf: new Map() };
+  }
+  if (paths.length === 0) {
+    sink.error('no-recipes', null, { dir });
+  }
+  const sources: RecipeSource[] = [];
+  for (const path of paths) {
+    try {
+      sources.push({ display: path, rel: relative(dir, path).split(sep).join('/'), text: readFileSync(path, 'utf8') });
+    } catch (e) {
+      sink.error('io-error', null, { kind: 'file', path, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return parseAll(sources, sink);
+}
+
+/** Parses recipe texts. */
+export function parseAll(sources: readonly RecipeSource[], sink: Sink): Loaded {
+  const files: FileNode[] = [];
+  const texts = new Map<string, string>();
+  const relOf = new Map<string, string>();
+  for (const { display, rel, text } of sources) {
+    texts.set(display, text);
+    relOf.set(display, rel);
+    const { ast, diagnostics } = parse(display, text);
+    sink.addAll(diagnostics);
+    files.push(ast);
+  }
+  return { files, texts, relOf };
+}
+
+/** Recipe files below `dir`; an entry that cannot be read is reported and skipped, the rest is still read. */
+function walk(dir: string, sink: Sink): string[] {
+  const out: string[] = [];
+  // sort for determinism: declaration order across files follows path order
+  const entries = readdirSync(dir, { withFileTypes: true }).sort(byKey((e) => e.name));
+  for (const entry of entries) {
+    const name = entry.name;
+    if (name.startsWith('.')) continue;
+    const path = join(dir, name);
+    let isDir = entry.isDirectory();
+    if (entry.isSymbolicLink()) {
+      // only links need a stat (to follow them); a dangling one is reported and skipped
+      try {
+        isDir = statSync(path).isDirectory();
+      } catch (e) {
+        sink.error('io-error', null, { kind: 'file', path, reason: errorCode(e) });
+        continue;
+      }
+    }
+    if (isDir) out.push(...walk(path, sink));
+    else if (name.endsWith('.recipe')) out.push(path);
+  }
+  return out;
+}
+
+/** A filesystem error's code (ENOENT, EACCES, …). */
+function errorCode(e: unknown): string {
+  return e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : 'error';
+}

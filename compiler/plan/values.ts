@@ -1,0 +1,174 @@
+// Values of the build: target fields, package variables and template parameters are substituted into strings
+// (runtime variables stay references for the emitter), sources get their URL and cache file name, recipe files
+// their path in the stages directory. What cannot be resolved is returned, for check to report.
+import { posix } from 'node:path';
+import type { Loc, StringLit } from '../../grammar/syntax.js';
+import type { GPart, GSource, GValue } from '../graph.js';
+import type { BoundParam, Model, RPackage, RSource, RTarget, TargetValues } from '../resolve/index.js';
+
+/** Variables defined in every step script at run time, as seen where the step runs. */
+export const RUNTIME_VARS: readonly string[] = Object.freeze([
+  'destdir',
+  'filesdir',
+  'jobs',
+  'root',
+  'srcdir',
+  'workdir',
+]);
+/** Runtime variables that only host steps see (host paths). */
+export const HOST_ONLY_VARS: readonly string[] = Object.freeze(['sources']);
+/** Static variables of every package, taken from the selected target. */
+const TARGET_VARS: readonly (keyof TargetValues)[] = Object.freeze([
+  'arch',
+  'cflags',
+  'cxxflags',
+  'ldflags',
+  'llvm_backend',
+  'triplet',
+]);
+
+/** A `${name}` that is neither static nor a runtime variable where it stands; `known` is what is. */
+export interface Unresolved {
+  readonly ref: string;
+  readonly loc: Loc;
+  readonly known: readonly string[];
+}
+
+export interface Interpolated {
+  readonly value: GValue;
+  readonly unresolved: readonly Unresolved[];
+}
+
+/** Substitutes static `${name}` references; runtime ones stay references; anything else is unresolved. */
+export function interpolate(
+  str: StringLit,
+  statics: ReadonlyMap<string, string>,
+  runtime: ReadonlySet<string>,
+): Interpolated {
+  const out: GPart[] = [];
+  const unresolved: Unresolved[] = [];
+  let lit: string | null = null;
+  const flush = () => {
+    if (lit !== null) out.push({ lit });
+    lit = null;
+  };
+  for (const part of str.parts) {
+    if ('lit' in part) lit = (lit ?? '') + part.lit;
+    else {
+      const value = statics.get(part.ref);
+      if (value !== undefined) lit = (lit ?? '') + value;
+      else if (runtime.has(part.ref)) {
+        flush();
+        out.push({ ref: part.ref });
+      } else unresolved.push({ ref: part.ref, loc: part.loc, known: [...statics.keys(), ...runtime] });
+    }
+  }
+  flush();
+  return { value: out, unresolved };
+}
+
+/** A value as one string, runtime references written `${name}`. */
+function flat(v: GValue): string {
+  return v.map((p) => ('lit' in p ? p.lit : `\${${p.ref}}`)).join('');
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** A string with every reference static: its text, and what did not resolve. */
+function staticText(str: StringLit, statics: ReadonlyMap<string, string>, unresolved: Unresolved[]): string {
+  const r = interpolate(str, statics, NONE);
+  unresolved.push(...r.unresolved);
+  return flat(r.value);
+}
+
+/** The selected target's fields as static variables ('' for a missing one). */
+export function targetStatics(target: RTarget | null): Map<string, string> {
+  return new Map(TARGET_VARS.map((k) => [k, String(target?.values[k] ?? '')]));
+}
+
+/** The names every stage's env and path may read at run time: step variables, host paths, stage roots. */
+export function stageRuntime(model: Model): ReadonlySet<string> {
+  return new Set([...RUNTIME_VARS, ...HOST_ONLY_VARS, ...stageRoots(model)]);
+}
+
+/** `<stage>_root` for every stage: the shell variable holding that stage's root. */
+export function stageRoots(model: Model): string[] {
+  return [...model.stages.keys()].map((s) => `${s}_root`);
+}
+
+export interface PackageStatics {
+  /** name, stage, version, target fields and bound parameters, in the order they were defined. */
+  readonly vars: ReadonlyMap<string, string>;
+  /** The version after `${name}` is substituted ('' when there is none). */
+  readonly version: string;
+  readonly unresolved: readonly Unresolved[];
+}
+
+/** A package's static variables: a parameter may use the target fields, name, stage, version and earlier ones. */
+export function packageStatics(pkg: RPackage, targetVals: ReadonlyMap<string, string>): PackageStatics {
+  const unresolved: Unresolved[] = [];
+  const statics = new Map(targetVals);
+  statics.set('name', pkg.name);
+  statics.set('stage', pkg.stage);
+  const version = pkg.version ? staticText(pkg.version, new Map([['name', pkg.name]]), unresolved) : '';
+  statics.set('version', version);
+  for (const [k, p] of pkg.params) statics.set(k, paramText(p, statics, unresolved));
+  return { vars: statics, version, unresolved };
+}
+
+/** A parameter as the shell sees it: strings interpolated, a list joined with spaces. */
+function paramText(p: BoundParam, statics: ReadonlyMap<string, string>, unresolved: Unresolved[]): string {
+  switch (p.type) {
+    case 'string':
+      return staticText(p.value, statics, unresolved);
+    case 'list':
+      return p.value.map((i) => staticText(i, statics, unresolved)).join(' ');
+    case 'int':
+    case 'bool':
+      return String(p.value);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sources and recipe files
+// ---------------------------------------------------------------------------------------------------------
+
+/** A source with its URL interpolated and its cache file name chosen. */
+export interface PlannedSource {
+  readonly source: RSource;
+  readonly url: string;
+  readonly filename: string;
+  /** `${name}`s in the URL that are no static value of the package. */
+  readonly unresolved: readonly Unresolved[];
+}
+
+export function planSource(pkg: RPackage, source: RSource, statics: ReadonlyMap<string, string>): PlannedSource {
+  const r = interpolate(source.url, statics, NONE);
+  const url = flat(r.value);
+  return { source, url, filename: cacheFileName(pkg, source, url), unresolved: r.unresolved };
+}
+
+/** The cache file name of a source, unique per content (e.g. `musl-1.2.5.tar.gz`, `libwildebeest-<commit12>.tar`). */
+function cacheFileName(pkg: RPackage, source: RSource, url: string): string {
+  const stem = pkg.passOf ?? pkg.name;
+  // .tar, not .tar.gz: `git archive --format=tar` is reproducible, a gzip stream depends on the gzip build
+  if (source.kind === 'git') return `${stem}-${(source.commit?.value ?? '').slice(0, 12)}.tar`;
+  const base =
+    url
+      .replace(/[?#].*$/, '')
+      .split('/')
+      .pop() || 'source';
+  return base.toLowerCase().startsWith(stem.toLowerCase().replace(/[^a-z0-9]+.*$/, '')) ? base : `${stem}-${base}`;
+}
+
+/** A planned source as the graph holds it. */
+export function graphSource({ source: s, url, filename }: PlannedSource): GSource {
+  const sha256 = s.sha256?.value ?? '';
+  if (s.kind === 'git') return { kind: 'git', url, commit: s.commit?.value ?? '', sha256, filename, strip: s.strip };
+  return { kind: 'url', url, sha256, filename, strip: s.strip };
+}
+
+/** A patch or file path written in a recipe, relative to the stages directory (`recipe`: the recipe's own path there). */
+export function stagesPath(recipe: string, path: string): string {
+  return posix.normalize(posix.join(posix.dirname(recipe), path));
+}

@@ -1,0 +1,298 @@
+// Resolves names and checks every item against the schema; merges templates and passes into one effective
+// description per package. Reports schema and name errors into the sink and never throws for a user mistake.
+import type {
+  Decl,
+  FileNode,
+  PackageDecl,
+  PassDecl,
+  StageDecl,
+  TargetDecl,
+  TemplateDecl,
+} from '../../grammar/syntax.js';
+import { NOTES } from '../diagnostics/catalogue.js';
+import type { Sink } from '../diagnostics/diagnostic.js';
+import { suggestion } from '../diagnostics/suggest.js';
+import { RESERVED_STAGE_NAMES } from '../emit/layout.js';
+import { CHROOT, MOUNT, PACKAGE, PASS, STAGE, TARGET, TEMPLATE } from '../schema.js';
+import { bug } from '../util.js';
+import { readBody } from './body.js';
+import type { Model, RChroot, RMount, RPackage, RStage, RTarget, RTemplate } from './model.js';
+import { applyBody, applyUses, emptyPackage, inherit, readParams } from './package.js';
+
+export type * from './model.js';
+
+const STAGE_NAME = /^[a-z][a-z0-9_]*$/;
+
+const DECL_WORDS = {
+  Target: 'target',
+  Stage: 'stage',
+  Template: 'template',
+  Package: 'package',
+  Pass: 'pass',
+} as const;
+
+export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly target?: string } = {}): Model {
+  // 1. Collect declarations by kind; duplicates point at the first definition.
+  const seen = new Map<string, Decl>();
+  const targetDecls: TargetDecl[] = [];
+  const stageDecls: StageDecl[] = [];
+  const templateDecls: TemplateDecl[] = [];
+  const packageDecls: PackageDecl[] = [];
+  const passDecls: PassDecl[] = [];
+  for (const file of files) {
+    for (const decl of file.decls) {
+      const key = declKey(decl);
+      const first = seen.get(key);
+      if (first) {
+        sink.error(
+          'duplicate-definition',
+          decl.name.loc,
+          { kind: 'decl', decl: DECL_WORDS[decl.kind], name: decl.name.name },
+          [NOTES.firstDefined(first.name.loc)],
+        );
+        continue;
+      }
+      seen.set(key, decl);
+      if (decl.kind === 'Target') targetDecls.push(decl);
+      else if (decl.kind === 'Stage') stageDecls.push(decl);
+      else if (decl.kind === 'Template') templateDecls.push(decl);
+      else if (decl.kind === 'Package') packageDecls.push(decl);
+      else passDecls.push(decl);
+    }
+  }
+
+  // 2. Targets. With no declaration at all, `no-recipes` or syntax errors already say what is wrong.
+  const targets = new Map<string, RTarget>();
+  for (const decl of targetDecls) targets.set(decl.name.name, readTarget(decl, sink));
+  const anything = files.some((f) => f.decls.length > 0);
+  const target = pickTarget(targets, targetDecls, sink, opts.target, anything);
+
+  // 3. Stages; `after` and mounts may name any of them.
+  const stages = new Map<string, RStage>();
+  for (const decl of stageDecls) {
+    const stage = readStage(decl, sink);
+    stages.set(stage.name, stage);
+  }
+  for (const stage of stages.values()) {
+    if (stage.after && !stages.has(stage.after.name)) {
+      sink.error(
+        'undefined-stage',
+        stage.after.loc,
+        { stage: stage.after.name },
+        suggestion(stage.after.name, stages.keys()),
+      );
+      stages.set(stage.name, { ...stage, after: null });
+    }
+    for (const m of stage.chroot?.mounts ?? []) {
+      if (m.from.kind === 'stage' && !stages.has(m.from.name)) {
+        sink.error('undefined-stage', m.from.loc, { stage: m.from.name }, suggestion(m.from.name, stages.keys()));
+      }
+    }
+  }
+
+  // 4. Templates. Their fields are checked where they are used: none is required in a template.
+  const templates = new Map<string, RTemplate>();
+  for (const decl of templateDecls) {
+    const params = readParams(decl, sink);
+    const body = readBody(decl.items, TEMPLATE, sink, { decl: 'template', name: decl.name.name }, null);
+    templates.set(decl.name.name, { name: decl.name.name, decl, params, body });
+  }
+
+  // 5. Packages, then passes (a pass inherits its package's effective description).
+  const packages = new Map<string, RPackage>();
+  for (const decl of packageDecls) {
+    if (!stages.has(decl.stage.name)) {
+      sink.error(
+        'undefined-stage',
+        decl.stage.loc,
+        { stage: decl.stage.name },
+        suggestion(decl.stage.name, stages.keys()),
+      );
+      continue;
+    }
+    const owner = { decl: 'package', name: decl.name.name } as const;
+    const body = readBody(decl.items, PACKAGE, sink, owner, null);
+    const pkg = emptyPackage(decl, decl.stage.name, null);
+    applyUses(pkg, body.uses, templates, sink);
+    applyBody(pkg, body);
+    // Required fields may come from a template, so they are checked on the merged package.
+    for (const [field, spec] of Object.entries(PACKAGE.fields)) {
+      if (spec.required && !pkg.written.has(spec))
+        sink.error('missing-field', decl.name.loc, { kind: 'field', owner, field, doc: spec.doc });
+    }
+    packages.set(pkg.id, pkg);
+  }
+  /** package name → its stage, for pass lookup (names unique per stage) */
+  const byName = new Map<string, string>();
+  const ambiguous = new Set<string>();
+  for (const pkg of packages.values()) {
+    if (byName.has(pkg.name)) ambiguous.add(pkg.name);
+    byName.set(pkg.name, pkg.stage);
+  }
+  for (const decl of passDecls) {
+    let baseStage = byName.get(decl.of.name);
+    if (decl.stage) {
+      if (!stages.has(decl.stage.name)) {
+        sink.error(
+          'undefined-stage',
+          decl.stage.loc,
+          { stage: decl.stage.name },
+          suggestion(decl.stage.name, stages.keys()),
+        );
+        continue;
+      }
+      baseStage = packages.has(`${decl.stage.name}/${decl.of.name}`) ? decl.stage.name : undefined;
+    }
+    if (!baseStage) {
+      const data = {
+        kind: 'pass-base',
+        pass: decl.name.name,
+        base: decl.of.name,
+        stage: decl.stage?.name ?? null,
+      } as const;
+      sink.error('undefined-package', decl.of.loc, data, suggestion(decl.of.name, byName.keys()));
+      continue;
+    }
+    if (!decl.stage && ambiguous.has(decl.of.name)) {
+      const inStages = [...packages.values()].filter((p) => p.name === decl.of.name).map((p) => p.stage);
+      sink.error('undefined-package', decl.of.loc, { kind: 'ambiguous-base', base: decl.of.name }, [
+        NOTES.nameTheStage(decl.name.name, decl.of.name, inStages[inStages.length - 1]),
+      ]);
+      continue;
+    }
+    const id = `${baseStage}/${decl.name.name}`;
+    const other = packages.get(id);
+    if (other) {
+      sink.error('duplicate-definition', decl.name.loc, { kind: 'pass-name', name: decl.name.name, stage: baseStage }, [
+        NOTES.firstDefined(other.decl.name.loc),
+      ]);
+      continue;
+    }
+    const base = packages.get(`${baseStage}/${decl.of.name}`);
+    if (!base) throw bug(`pass ${decl.name.name}: its base ${baseStage}/${decl.of.name} was found, then lost`);
+    const body = readBody(decl.items, PASS, sink, { decl: 'pass', name: decl.name.name }, null);
+    const pkg = inherit(base, decl);
+    applyUses(pkg, body.uses, templates, sink);
+    applyBody(pkg, body);
+    packages.set(id, pkg);
+  }
+  return { targets, stages, templates, packages, target };
+}
+
+/** Declarations that may not share a name: packages per stage, everything else globally per kind. */
+function declKey(d: Decl): string {
+  if (d.kind === 'Package') return `package:${d.stage.name}/${d.name.name}`;
+  if (d.kind === 'Pass') return `pass:${d.name.name}`;
+  return `${d.kind}:${d.name.name}`;
+}
+
+/** `--target`, else the one target marked default; reports a missing or doubled default. */
+function pickTarget(
+  targets: ReadonlyMap<string, RTarget>,
+  decls: readonly TargetDecl[],
+  sink: Sink,
+  wanted: string | undefined,
+  anything: boolean,
+): RTarget | null {
+  const defaults = decls.filter((d) => targets.get(d.name.name)?.values.default === true);
+  if (defaults.length > 1) {
+    sink.error(
+      'multiple-default-targets',
+      defaults[1].name.loc,
+      { first: defaults[0].name.name, second: defaults[1].name.name },
+      [NOTES.firstDefault(defaults[0].name.loc)],
+    );
+  }
+  if (wanted !== undefined) {
+    const t = targets.get(wanted);
+    // sort for determinism
+    if (!t)
+      sink.error(
+        'undefined-target',
+        null,
+        { target: wanted, known: [...targets.keys()].sort() },
+        suggestion(wanted, targets.keys()),
+      );
+    return t ?? null;
+  }
+  if (defaults.length === 0) {
+    if (decls.length > 0 || anything) {
+      sink.error('no-default-target', decls[0]?.name.loc ?? null, {
+        kind: decls.length ? 'none-marked' : 'none-defined',
+      });
+    }
+    return null;
+  }
+  return targets.get(defaults[0].name.name) ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Targets and stages: plain target values; stage root, path, env and chroot. Names that refer to other stages
+// are checked by resolve() once every stage is known.
+// ---------------------------------------------------------------------------------------------------------
+
+function readTarget(decl: TargetDecl, sink: Sink): RTarget {
+  const body = readBody(decl.items, TARGET, sink, { decl: 'target', name: decl.name.name }, decl.name.loc);
+  const f = TARGET.fields;
+  return {
+    name: decl.name.name,
+    decl,
+    values: {
+      default: body.plainOr(f.default),
+      triplet: body.plain(f.triplet) ?? null,
+      arch: body.plain(f.arch) ?? null,
+      llvm_backend: body.plain(f.llvm_backend) ?? null,
+      cflags: body.plainOr(f.cflags),
+      cxxflags: body.plainOr(f.cxxflags),
+      ldflags: body.plainOr(f.ldflags),
+      qemu: body.plainOr(f.qemu),
+    },
+  };
+}
+
+function readStage(decl: StageDecl, sink: Sink): RStage {
+  const name = decl.name.name;
+  if (!STAGE_NAME.test(name)) {
+    sink.error('bad-name', decl.name.loc, { kind: 'stage-pattern', stage: name });
+  } else if (RESERVED_STAGE_NAMES.has(name)) {
+    sink.error('bad-name', decl.name.loc, { kind: 'stage-reserved', stage: name });
+  }
+  const body = readBody(decl.items, STAGE, sink, { decl: 'stage', name }, decl.name.loc);
+  const root = body.get(STAGE.fields.root);
+  let chroot: RChroot | null = null;
+  const ch = body.blocks(STAGE.blocks.chroot)[0];
+  if (ch) {
+    const c = ch.body;
+    const mounts: RMount[] = [];
+    for (const m of c.blocks(CHROOT.blocks.mount)) {
+      const from = m.body.get(MOUNT.fields.from);
+      if (!from || !m.label) continue;
+      mounts.push({
+        target: m.label.value,
+        targetLoc: m.label.loc,
+        from,
+        readonly: m.body.plainOr(MOUNT.fields.readonly),
+      });
+    }
+    chroot = {
+      // a missing shell is reported; this stand-in only keeps later checks from piling up
+      shell: c.plain(CHROOT.fields.shell) ?? '/bin/sh',
+      path: c.plain(CHROOT.fields.path) ?? [],
+      workdir: c.plainOr(CHROOT.fields.workdir),
+      pseudo: c.plainOr(CHROOT.fields.pseudo),
+      mounts,
+      loc: ch.node.key.loc,
+    };
+  }
+  return {
+    name,
+    decl,
+    after: body.get(STAGE.fields.after) ?? null,
+    root: root ? root.value : `${name}/root`,
+    rootLoc: root ? root.loc : decl.name.loc,
+    path: body.get(STAGE.fields.path) ?? [],
+    env: body.env(STAGE.blocks.env) ?? [],
+    chroot,
+    description: body.plainOr(STAGE.fields.description),
+  };
+}

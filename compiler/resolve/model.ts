@@ -1,0 +1,139 @@
+// The resolved model: one effective description per target, stage, template and package (templates and passes
+// merged in). resolve() builds it; check and plan only read it. Values keep their AST nodes for locations.
+import type {
+  Loc,
+  PackageDecl,
+  PassDecl,
+  StageDecl,
+  StepItem,
+  StringLit,
+  TargetDecl,
+  TemplateDecl,
+} from '../../grammar/syntax.js';
+import type { MountSource, Named, ParamTypeName } from '../schema.js';
+import type { Body } from './body.js';
+
+/** A target's fields as plain values; a required field that is missing is null (and already reported). */
+export interface TargetValues {
+  readonly default: boolean;
+  readonly triplet: string | null;
+  readonly arch: string | null;
+  readonly llvm_backend: string | null;
+  readonly cflags: string;
+  readonly cxxflags: string;
+  readonly ldflags: string;
+  readonly qemu: string | null;
+}
+
+export interface RTarget {
+  readonly name: string;
+  readonly decl: TargetDecl;
+  readonly values: TargetValues;
+}
+
+export interface RMount {
+  readonly target: string;
+  readonly targetLoc: Loc;
+  readonly from: MountSource;
+  readonly readonly: boolean;
+}
+
+export interface RChroot {
+  readonly shell: string;
+  readonly path: readonly string[];
+  readonly workdir: string;
+  readonly pseudo: readonly string[];
+  readonly mounts: readonly RMount[];
+  readonly loc: Loc;
+}
+
+export interface REnvVar {
+  readonly name: string;
+  readonly value: StringLit;
+  readonly loc: Loc;
+}
+
+export interface RStage {
+  readonly name: string;
+  readonly decl: StageDecl;
+  /** null when not written, or when it names no stage (reported). */
+  readonly after: Named | null;
+  readonly root: string;
+  readonly rootLoc: Loc;
+  readonly path: readonly StringLit[];
+  readonly env: readonly REnvVar[];
+  readonly chroot: RChroot | null;
+  readonly description: string;
+}
+
+/** A template parameter's value, typed by the parameter's declared type. */
+export type ParamValue =
+  | { readonly type: 'string'; readonly value: StringLit }
+  | { readonly type: 'int'; readonly value: number }
+  | { readonly type: 'bool'; readonly value: boolean }
+  | { readonly type: 'list'; readonly value: readonly StringLit[] };
+
+/** A parameter value bound to a package: by a `use` argument (its location) or the declared default. */
+export type BoundParam = ParamValue & { readonly loc: Loc };
+
+export interface RParam {
+  readonly name: string;
+  readonly type: ParamTypeName;
+  readonly default: BoundParam | null;
+  readonly loc: Loc;
+}
+
+export interface RTemplate {
+  readonly name: string;
+  readonly decl: TemplateDecl;
+  readonly params: ReadonlyMap<string, RParam>;
+  readonly body: Body;
+}
+
+export interface RSource {
+  readonly kind: 'url' | 'git';
+  readonly url: StringLit;
+  readonly sha256: StringLit | null;
+  /** A git source's commit; null for a url source (or when not written, which is reported). */
+  readonly commit: StringLit | null;
+  readonly strip: number;
+  readonly insecure: boolean;
+  readonly loc: Loc;
+}
+
+/** A path written in `patches` or `files`, relative to the recipe that wrote it. */
+export interface RPath {
+  readonly path: string;
+  readonly loc: Loc;
+}
+
+export interface RPackage {
+  /** `<stage>/<name>`. */
+  readonly id: string;
+  readonly name: string;
+  readonly stage: string;
+  readonly decl: PackageDecl | PassDecl;
+  /** The display path of the recipe that declares it. */
+  readonly file: string;
+  /** For a pass, the package it rebuilds. */
+  readonly passOf: string | null;
+  readonly version: StringLit | null;
+  readonly sources: readonly RSource[];
+  readonly patches: readonly RPath[];
+  readonly files: readonly RPath[];
+  readonly depends: readonly Named[];
+  readonly provides: { readonly commands: readonly Named[]; readonly libraries: readonly Named[] };
+  /** Bound template parameters, in binding order (a later one may interpolate an earlier one). */
+  readonly params: ReadonlyMap<string, BoundParam>;
+  readonly steps: ReadonlyMap<string, StepItem>;
+}
+
+export interface Model {
+  readonly targets: ReadonlyMap<string, RTarget>;
+  readonly stages: ReadonlyMap<string, RStage>;
+  readonly templates: ReadonlyMap<string, RTemplate>;
+  /** In declaration order: packages first, then passes. */
+  readonly packages: ReadonlyMap<string, RPackage>;
+  /** The selected target: `--target`, else the default one; null when neither exists (reported). */
+  readonly target: RTarget | null;
+}

@@ -1,0 +1,265 @@
+// One effective description per package: a pass starts from its package's, then each `use` binds template
+// parameters and applies the template body, then the package's own body applies on top.
+import type { Loc, PackageDecl, PassDecl, StepItem, TemplateDecl, UseItem, Value } from '../../grammar/syntax.js';
+import { NOTES } from '../diagnostics/catalogue.js';
+import type { Sink } from '../diagnostics/diagnostic.js';
+import { suggestion } from '../diagnostics/suggest.js';
+import {
+  GIT,
+  PACKAGE,
+  PARAM_TYPES,
+  PROVIDES,
+  SOURCE,
+  isParamType,
+  type FieldSpec,
+  type Named,
+  type ParamTypeName,
+} from '../schema.js';
+import { bug } from '../util.js';
+import type { Body, BodyBlock } from './body.js';
+import type { BoundParam, ParamValue, RParam, RPackage, RPath, RSource, RTemplate } from './model.js';
+
+/** A package while bodies are applied to it; resolve() hands it on as a read-only RPackage. */
+export interface PackageDraft {
+  readonly id: string;
+  readonly name: string;
+  readonly stage: string;
+  readonly decl: PackageDecl | PassDecl;
+  readonly file: string;
+  readonly passOf: string | null;
+  version: RPackage['version'];
+  sources: readonly RSource[];
+  patches: readonly RPath[];
+  files: readonly RPath[];
+  depends: readonly Named[];
+  provides: { commands: readonly Named[]; libraries: readonly Named[] };
+  readonly params: Map<string, BoundParam>;
+  readonly steps: Map<string, StepItem>;
+  /** Fields written by any applied body, even with a wrong value: those are not also reported missing. */
+  readonly written: Set<FieldSpec>;
+}
+
+export function emptyPackage(decl: PackageDecl | PassDecl, stage: string, passOf: string | null): PackageDraft {
+  return {
+    id: `${stage}/${decl.name.name}`,
+    name: decl.name.name,
+    stage,
+    decl,
+    file: decl.loc.file,
+    passOf,
+    version: null,
+    sources: [],
+    patches: [],
+    files: [],
+    depends: [],
+    provides: { commands: [], libraries: [] },
+    params: new Map(),
+    steps: new Map(),
+    written: new Set(),
+  };
+}
+
+/** A pass starts as a copy of its package's effective description. */
+export function inherit(base: RPackage, decl: PassDecl): PackageDraft {
+  const pkg = emptyPackage(decl, base.stage, base.name);
+  pkg.version = base.version;
+  pkg.sources = [...base.sources];
+  pkg.patches = [...base.patches];
+  pkg.files = [...base.files];
+  pkg.depends = [...base.depends];
+  pkg.provides = { commands: [...base.provides.commands], libraries: [...base.provides.libraries] };
+  for (const [k, v] of base.params) pkg.params.set(k, v);
+  for (const [k, v] of base.steps) pkg.steps.set(k, v);
+  return pkg;
+}
+
+/** A value of a parameter's declared type, or undefined when it has another type. */
+export function bindParam(type: ParamTypeName, v: Value): ParamValue | undefined {
+  if (!PARAM_TYPES[type].matches(v)) return undefined;
+  switch (type) {
+    case 'string': {
+      const value = PARAM_TYPES.string.decode(v);
+      return value === undefined ? undefined : { type, value };
+    }
+    case 'int': {
+      const value = PARAM_TYPES.int.decode(v);
+      return value === undefined ? undefined : { type, value };
+    }
+    case 'bool': {
+      const value = PARAM_TYPES.bool.decode(v);
+      return value === undefined ? undefined : { type, value };
+    }
+    case 'list': {
+      const value = PARAM_TYPES.list.decode(v);
+      return value === undefined ? undefined : { type, value };
+    }
+  }
+}
+
+/** A template's declared parameters: each named once, of a known type, with a default of that type. */
+export function readParams(decl: TemplateDecl, sink: Sink): Map<string, RParam> {
+  const params = new Map<string, RParam>();
+  for (const p of decl.params) {
+    const name = p.name.name;
+    const prev = params.get(name);
+    if (prev) {
+      sink.error('duplicate-definition', p.name.loc, { kind: 'param', param: name }, [NOTES.firstDefined(prev.loc)]);
+      continue;
+    }
+    const type = p.type.name;
+    if (!isParamType(type)) {
+      const known = Object.keys(PARAM_TYPES);
+      sink.error('wrong-type', p.type.loc, { kind: 'param-type', type, known }, suggestion(type, known));
+      continue;
+    }
+    let def: BoundParam | null = null;
+    if (p.default) {
+      const bound = bindParam(type, p.default);
+      if (!bound) {
+        sink.error('wrong-type', p.default.loc, {
+          kind: 'param-default',
+          param: name,
+          expected: PARAM_TYPES[type].name,
+          found: p.default.kind,
+        });
+        continue;
+      }
+      def = { ...bound, loc: p.default.loc };
+    }
+    params.set(name, { name, type, default: def, loc: p.name.loc });
+  }
+  return params;
+}
+
+/** Applies `use` items in order: template parameters are bound, then the template body is applied. */
+export function applyUses(
+  pkg: PackageDraft,
+  uses: readonly UseItem[],
+  templates: ReadonlyMap<string, RTemplate>,
+  sink: Sink,
+): void {
+  for (const use of uses) {
+    const t = templates.get(use.template.name);
+    if (!t) {
+      sink.error(
+        'undefined-template',
+        use.template.loc,
+        { template: use.template.name },
+        suggestion(use.template.name, templates.keys()),
+      );
+      continue;
+    }
+    const given = new Set<string>();
+    for (const arg of use.args) {
+      const p = t.params.get(arg.key.name);
+      if (!p) {
+        sink.error(
+          'unknown-field',
+          arg.key.loc,
+          { kind: 'no-param', template: t.name, param: arg.key.name },
+          suggestion(arg.key.name, t.params.keys()),
+        );
+        continue;
+      }
+      if (given.has(p.name)) {
+        sink.error('duplicate-definition', arg.key.loc, { kind: 'argument', param: p.name });
+        continue;
+      }
+      given.add(p.name);
+      const bound = bindParam(p.type, arg.value);
+      if (!bound) {
+        const expected = PARAM_TYPES[p.type].name;
+        sink.error('wrong-type', arg.value.loc, {
+          kind: 'argument',
+          param: p.name,
+          template: t.name,
+          expected,
+          found: arg.value.kind,
+        });
+        continue;
+      }
+      pkg.params.set(p.name, { ...bound, loc: arg.value.loc });
+    }
+    for (const p of t.params.values()) {
+      if (given.has(p.name)) continue;
+      if (p.default) pkg.params.set(p.name, p.default);
+      else
+        sink.error(
+          'missing-field',
+          use.template.loc,
+          { kind: 'argument', template: t.name, param: p.name, type: PARAM_TYPES[p.type].name },
+          [NOTES.paramDeclared(p.loc)],
+        );
+    }
+    applyBody(pkg, t.body);
+  }
+}
+
+/** `=` replaces what the package had, `+=` appends to it. */
+function merged<T>(op: '=' | '+=' | undefined, had: readonly T[], value: readonly T[]): readonly T[] {
+  return op === '+=' ? [...had, ...value] : value;
+}
+
+const toPath = (s: { readonly value: string; readonly loc: Loc }): RPath => ({ path: s.value, loc: s.loc });
+
+/** Applies one body on top of the package: `=` replaces, `+=` appends, blocks and steps replace. */
+export function applyBody(pkg: PackageDraft, body: Body): void {
+  for (const spec of body.present) pkg.written.add(spec);
+  const f = PACKAGE.fields;
+  const version = body.get(f.version);
+  if (version !== undefined) pkg.version = version;
+  const patches = body.get(f.patches);
+  if (patches !== undefined) pkg.patches = merged(body.entry(f.patches)?.op, pkg.patches, patches.map(toPath));
+  const files = body.get(f.files);
+  if (files !== undefined) pkg.files = merged(body.entry(f.files)?.op, pkg.files, files.map(toPath));
+  const depends = body.get(f.depends);
+  if (depends !== undefined) pkg.depends = merged(body.entry(f.depends)?.op, pkg.depends, depends);
+
+  const sources = body.blocks(PACKAGE.blocks.source);
+  const gits = body.blocks(PACKAGE.blocks.git);
+  if (sources.length || gits.length) {
+    // A body that declares sources replaces the inherited ones; order: declaration order.
+    pkg.sources = [...sources.map(urlSource), ...gits.map(gitSource)].sort((a, b) => a.loc.offset - b.loc.offset);
+  }
+  const provides = body.blocks(PACKAGE.blocks.provides)[0];
+  if (provides) {
+    const p = PROVIDES.fields;
+    const commands = provides.body.get(p.commands);
+    if (commands !== undefined)
+      pkg.provides.commands = merged(provides.body.entry(p.commands)?.op, pkg.provides.commands, commands);
+    const libraries = provides.body.get(p.libraries);
+    if (libraries !== undefined)
+      pkg.provides.libraries = merged(provides.body.entry(p.libraries)?.op, pkg.provides.libraries, libraries);
+  }
+  for (const step of body.steps) pkg.steps.set(step.name.name, step);
+}
+
+function urlSource(s: BodyBlock): RSource {
+  const f = SOURCE.fields;
+  return {
+    kind: 'url',
+    url: s.label ?? labelMissing(),
+    sha256: s.body.get(f.sha256) ?? null,
+    commit: null,
+    strip: s.body.plainOr(f.strip),
+    insecure: s.body.plainOr(f.insecure),
+    loc: s.node.loc,
+  };
+}
+
+function gitSource(s: BodyBlock): RSource {
+  const f = GIT.fields;
+  return {
+    kind: 'git',
+    url: s.label ?? labelMissing(),
+    sha256: s.body.get(f.sha256) ?? null,
+    commit: s.body.get(f.commit) ?? null,
+    strip: s.body.plainOr(f.strip),
+    insecure: s.body.plainOr(f.insecure),
+    loc: s.node.loc,
+  };
+}
+
+function labelMissing(): never {
+  throw bug('a source block was kept without its label');
+}

@@ -1,0 +1,267 @@
+// Every message the front end writes: syntax diagnostics from a code and data, and parse-error messages; never throws.
+import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
+import { EOF, tokenMatcher } from './chevrotain.js';
+import * as T from './tokens.js';
+import { clip } from './text.js';
+import type { Loc, SyntaxCode, SyntaxDiagnostic } from './syntax.js';
+
+// ---------------------------------------------------------------------------------------------------------
+// Syntax diagnostics: a call site passes a code and data; the sentence is built here.
+// ---------------------------------------------------------------------------------------------------------
+
+/** The kinds of syntax-error besides chevrotain's own parse errors. */
+export type SyntaxErrorData =
+  /** A parse error; its message comes from `messageProvider` below. */
+  | { readonly kind: 'parse'; readonly message: string }
+  /** Text no token matches. */
+  | { readonly kind: 'unexpected-text'; readonly text: string }
+  | { readonly kind: 'too-deep'; readonly max: number }
+  | { readonly kind: 'integer-too-large'; readonly image: string }
+  /** Two neighbouring elements with no comma between them (the grammar lets that parse). */
+  | { readonly kind: 'missing-comma'; readonly between: 'list items' | 'arguments' | 'parameters' }
+  /** `key value` with neither `=` nor a block after the value. */
+  | { readonly kind: 'missing-equals'; readonly key: string }
+  /** `step NAME WORD X`: WORD is not `after`. */
+  | { readonly kind: 'not-after'; readonly found: string };
+
+/** The data each code's message is built from (null: the message is fixed). */
+export interface SyntaxData {
+  'syntax-error': SyntaxErrorData;
+  'unterminated-string': null;
+  'unterminated-shell': null;
+  /** `name` is what stands between `${` and `}`; null when there is no `}`. */
+  'bad-interpolation': { readonly name: string | null };
+  /** The character after the backslash. */
+  'bad-escape': { readonly char: string };
+  'placement-preposition': { readonly write: 'on host' | 'in chroot' };
+  'internal-error': { readonly reason: string };
+}
+
+interface Entry<C extends SyntaxCode> {
+  readonly severity: 'error' | 'warning';
+  readonly message: (data: SyntaxData[C]) => string;
+}
+
+function syntaxError(d: SyntaxErrorData): string {
+  switch (d.kind) {
+    case 'parse':
+      return d.message;
+    case 'unexpected-text':
+      return `unexpected ${Array.from(d.text).length === 1 ? `character '${d.text}'` : `characters '${clip(d.text, 30)}'`}`;
+    case 'too-deep':
+      return `nesting deeper than ${d.max} levels`;
+    case 'integer-too-large':
+      return `integer ${d.image.slice(0, 30)} is too large`;
+    case 'missing-comma':
+      return `expected ',' between ${d.between}`;
+    case 'missing-equals':
+      return `expected '=' between '${clip(d.key, 40)}' and its value (or '{' after it to open a block)`;
+    case 'not-after':
+      return `expected 'after', found '${clip(d.found, 30)}'`;
+  }
+}
+
+const CATALOGUE: { readonly [C in SyntaxCode]: Entry<C> } = {
+  'syntax-error': { severity: 'error', message: syntaxError },
+  'unterminated-string': {
+    severity: 'error',
+    message: () => 'unterminated string: a string must end with " on the same line',
+  },
+  'unterminated-shell': {
+    severity: 'error',
+    message: () => 'unterminated shell body: no closing """ before the end of the file',
+  },
+  'bad-interpolation': {
+    severity: 'error',
+    message: ({ name }) =>
+      name === null
+        ? "unclosed '${' in string (write \\$ for a literal '$')"
+        : `bad interpolation '\${${name}}': a name is [A-Za-z_][A-Za-z0-9_]* (write \\$ for a literal '$')`,
+  },
+  'bad-escape': {
+    severity: 'error',
+    message: ({ char }) => `unknown escape '\\${char}' (known: \\" \\\\ \\n \\t \\$)`,
+  },
+  'placement-preposition': { severity: 'warning', message: ({ write }) => `write '${write}'` },
+  'internal-error': { severity: 'error', message: ({ reason }) => `internal error in the parser: ${reason}` },
+};
+
+/** The diagnostic for `code` at `loc`, its message built from `data`. */
+export function syntaxDiagnostic<C extends SyntaxCode>(
+  code: C,
+  loc: Loc | null,
+  data: SyntaxData[C],
+): SyntaxDiagnostic {
+  const entry = CATALOGUE[code];
+  return { severity: entry.severity, code, message: entry.message(data), loc, notes: [] };
+}
+
+/** What the CST → AST pass works in: the file's display path, and where its diagnostics go. */
+export interface Ctx {
+  readonly file: string;
+  readonly diagnostics: SyntaxDiagnostic[];
+}
+
+export function report<C extends SyntaxCode>(ctx: Ctx, code: C, loc: Loc | null, data: SyntaxData[C]): void {
+  ctx.diagnostics.push(syntaxDiagnostic(code, loc, data));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Parse-error messages for chevrotain's errorMessageProvider, readable and naming what an error fails to close:
+// "expected '}' to close package 'musl', found 'configure'".
+// ---------------------------------------------------------------------------------------------------------
+
+// The token vector of the parse in progress, so a message can name the `{` an error fails to close.
+// The parser is synchronous and single-instance; parse() sets this before each run.
+const current: { tokens: readonly IToken[]; parents: Int32Array | null } = { tokens: [], parents: null };
+
+export function setMessageTokens(tokens: readonly IToken[]): void {
+  current.tokens = tokens;
+  current.parents = null;
+}
+
+/** How a found token reads in a message. */
+export function describeToken(tok: IToken | undefined): string {
+  if (!tok || tok.tokenType === EOF) return 'end of file';
+  if (tokenMatcher(tok, T.Shell)) return 'a shell body';
+  if (tokenMatcher(tok, T.StringLit)) return `string ${clip(tok.image.split('\n')[0], 30)}`;
+  return `'${clip(tok.image, 30)}'`;
+}
+
+/** How an expected token type reads in a message. */
+function describeType(type: TokenType): string {
+  if (type === EOF) return 'end of file';
+  return type.LABEL ?? type.name;
+}
+
+/** "a", "a or b", "a, b or c" */
+function oneOf(words: readonly string[]): string {
+  const unique = [...new Set(words)];
+  if (unique.length <= 1) return unique[0] ?? 'something else';
+  return `${unique.slice(0, -1).join(', ')} or ${unique[unique.length - 1]}`;
+}
+
+/** Index of a token in the current vector (the vector's length for EOF or an unknown token). */
+function indexOf(tok: IToken): number {
+  const { tokens } = current;
+  const offset = tok.startOffset;
+  if (tok.tokenType === EOF || !Number.isFinite(offset)) return tokens.length;
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].startOffset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const openers = [T.LCurly, T.LBracket, T.LParen];
+const closers = [T.RCurly, T.RBracket, T.RParen];
+
+// parents[i] = index of the innermost bracket still open before token i (-1: none); parents[opener]
+// continues the chain outwards. Built once per parse, on the first message that needs it.
+function parents(): Int32Array {
+  if (current.parents) return current.parents;
+  const { tokens } = current;
+  const out = new Int32Array(tokens.length + 1);
+  const stack: number[] = [];
+  for (let i = 0; i <= tokens.length; i++) {
+    out[i] = stack.length ? stack[stack.length - 1] : -1;
+    if (i === tokens.length) break;
+    const type = tokens[i].tokenType;
+    if (openers.includes(type)) stack.push(i);
+    const c = closers.indexOf(type);
+    if (c >= 0) {
+      // pop to the matching opener if there is one; a stray closer changes nothing
+      const at = stack.map((j) => tokens[j].tokenType).lastIndexOf(openers[c]);
+      if (at >= 0) stack.length = at;
+    }
+  }
+  current.parents = out;
+  return out;
+}
+
+/** The innermost open bracket of `type` before token index i, or -1. */
+function enclosing(i: number, type: TokenType): number {
+  const p = parents();
+  const { tokens } = current;
+  let j = p[i];
+  while (j >= 0 && tokens[j].tokenType !== type) j = p[j];
+  return j;
+}
+
+function isAt(i: number, type: TokenType): boolean {
+  const tok: IToken | undefined = current.tokens[i];
+  return tok !== undefined && tok.tokenType === type;
+}
+
+/** What the `{` at index j opens: "package 'musl'", "block 'source'", …. */
+function describeCurly(j: number): string {
+  const { tokens } = current;
+  const name = (i: number): string => `'${clip(tokens[i].image, 40)}'`;
+  if (isAt(j - 1, T.RParen)) {
+    const open = enclosing(j - 1, T.LParen);
+    if (open >= 2 && isAt(open - 1, T.Identifier) && isAt(open - 2, T.Template)) return `template ${name(open - 1)}`;
+  }
+  if (isAt(j - 1, T.Identifier) && isAt(j - 2, T.Target)) return `target ${name(j - 1)}`;
+  if (isAt(j - 1, T.Identifier) && isAt(j - 2, T.Stage)) return `stage ${name(j - 1)}`;
+  if (isAt(j - 3, T.Identifier) && isAt(j - 4, T.Package)) return `package ${name(j - 3)}`;
+  if (isAt(j - 3, T.Identifier) && isAt(j - 4, T.Pass)) return `pass ${name(j - 3)}`;
+  if (isAt(j - 1, T.Identifier) && !isAt(j - 2, T.Identifier)) return `block ${name(j - 1)}`;
+  if (isAt(j - 2, T.Identifier)) return `block ${name(j - 2)}`;
+  return 'the block';
+}
+
+const DECLARATION = 'a declaration (target, stage, template, package or pass)';
+const NO_BLOCK = "unexpected '}': no block is open here";
+
+/**
+ * " after X" naming the token before `tok` in the source (chevrotain's `previous` is not that token after a
+ * recovery has skipped input).
+ */
+function after(tok: IToken | undefined): string {
+  const i = tok ? indexOf(tok) : -1;
+  return i > 0 ? ` after ${describeToken(current.tokens[i - 1])}` : '';
+}
+
+/** What may follow in `step NAME [after X] [on|in WHERE] """…"""` where `tok` was found. */
+function stepWants(tok: IToken): string {
+  const i = indexOf(tok);
+  if (isAt(i - 2, T.Step)) return "'after', 'on', 'in' or a shell body";
+  if (current.tokens[i - 2]?.image === 'after') return "'on', 'in' or a shell body";
+  return describeType(T.Shell);
+}
+
+export const messageProvider: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual, ruleName }) {
+    const found = describeToken(actual);
+    if (expected === EOF) {
+      return actual.tokenType === T.RCurly ? NO_BLOCK : `expected ${DECLARATION}, found ${found}`;
+    }
+    if (expected === T.RCurly) {
+      const j = enclosing(indexOf(actual), T.LCurly);
+      return `expected '}' to close ${j >= 0 ? describeCurly(j) : 'the block'}, found ${found}`;
+    }
+    if (expected === T.RBracket) return `expected ']' to close the list, found ${found}`;
+    if (expected === T.RParen) {
+      const what = ruleName === 'useItem' ? 'arguments' : 'parameters';
+      return `expected ')' to close the ${what}, found ${found}`;
+    }
+    const wanted = expected === T.Shell && ruleName === 'stepItem' ? stepWants(actual) : describeType(expected);
+    return `expected ${wanted}${after(actual)}, found ${found}`;
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    if (firstRedundant.tokenType === T.RCurly) return NO_BLOCK;
+    return `expected ${DECLARATION}, found ${describeToken(firstRedundant)}`;
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, customUserDescription }) {
+    const wanted =
+      customUserDescription ?? oneOf(expectedPathsPerAlt.flatMap((paths) => paths.map((p) => describeType(p[0]))));
+    return `expected ${wanted}${after(actual[0])}, found ${describeToken(actual[0])}`;
+  },
+  buildEarlyExitMessage({ expectedIterationPaths, actual, customUserDescription }) {
+    const wanted = customUserDescription ?? oneOf(expectedIterationPaths.map((p) => describeType(p[0])));
+    return `expected at least one ${wanted}, found ${describeToken(actual[0])}`;
+  },
+};

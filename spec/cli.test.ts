@@ -1,0 +1,134 @@
+// The command line: exit codes, help, version, check, query, graph, host tools — run in-process and as a process.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli } from '../compiler/cli.js';
+import { diagnosticsDoc, fieldsDoc } from '../compiler/docs.js';
+import { caseDir, caseOf, removeCaseDirs } from './helpers/cases.js';
+import { CLI_BIN, REPO_ROOT } from './helpers/paths.js';
+
+const dirOf = (area: string, name: string) => caseDir(caseOf(area, name));
+
+async function run(argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await cli(argv, {
+    version: '9.9.9',
+    stdout: (s) => (out += s),
+    stderr: (s) => (err += s),
+    color: false,
+    parseArgs,
+  });
+  return { code, out, err };
+}
+
+test('--help and --version exit 0', async () => {
+  const h = await run(['--help']);
+  assert.is(h.code, 0);
+  assert.match(h.out, 'serpentc check <stages-dir>');
+  const v = await run(['--version']);
+  assert.is(v.code, 0);
+  assert.is(v.out, 'serpentc 9.9.9\n');
+});
+
+test('usage errors exit 2 with a hint', async () => {
+  for (const argv of [
+    [],
+    ['--bogus'],
+    ['check'],
+    ['check', 'a', 'b'],
+    ['some-dir'],
+    ['query'],
+    ['query', 'deps'],
+    ['query', 'nope', 'x'],
+    ['graph'],
+    ['dir', 'extra', '-o', 'x'],
+  ]) {
+    const r = await run(argv);
+    assert.is(r.code, 2, `argv ${JSON.stringify(argv)}`);
+    assert.match(r.err, "Try 'serpentc --help'");
+  }
+});
+
+test('check: clean directory exits 0, broken one exits 1 with rendered diagnostics', async () => {
+  const ok = await run(['check', dirOf('constructs', 'pass')]);
+  assert.is(ok.code, 0, ok.err);
+  assert.match(ok.err, 'ok — 2 stages, 4 packages');
+  const bad = await run(['check', dirOf('diagnostics', 'dependency-cycle')]);
+  assert.is(bad.code, 1);
+  assert.match(bad.err, /pkg\.recipe:\d+:\d+: error\[dependency-cycle\]: dependency cycle: /);
+  assert.match(bad.err, 'serpentc: 1 error\n');
+});
+
+test('check --host-tools lists the commands host steps run', async () => {
+  const r = await run(['check', '--host-tools', dirOf('constructs', 'package-full')]);
+  assert.is(r.code, 0, r.err);
+  const tools = r.out.trim().split('\n');
+  assert.ok(tools.includes('find'), `find is run by a host step: ${tools.join(' ')}`);
+  assert.not.ok(tools.includes('minigzip'), 'chroot-only commands are not host tools');
+});
+
+test('query deps, rdeps (direct and transitive) and order', async () => {
+  const dir = dirOf('constructs', 'pass');
+  const deps = await run(['query', 'deps', 'util-linux-2', '--dir', dir]);
+  assert.is(deps.code, 0, deps.err);
+  assert.is(deps.out, 'util-linux\nsystemd\n');
+  const rdeps = await run(['query', 'rdeps', 'util-linux', '--dir', dir]);
+  assert.is(rdeps.out, 'systemd\nutil-linux-2\n');
+  const trans = await run(['query', 'deps', 'util-linux-2', '--transitive', '--dir', dir]);
+  assert.is(trans.out, 'util-linux\nsystemd\n');
+  const order = await run(['query', 'order', 'stage2', '--dir', dir]);
+  assert.is(order.out, '1 util-linux\n2 systemd\n3 util-linux-2\n');
+  const missing = await run(['query', 'order', 'stage7', '--dir', dir]);
+  assert.is(missing.code, 2);
+  const nopkg = await run(['query', 'deps', 'nothing', '--dir', dir]);
+  assert.is(nopkg.code, 2);
+});
+
+test('graph prints the build graph as JSON', async () => {
+  const r = await run(['graph', dirOf('constructs', 'minimal')]);
+  assert.is(r.code, 0, r.err);
+  const g = JSON.parse(r.out) as { stages: Array<{ name: string }>; target: { name: string } };
+  assert.equal(
+    g.stages.map((s) => s.name),
+    ['stage1', 'stage2'],
+  );
+  assert.is(g.target.name, 'x86_64');
+});
+
+test('--target selects another target; an unknown one is an error', async () => {
+  const r = await run(['graph', '--target', 'aarch64', dirOf('constructs', 'targets')]);
+  assert.is(r.code, 0, r.err);
+  const g = JSON.parse(r.out) as { target: { triplet: string } };
+  assert.is(g.target.triplet, 'aarch64-serpent-linux-musl');
+  const bad = await run(['check', '--target', 'mips', dirOf('constructs', 'targets')]);
+  assert.is(bad.code, 1);
+  assert.match(bad.err, 'error[undefined-target]');
+});
+
+test('the installed binary: colour only on a TTY, NO_COLOR respected, no stack trace for user errors', () => {
+  const r = spawnSync(process.execPath, [CLI_BIN, 'check', dirOf('diagnostics', 'unknown-field')], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  assert.is(r.status, 1);
+  assert.not.match(r.stderr, '\x1b[');
+  assert.not.match(r.stderr, '    at ');
+  assert.match(r.stderr, 'did you mean `depends`?');
+  const missing = spawnSync(process.execPath, [CLI_BIN, 'check', '/nonexistent/dir'], { encoding: 'utf8' });
+  assert.is(missing.status, 1);
+  assert.match(missing.stderr, 'error[io-error]');
+  assert.not.match(missing.stderr, '    at ');
+});
+
+test('docs/fields.md and docs/diagnostics.md are generated from the schema and are current', () => {
+  assert.fixture(readFileSync(join(REPO_ROOT, 'docs', 'fields.md'), 'utf8'), fieldsDoc());
+  assert.fixture(readFileSync(join(REPO_ROOT, 'docs', 'diagnostics.md'), 'utf8'), diagnosticsDoc());
+});
+
+test.after(removeCaseDirs);
+
+test.run();

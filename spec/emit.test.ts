@@ -1,0 +1,417 @@
+// The code generator without running a build: quoting, determinism, formatting, shellcheck, incremental writes,
+// --check, stale files, and the Makefile as GNU make and bmake read it (dry run on an empty build directory).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
+import * as shPlugin from 'prettier-plugin-sh';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { GValue } from '../compiler/graph.js';
+import { emit, MANIFEST, render } from '../compiler/emit/index.js';
+import { formatBodies, formatShell } from '../compiler/emit/format.js';
+import { commentText, makeWord, shName, shQuote, shValue } from '../compiler/emit/quote.js';
+import { requires } from './helpers/env.js';
+import { buildGraph } from './fixtures/make/graph.js';
+import { fakeSources, fixtureGraph, HOSTILE, stagesDir } from './fixtures/make/fixture.js';
+import { fileTree, ranSteps, removeTempDirs, run, tempDir } from './fixtures/make/harness.js';
+
+/** Deliberately wrong input, to check the emitter's internal errors: the cast is the point. */
+const untyped = <T>(value: unknown): T => value as T;
+
+const graph = () => fixtureGraph(fakeSources(), { port: 8080 });
+
+test.after(() => removeTempDirs());
+
+const NASTY = [
+  HOSTILE,
+  '',
+  ' ',
+  "'",
+  "''",
+  '\\',
+  'a\\',
+  "\\'",
+  '$',
+  '${x}',
+  '$(id)',
+  '`id`',
+  '"',
+  '\n',
+  'tab\there',
+  '~root',
+  '*',
+  '-n',
+  'x=y',
+  'é ü 漢字',
+  '!history',
+];
+
+function sh(shell: string, script: string): string {
+  const [cmd, ...pre] = shell.split(' ');
+  const r = spawnSync(cmd, [...pre, '-c', script], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${shell} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+test('shQuote: every string comes back literally from dash, busybox sh and bash', () => {
+  const shells = ['dash', 'busybox sh', 'bash'].filter((s) =>
+    requires(`quote under ${s}`, { tools: [s.split(' ')[0]] }),
+  );
+  // One shell per interpreter: each value assigned, then printed as a variable and as an argument, \001-separated.
+  const script = NASTY.map((v) => `x=${shQuote(v)}; printf '%s\\001%s\\001' "$x" ${shQuote(v)}`).join('\n');
+  const expected = NASTY.flatMap((v) => [v, v]);
+  for (const shell of shells) {
+    const got = sh(shell, script).split('\u0001').slice(0, -1);
+    assert.equal(got, expected, shell);
+  }
+  assert.throws(() => shQuote('a\0b'), /NUL/);
+  assert.throws(() => shQuote(untyped<string>(3)), /shQuote/);
+});
+
+test('shValue: literals and references concatenate into one word', () => {
+  const script = (word: string): string => `root='/r o/o'; x=${word}; printf '%s' "$x"`;
+  const cases: [GValue, string][] = [
+    [[{ ref: 'root' }, { lit: '/usr/bin' }], '/r o/o/usr/bin'],
+    [[{ lit: HOSTILE }, { ref: 'root' }, { lit: '$(id)' }], `${HOSTILE}/r o/o$(id)`],
+    [[{ lit: 'a' }, { lit: '' }, { lit: 'b' }], 'ab'],
+    [[], ''],
+    [[{ ref: 'root' }, { ref: 'root' }], '/r o/o/r o/o'],
+  ];
+  for (const [parts, expected] of cases) {
+    assert.is(sh('dash', script(shValue(parts))), expected, JSON.stringify(parts));
+  }
+  assert.is(shValue([{ ref: 'workdir' }, { lit: '/src' }]), '"${workdir}/src"');
+  assert.throws(() => shValue([{ ref: 'not a name' }]), /variable name/);
+  assert.throws(() => shValue(untyped<GValue>([{ other: 1 }])), /malformed/);
+  assert.throws(() => shName('1x'), /variable name/);
+  assert.throws(() => makeWord('a b'), /Makefile/);
+  assert.is(commentText('a\nb\\c'), 'a\\x0ab\\x5cc');
+});
+
+test('render: deterministic, pure, no absolute machine path, graph untouched', async () => {
+  const g = graph();
+  const before = JSON.stringify(g);
+  const inputs = new Map([...fileTree(stagesDir)].map(([k, v]) => [k, v]));
+  const a = await render(g, inputs);
+  const b = await render(g, inputs);
+  assert.equal([...a.keys()], [...b.keys()]);
+  for (const [k, v] of a) assert.ok(Buffer.from(v).equals(Buffer.from(b.get(k) ?? '')), k);
+  assert.is(JSON.stringify(g), before);
+  for (const [k, v] of a) {
+    const text = Buffer.from(v).toString('utf8');
+    assert.not.ok(text.includes(process.cwd()), `${k} mentions the working directory`);
+    assert.not.ok(text.includes(stagesDir), `${k} mentions the stages directory`);
+  }
+  let threw = false;
+  try {
+    await render(g);
+  } catch (e) {
+    threw = /needs the content/.test(String(e));
+  }
+  assert.ok(threw, 'render() without the patch contents is an internal error');
+});
+
+test('byte-identical output from two processes in different directories and time zones', async () => {
+  const root = tempDir('det');
+  const child = fileURLToPath(new URL('./fixtures/make/emit-child.js', import.meta.url));
+  const one = join(root, 'one', 'out');
+  const two = join(root, 'elsewhere', 'deeper', 'out');
+  mkdirSync(join(root, 'one'), { recursive: true });
+  mkdirSync(join(root, 'elsewhere', 'deeper'), { recursive: true });
+  const r1 = await run(process.execPath, [child, one], {
+    cwd: join(root, 'one'),
+    env: { ...process.env, TZ: 'UTC', LANG: 'C', LC_ALL: 'C' },
+  });
+  const r2 = await run(process.execPath, [child, two], {
+    cwd: '/',
+    env: { ...process.env, TZ: 'Pacific/Kiritimati', LANG: 'de_DE.UTF-8', LC_ALL: 'tr_TR.UTF-8' },
+  });
+  assert.is(r1.code, 0, r1.stderr);
+  assert.is(r2.code, 0, r2.stderr);
+  const t1 = fileTree(one);
+  const t2 = fileTree(two);
+  assert.equal([...t1.keys()], [...t2.keys()]);
+  for (const [k, v] of t1) assert.ok(v.equals(t2.get(k) ?? Buffer.alloc(0)), `${k} differs`);
+  for (const [k, v] of t1) assert.not.ok(v.toString().includes(root), `${k} holds a machine path`);
+  // modes are part of the output too (git records the executable bit)
+  for (const k of t1.keys()) assert.is(statSync(join(one, k)).mode & 0o777, statSync(join(two, k)).mode & 0o777, k);
+  assert.is(statSync(join(one, 'host/alpha/build.sh')).mode & 0o777, 0o755);
+  assert.is(statSync(join(one, 'lib/files/host/alpha/0001-fix.patch')).mode & 0o777, 0o644);
+});
+
+test('unchanged files are not rewritten (mtime kept); an edit rewrites exactly its script', async () => {
+  const out = join(tempDir('mtime'), 'out');
+  const first = await emit(graph(), { outDir: out, stagesDir });
+  assert.equal(first.changed, first.files);
+  const old = new Date('2001-02-03T04:05:06Z');
+  for (const f of first.files) utimesSync(join(out, f), old, old);
+  const again = await emit(graph(), { outDir: out, stagesDir });
+  assert.equal(again.changed, []);
+  assert.equal(again.removed, []);
+  for (const f of first.files) assert.is(statSync(join(out, f)).mtimeMs, old.getTime(), `${f} was touched`);
+
+  const edited = fixtureGraph(fakeSources(), {
+    port: 8080,
+    edit: (d) => {
+      const step = d.packages.find((p) => p.name === 'beta')?.steps.find((s) => s.name === 'build');
+      if (step) step.body = `${step.body ?? ''}\necho edited`;
+    },
+  });
+  const third = await emit(edited, { outDir: out, stagesDir });
+  assert.equal(third.changed, ['host/beta/build.sh']);
+  for (const f of first.files.filter((f) => !third.changed.includes(f)))
+    assert.is(statSync(join(out, f)).mtimeMs, old.getTime(), f);
+  assert.match(readFileSync(join(out, 'host/beta/build.sh'), 'utf8'), /\necho edited\n$/);
+});
+
+test('adding a package elsewhere changes no existing step script (numbers live only in the Makefile)', async () => {
+  const base = await render(graph(), new Map([...fileTree(stagesDir)]));
+  const more = fixtureGraph(fakeSources(), {
+    port: 8080,
+    edit: (d) =>
+      d.packages.unshift({
+        name: 'aardvark',
+        stage: 'host',
+        steps: [{ name: 'extract' }, { name: 'build', body: 'true' }],
+      }),
+  });
+  const after = await render(more, new Map([...fileTree(stagesDir)]));
+  const changedScripts = [...base.keys()].filter(
+    (k) => k.endsWith('.sh') && !k.startsWith('lib/') && String(base.get(k)) !== String(after.get(k)),
+  );
+  assert.equal(changedScripts, []);
+  assert.ok(after.has('host/aardvark/build.sh'));
+  assert.not.equal(String(base.get('Makefile')), String(after.get('Makefile')));
+});
+
+test('a stage as a whole: bare stage needs and "every final step" needs give the same Makefile (one barrier)', async () => {
+  const desc = (stageNeeds: 'bare' | 'finals') =>
+    buildGraph({
+      stageNeeds,
+      stages: [{ name: 'one' }, { name: 'two' }],
+      packages: [
+        { name: 'a', stage: 'one', steps: [{ name: 'extract' }, { name: 'build', body: 'true' }] },
+        { name: 'b', stage: 'one', steps: [{ name: 'extract' }, { name: 'build', body: 'true' }] },
+        { name: 'c', stage: 'two', steps: [{ name: 'extract' }, { name: 'patch' }, { name: 'build', body: 'true' }] },
+      ],
+    });
+  const bare = String((await render(desc('bare'))).get('Makefile'));
+  const finals = String((await render(desc('finals'))).get('Makefile'));
+  assert.is(bare, finals);
+  assert.match(
+    bare,
+    /^\$\(S\)\/one\/\.complete: \$\(S\)\/one\/a\/build \$\(S\)\/one\/b\/build\n\t@mkdir -p \$\(S\)\/one && touch \$@$/m,
+  );
+  assert.match(
+    bare,
+    /^\$\(S\)\/two\/c\/build: two\/c\/build\.sh \$\(LIB\) \$\(S\)\/one\/\.complete \$\(S\)\/two\/c\/patch$/m,
+  );
+  assert.match(bare, /^\$\(S\)\/two\/c\/extract: two\/c\/extract\.sh \$\(LIB\)$/m);
+});
+
+test('--check writes nothing and lists modified, missing and stale files', async () => {
+  const out = join(tempDir('check'), 'out');
+  const older = fixtureGraph(fakeSources(), {
+    port: 8080,
+    edit: (d) =>
+      d.packages.push({ name: 'old', stage: 'host', steps: [{ name: 'extract' }, { name: 'build', body: 'true' }] }),
+  });
+  await emit(older, { outDir: out, stagesDir });
+  assert.ok(existsSync(join(out, 'host/old/build.sh')));
+  const clean = await emit(older, { outDir: out, stagesDir, check: true });
+  assert.equal(clean.changed, []);
+  assert.equal(clean.removed, []);
+
+  writeFileSync(join(out, 'host/alpha/build.sh'), 'tampered\n');
+  unlinkSync(join(out, 'lib/help.txt'));
+  writeFileSync(join(out, 'user-notes.txt'), 'mine\n');
+  const drift = await emit(graph(), { outDir: out, stagesDir, check: true });
+  assert.ok(drift.changed.includes('host/alpha/build.sh'));
+  assert.ok(drift.changed.includes('lib/help.txt'));
+  assert.ok(drift.changed.includes(MANIFEST));
+  assert.equal(drift.removed, ['host/old/build.sh', 'host/old/extract.sh']);
+  // nothing written
+  assert.is(readFileSync(join(out, 'host/alpha/build.sh'), 'utf8'), 'tampered\n');
+  assert.not.ok(existsSync(join(out, 'lib/help.txt')));
+  assert.ok(existsSync(join(out, 'host/old/build.sh')));
+
+  const fixed = await emit(graph(), { outDir: out, stagesDir });
+  assert.equal(fixed.removed, ['host/old/build.sh', 'host/old/extract.sh']);
+  assert.not.ok(existsSync(join(out, 'host/old')), 'the emptied directory is pruned');
+  assert.ok(existsSync(join(out, 'user-notes.txt')), 'a file serpentc did not generate stays');
+  assert.equal((await emit(graph(), { outDir: out, stagesDir, check: true })).changed, []);
+  // a mode change alone is drift too, and is repaired without rewriting
+  execFileSync('chmod', ['644', join(out, 'host/alpha/build.sh')]);
+  assert.equal((await emit(graph(), { outDir: out, stagesDir, check: true })).changed, ['host/alpha/build.sh']);
+  assert.equal((await emit(graph(), { outDir: out, stagesDir })).changed, ['host/alpha/build.sh']);
+  assert.is(statSync(join(out, 'host/alpha/build.sh')).mode & 0o777, 0o755);
+});
+
+test('a missing patch is a clear error from emit()', async () => {
+  const g = fixtureGraph(fakeSources(), {
+    port: 8080,
+    edit: (d) => d.packages.find((p) => p.name === 'alpha')?.patches?.push('host/alpha/missing.patch'),
+  });
+  let message = '';
+  try {
+    await emit(g, { outDir: join(tempDir('missing'), 'out'), stagesDir });
+  } catch (e) {
+    message = String(e);
+  }
+  assert.match(message, /cannot read host\/alpha\/missing\.patch/);
+});
+
+test('every generated shell file is already formatted by prettier + prettier-plugin-sh', async () => {
+  const files = await render(graph(), new Map([...fileTree(stagesDir)]));
+  let checked = 0;
+  for (const [path, content] of files) {
+    if (!path.endsWith('.sh') || path.startsWith('lib/files/')) continue;
+    const text = String(content);
+    const formatted = await prettier.format(text, { parser: 'sh', plugins: [shPlugin] });
+    assert.is(formatted, text, `${path} is not prettier-formatted`);
+    checked += 1;
+  }
+  assert.ok(checked > 25, `checked ${checked} files`);
+});
+
+test('batched body formatting gives exactly what formatting each body alone gives', async () => {
+  const bodies = [
+    'echo   hi',
+    'if true; then echo a; fi',
+    'cat <<EOF\n  keep   this\n$x\nEOF\necho after',
+    'cat <<-EOF\n\tindented\n\tEOF',
+    '# only a comment',
+    'f() { echo  "$1"; }\nf x # trailing comment',
+    'case $x in a) echo a;; *) echo b;; esac',
+    'for i in 1 2; do\necho $i\ndone\n\n\n\necho gap',
+    'x=$(printf %s "a  b")',
+    'echo unterminated "quote',
+    '',
+    'echo # serpentc:format-split:4b1d',
+    'make DESTDIR="${destdir}" install',
+  ];
+  const batched = await formatBodies(bodies.map((b) => `${b}\n`));
+  for (const body of bodies) {
+    let alone;
+    try {
+      alone = await formatShell(`${body}\n`);
+    } catch {
+      alone = `${body}\n`; // does not parse: kept as written
+    }
+    const normalized = alone.replace(/\s+$/, '') === '' ? '' : `${alone.replace(/\s+$/, '')}\n`;
+    assert.is(batched.get(`${body}\n`), normalized, JSON.stringify(body));
+  }
+});
+
+test('shellcheck finds nothing in any generated script or the runtime', async () => {
+  if (!requires('shellcheck on generated scripts', { tools: ['shellcheck'] })) return;
+  const out = join(tempDir('shellcheck'), 'out');
+  const result = await emit(graph(), { outDir: out, stagesDir });
+  const scripts = result.files.filter((f) => f.endsWith('.sh') && !f.startsWith('lib/files/'));
+  const r = await run('shellcheck', ['-s', 'sh', '-S', 'style', ...scripts], { cwd: out });
+  assert.is(r.code, 0, r.out);
+});
+
+test('every generated script parses under dash and busybox sh', async () => {
+  const shells = ['dash', 'busybox'].filter((s) => requires(`syntax under ${s}`, { tools: [s] }));
+  const out = join(tempDir('syntax'), 'out');
+  const result = await emit(graph(), { outDir: out, stagesDir });
+  const scripts = result.files.filter((f) => f.endsWith('.sh') && !f.startsWith('lib/files/'));
+  for (const shell of shells) {
+    for (const s of scripts) {
+      const r = spawnSync(shell, shell === 'busybox' ? ['sh', '-n', s] : ['-n', s], { cwd: out, encoding: 'utf8' });
+      assert.is(r.status, 0, `${shell}: ${s}: ${r.stderr}`);
+    }
+  }
+});
+
+for (const make of ['make', 'bmake']) {
+  test(`${make} -n on an empty build directory prints every step in order and creates nothing`, async () => {
+    if (!requires(`${make} -n`, { tools: [make] })) return;
+    const root = tempDir(`dry-${make}`);
+    const out = join(root, 'out');
+    await emit(graph(), { outDir: out, stagesDir });
+    const total = graph().packages.reduce((n, p) => n + p.steps.length, 0);
+    const r = await run(make, ['-n', `BUILD_DIR=${root}/build`, `SOURCES_DIR=${root}/sources`], {
+      cwd: out,
+      env: { ...process.env, MAKEFLAGS: '' },
+    });
+    assert.is(r.code, 0, r.out);
+    const lines = r.stdout.split('\n').filter((l) => /would run/.test(l));
+    assert.is(lines.length, total, r.out);
+    for (const l of lines) assert.match(l, /^\[\s*\d+\/\d+\] \S+ \S+ \S+ \((host|chroot)\): would run \S+\.sh$/);
+    assert.not.ok(existsSync(join(root, 'build')), 'make -n created the build directory');
+    assert.not.ok(existsSync(join(root, 'sources')), 'make -n created the source cache');
+    assert.is(ranSteps(r.stdout).length, 0);
+    // make help and check-host work without a build
+    const help = await run(make, ['help'], { cwd: out });
+    assert.match(help.stdout, /check-host/);
+    assert.match(help.stdout, /target-gamma-build/);
+  });
+}
+
+test('make check-host lists a missing host tool and fails', async () => {
+  const g = buildGraph({
+    stages: [{ name: 'one' }],
+    packages: [
+      { name: 'p', stage: 'one', steps: [{ name: 'extract' }, { name: 'build', body: 'no-such-tool-serpentc-test' }] },
+    ],
+    hostTools: ['no-such-tool-serpentc-test', 'sh', './configure'],
+  });
+  const out = join(tempDir('hosttools'), 'out');
+  await emit(g, { outDir: out, stagesDir });
+  const r = await run('make', ['check-host'], { cwd: out });
+  assert.is.not(r.code, 0);
+  assert.match(r.stderr, /missing host tools: no-such-tool-serpentc-test/);
+  assert.not.match(r.out, /configure/);
+  const ok = buildGraph({
+    stages: [{ name: 'one' }],
+    packages: [{ name: 'p', stage: 'one', steps: [{ name: 'extract' }] }],
+    hostTools: ['sh'],
+  });
+  await emit(ok, { outDir: out, stagesDir });
+  const r2 = await run('make', ['check-host'], { cwd: out });
+  assert.is(r2.code, 0, r2.out);
+});
+
+test('reserved and colliding names: stage "lib" is refused, a clashing convenience target is skipped', async () => {
+  const lib = buildGraph({
+    stages: [{ name: 'lib' }],
+    packages: [{ name: 'p', stage: 'lib', steps: [{ name: 'extract' }] }],
+  });
+  let message = '';
+  try {
+    await render(lib);
+  } catch (e) {
+    message = String(e);
+  }
+  assert.match(message, /stage name lib is reserved/);
+  // package "a-b" and package "a" with step "b-…" clash on purpose: `one-a-b` is both a package and a step target
+  const clash = buildGraph({
+    stages: [{ name: 'one' }],
+    packages: [
+      { name: 'a', stage: 'one', steps: [{ name: 'extract' }] },
+      { name: 'a-extract', stage: 'one', steps: [{ name: 'extract' }] },
+    ],
+  });
+  const files = await render(clash);
+  const makefile = String(files.get('Makefile'));
+  assert.match(makefile, /^one-a-extract: \$\(S\)\/one\/a-extract\/extract$/m);
+  assert.not.match(makefile, /^one-a-extract: \$\(S\)\/one\/a\/extract$/m);
+  assert.match(String(files.get('lib/help.txt')), /taken by another target: one-a-extract/);
+  // stage "clean": its name and its package's target (clean-x, also the clean target of stage x) are taken;
+  // `all` and the stage still reach the package through its step stamps, and `make clean` stays the clean
+  const stages = buildGraph({
+    stages: [{ name: 'x' }, { name: 'clean' }],
+    packages: [{ name: 'x', stage: 'clean', steps: [{ name: 'extract' }, { name: 'build', body: 'true' }] }],
+  });
+  const mk = String((await render(stages)).get('Makefile'));
+  assert.match(mk, /^all: \$\(S\)\/clean\/x\/extract \$\(S\)\/clean\/x\/build$/m);
+  assert.match(mk, /^clean:\n\t@\$\(RUN\) clean x clean$/m);
+  assert.match(mk, /^clean-x:\n\t@\$\(RUN\) clean x$/m);
+  assert.not.match(mk, /^clean-x: \$\(S\)/m);
+});
+
+test.run();

@@ -1,0 +1,253 @@
+// The real stages/: clean check for every target, committed out/ current, the intended order, a dry run over all
+// three stages, shellcheck, a truthful check-host, and the parts that run here without LLVM: stage3's root
+// layout for real, and recipes whose real upstream tarball Debian carries unchanged, fetched and extracted.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync, spawnSync } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { compile } from '../compiler/index.js';
+import { requires } from './helpers/env.js';
+import { CLI_BIN, REPO_ROOT } from './helpers/paths.js';
+
+const stages = join(REPO_ROOT, 'stages');
+const out = join(REPO_ROOT, 'out');
+
+const serpentc = (...args: string[]): SpawnSyncReturns<string> =>
+  spawnSync(process.execPath, [CLI_BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+
+test('serpentc check stages/ is clean for every target', async () => {
+  for (const target of ['x86_64', 'aarch64']) {
+    const res = await compile(stages, { target });
+    assert.equal(
+      res.diagnostics.map((d) => `${d.code}: ${d.message}`),
+      [],
+      target,
+    );
+    assert.ok(res.graph);
+    assert.is(res.graph.stages.map((s) => s.name).join(' '), 'stage1 stage2 stage3');
+  }
+});
+
+test('out/ is what stages/ generates now', () => {
+  const r = serpentc('stages', '-o', 'out', '--check');
+  assert.is(r.status, 0, `drift:\n${r.stdout}${r.stderr}`);
+});
+
+test('query order stage3: root, headers and the intermediate musl first; passes after their packages; toolchain last', () => {
+  const r = serpentc('query', 'order', 'stage3');
+  assert.is(r.status, 0, r.stderr);
+  const order = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[1]);
+  assert.equal(order.slice(0, 3), ['root', 'headers', 'musl']);
+  assert.is(order[order.length - 1], 'toolchain');
+  for (const [pass, base, after] of [
+    ['util-linux-2', 'util-linux', 'systemd'],
+    ['systemd-2', 'systemd', 'util-linux-2'],
+    ['dbus-broker-2', 'dbus-broker', 'systemd-2'],
+  ]) {
+    assert.ok(order.indexOf(pass) > order.indexOf(base), `${pass} after ${base}`);
+    assert.ok(order.indexOf(pass) > order.indexOf(after), `${pass} after ${after}`);
+  }
+});
+
+test('query rdeps libwildebeest lists exactly the packages that declare it', async () => {
+  const res = await compile(stages);
+  const declared = (res.graph?.packages ?? []).filter((p) => p.depends.includes('libwildebeest')).map((p) => p.name);
+  const r = serpentc('query', 'rdeps', 'libwildebeest');
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(r.stdout.split('\n').filter(Boolean), declared);
+});
+
+test('make -n stage3 walks all three stages and runs nothing', () => {
+  const build = mkdtempSync(join(tmpdir(), 'serpent-dry-'));
+  try {
+    const r = spawnSync('make', ['-C', out, '-n', 'stage3', `BUILD_DIR=${build}/b`, `SOURCES_DIR=${build}/s`], {
+      encoding: 'utf8',
+    });
+    assert.is(r.status, 0, r.stderr);
+    const steps = r.stdout.split('\n').filter((l) => l.includes('would run'));
+    const total = Number(/\/\s*(\d+)\]/.exec(steps[0] ?? '')?.[1]);
+    assert.is(steps.length, total, 'every step of the plan');
+    for (const s of ['stage1', 'stage2', 'stage3'])
+      assert.ok(
+        steps.some((l) => l.includes(`] ${s} `)),
+        s,
+      );
+    assert.not.ok(existsSync(join(build, 'b', 'stamps')), 'no stamp written');
+  } finally {
+    rmSync(build, { recursive: true, force: true });
+  }
+});
+
+test('every generated script passes shellcheck', () => {
+  if (!requires('shellcheck of out/', { tools: ['shellcheck'] })) return;
+  const scripts: string[] = [];
+  const walk = (d: string): void => {
+    for (const f of readdirSync(d).sort()) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (f.endsWith('.sh')) scripts.push(p);
+    }
+  };
+  walk(out);
+  assert.ok(scripts.length > 300, `found ${scripts.length} scripts`);
+  const r = spawnSync('shellcheck', ['-s', 'sh', ...scripts], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stdout.slice(0, 4000));
+});
+
+test('check-host reports truthfully what is present and what is missing', () => {
+  // The tools the generated preflight checks, each named once.
+  // `serpent_need_one curl wget` is one need, reported as `curl-or-wget`.
+  const needed = [
+    ...readFileSync(join(out, 'lib', 'host-tools.sh'), 'utf8').matchAll(/^serpent_need(_one)? (.+)$/gm),
+  ].map((m) => m[2].replace(/'/g, '').split(' ').join('-or-'));
+  assert.ok(needed.includes('tar') && needed.includes('cmake'), 'runtime and recipe tools are both checked');
+  assert.is(new Set(needed).size, needed.length, 'no tool listed twice');
+  const reported = (text: string): string[] =>
+    (/missing host tools:(.*)/.exec(text)?.[1] ?? '').trim().split(/\s+/).filter(Boolean).sort();
+  const present = (t: string, path: string): boolean =>
+    t
+      .split('-or-')
+      .some((one) => spawnSync('sh', ['-c', `command -v "$1"`, 'sh', one], { env: { PATH: path } }).status === 0);
+
+  // This machine's PATH: exactly the tools command -v cannot find are reported, and the exit status says so.
+  const full = spawnSync('make', ['-C', out, 'check-host'], { encoding: 'utf8' });
+  const absent = needed.filter((t) => !present(t, process.env.PATH ?? '')).sort();
+  assert.equal(reported(full.stdout + full.stderr), absent);
+  assert.is(full.status === 0, absent.length === 0, full.stdout + full.stderr);
+
+  // A PATH holding only make and sh: every other needed tool is reported missing, and the target fails.
+  const dir = mkdtempSync(join(tmpdir(), 'serpent-path-'));
+  try {
+    for (const t of ['make', 'sh'])
+      symlinkSync(execFileSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).trim(), join(dir, t));
+    const bare = spawnSync(join(dir, 'make'), ['-C', out, 'check-host'], { encoding: 'utf8', env: { PATH: dir } });
+    assert.is.not(bare.status, 0, 'missing tools fail the target');
+    assert.equal(reported(bare.stdout + bare.stderr), needed.filter((t) => t !== 'make' && t !== 'sh').sort());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("stage3's root package builds the /usr-merged layout with device nodes for real", () => {
+  if (!requires('stage3 root layout', { root: true, tools: ['mknod'] })) return;
+  const build = mkdtempSync(join(tmpdir(), 'serpent-root-'));
+  try {
+    const env = {
+      ...process.env,
+      SERPENT_BUILD_DIR: join(build, 'b'),
+      SERPENT_SOURCES_DIR: join(build, 's'),
+      SERPENT_MIRRORS: '',
+      SERPENT_MIRROR_ONLY: '1',
+      SERPENT_JOBS: '1',
+      SERPENT_SH: '/bin/sh',
+    };
+    // The Makefile's own command for each step of the package (its gate on stage2 is what this skips).
+    const rules = readFileSync(join(out, 'Makefile'), 'utf8').match(/step \d+ \d+ stage3 root \w+ host/g) ?? [];
+    assert.ok(rules.length >= 2, 'root has extract and install steps');
+    for (const rule of rules) {
+      const r = spawnSync('/bin/sh', ['lib/serpent.sh', ...rule.split(' ')], { cwd: out, env, encoding: 'utf8' });
+      assert.is(r.status, 0, `${rule}\n${r.stdout}${r.stderr}`);
+    }
+    const root = join(build, 'b', 'stage3', 'root');
+    for (const [link, to] of [
+      ['bin', 'usr/bin'],
+      ['lib', 'usr/lib'],
+      ['sbin', 'usr/sbin'],
+      ['usr/bin/sh', '/serpent/usr/bin/dash'],
+    ]) {
+      assert.is(readlinkSync(join(root, link)), to, link);
+    }
+    assert.ok(lstatSync(join(root, 'dev/null')).isCharacterDevice(), '/dev/null is a character device');
+    assert.is(lstatSync(join(root, 'tmp')).mode & 0o7777, 0o1777, '/tmp is sticky');
+    assert.match(readFileSync(join(root, 'etc/passwd'), 'utf8'), /^root:x:0:0:/);
+    assert.ok(existsSync(join(root, 'usr/share/serpent/config.site')), 'config.site installed from files');
+  } finally {
+    rmSync(build, { recursive: true, force: true });
+  }
+});
+
+test('recipes whose real tarball Debian carries unchanged: checksum matches, fetch from a mirror, extract', async () => {
+  if (!requires('real tarballs from Debian', { root: true, tools: ['apt-get', 'make', 'tar', 'xz'] })) return;
+  const res = await compile(stages);
+  const graph = res.graph;
+  if (!graph) throw new Error('stages/ does not compile'); // the first test reports its diagnostics
+  const work = mkdtempSync(join(tmpdir(), 'serpent-real-'));
+  try {
+    const mirror = join(work, 'mirror');
+    mkdirSync(mirror);
+    /** Debian bookworm's orig tarballs of these are the upstream release tarballs. */
+    const wanted = [
+      ['stage3', 'sed', 'sed'],
+      ['stage3', 'm4', 'm4'],
+    ];
+    const targets: string[] = [];
+    for (const [stage, name, debian] of wanted) {
+      const pkg = graph.packages.find((p) => p.id === `${stage}/${name}`);
+      assert.ok(pkg, `${stage}/${name} exists`);
+      const src = pkg.sources[0];
+      const dl = join(work, `dl-${name}`);
+      mkdirSync(dl);
+      const r = spawnSync('apt-get', ['source', '--download-only', `${debian}=${debianVersion(debian, pkg.version)}`], {
+        cwd: dl,
+        encoding: 'utf8',
+      });
+      assert.is(r.status, 0, `apt-get source ${debian}: ${r.stderr}`);
+      const orig = readdirSync(dl).find((f) => /\.orig\.tar\./.test(f));
+      assert.ok(orig, `${debian} has an orig tarball`);
+      const sha = createHash('sha256')
+        .update(readFileSync(join(dl, orig)))
+        .digest('hex');
+      assert.is(sha, src.sha256, `the recipe's sha256 of ${src.filename} is the real tarball's`);
+      renameSync(join(dl, orig), join(mirror, src.filename));
+      targets.push(`${stage}-${name}-extract`);
+    }
+    const r = spawnSync(
+      'make',
+      [
+        '-C',
+        out,
+        ...targets,
+        `BUILD_DIR=${work}/b`,
+        `SOURCES_DIR=${work}/s`,
+        `MIRRORS=file://${mirror}`,
+        'MIRROR_ONLY=1',
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.is(r.status, 0, r.stdout + r.stderr);
+    for (const [stage, name] of wanted) {
+      assert.ok(existsSync(join(work, 'b', stage, 'work', name, 'src', 'configure')), `${name} extracted`);
+      assert.ok(existsSync(join(work, 'b', 'stamps', stage, name, 'extract')), `${name} stamped`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+/** The Debian source version carrying upstream `version` (bookworm: sed 4.9-1, m4 1.4.19-3). */
+function debianVersion(pkg: string, version: string): string {
+  const r = spawnSync('apt-cache', ['showsrc', pkg], { encoding: 'utf8' });
+  const versions = [...r.stdout.matchAll(/^Version: (\S+)/gm)].map((m) => m[1]);
+  return versions.find((v) => v.replace(/^\d+:/, '').startsWith(`${version}-`)) ?? `${version}-1`;
+}
+
+test.run();

@@ -1,0 +1,163 @@
+# ------------------------------------------------------------------------------------------------------------
+# Sources: mirrors first, partial file then rename, sha256 verified before use (cached files included).
+# ------------------------------------------------------------------------------------------------------------
+
+serpent_sha256() {
+  serpent_sum=$(sha256sum "$1") || return 1
+  printf '%s' "${serpent_sum%% *}"
+}
+
+# serpent_verify FILE EXPECTED LABEL: prints the mismatch and removes FILE when the checksum differs.
+serpent_verify() {
+  serpent_actual=$(serpent_sha256 "$1") || serpent_actual='(unreadable)'
+  if [ "$serpent_actual" = "$2" ]; then
+    return 0
+  fi
+  printf 'serpent: sha256 mismatch for %s\n  expected: %s\n  actual:   %s\n  removed the bad file\n' "$3" "$2" "$serpent_actual" >&2
+  rm -f "$1"
+  return 1
+}
+
+# serpent_download URL FILE: file:// and plain paths are copied; other URLs go through curl or wget.
+serpent_download() {
+  case $1 in
+    file://*) cp "${1#file://}" "$2" ;;
+    /*) cp "$1" "$2" ;;
+    *)
+      if serpent_have curl; then
+        curl -fsSL --retry 2 -o "$2" "$1"
+      elif serpent_have wget; then
+        wget -q -O "$2" "$1"
+      else
+        printf 'serpent: neither curl nor wget is installed\n' >&2
+        return 1
+      fi
+      ;;
+  esac
+}
+
+# serpent_try_file URL SHA256 DEST: download to a partial file, verify, rename.
+serpent_try_file() {
+  serpent_part=$3.partial.$$
+  rm -f "$serpent_part"
+  serpent_say "fetching $1"
+  if ! serpent_download "$1" "$serpent_part" 2>&1; then
+    rm -f "$serpent_part"
+    printf 'serpent: could not fetch %s\n' "$1" >&2
+    return 1
+  fi
+  serpent_verify "$serpent_part" "$2" "$1" || return 1
+  mv -f "$serpent_part" "$3"
+}
+
+# serpent_try_git URL COMMIT SHA256 DEST: the cached artifact is `git archive --format=tar` of the pinned
+# commit with prefix `<file name without .tar*>/`, compressed with `gzip -n` when the file name ends in .gz.
+serpent_try_git() {
+  serpent_have git || {
+    printf 'serpent: git is needed to fetch %s\n' "$1" >&2
+    return 1
+  }
+  serpent_part=$4.partial.$$
+  serpent_repo=$4.git.$$
+  rm -rf "$serpent_repo" "$serpent_part"
+  serpent_say "fetching $1 at $2"
+  serpent_base=${4##*/}
+  serpent_base=${serpent_base%%.tar*}
+  if git init -q "$serpent_repo" \
+    && {
+      git -C "$serpent_repo" fetch -q --depth 1 "$1" "$2" 2> /dev/null \
+        || git -C "$serpent_repo" fetch -q "$1" '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'
+    } \
+    && git -C "$serpent_repo" archive --format=tar --prefix="$serpent_base/" "$2" > "$serpent_part.tar"; then
+    case $4 in
+      *.gz | *.tgz) gzip -n -9 -c < "$serpent_part.tar" > "$serpent_part" && rm -f "$serpent_part.tar" ;;
+      *) mv -f "$serpent_part.tar" "$serpent_part" ;;
+    esac
+  else
+    rm -rf "$serpent_repo" "$serpent_part" "$serpent_part.tar"
+    printf 'serpent: could not fetch %s at %s\n' "$1" "$2" >&2
+    return 1
+  fi
+  rm -rf "$serpent_repo"
+  serpent_verify "$serpent_part" "$3" "$1 at $2" || return 1
+  mv -f "$serpent_part" "$4"
+}
+
+# serpent_fetch url|git URL SHA256 FILE [COMMIT]: makes "$sources/FILE" present and verified.
+serpent_fetch() {
+  serpent_dest=$sources/$4
+  mkdir -p "$sources" || return 1
+  if [ -f "$serpent_dest" ]; then
+    if serpent_verify "$serpent_dest" "$3" "cached $serpent_dest"; then
+      return 0
+    fi
+  fi
+  set -f
+  for serpent_mirror in ${serpent_mirrors:-}; do
+    set +f
+    if serpent_try_file "${serpent_mirror%/}/$4" "$3" "$serpent_dest"; then
+      return 0
+    fi
+  done
+  set +f
+  if [ "${serpent_mirror_only:-0}" = 1 ]; then
+    printf 'serpent: error: %s is on no mirror and MIRROR_ONLY=1 forbids %s\n' "$4" "$2" >&2
+    return 1
+  fi
+  case $1 in
+    git) serpent_try_git "$2" "$5" "$3" "$serpent_dest" && return 0 ;;
+    *) serpent_try_file "$2" "$3" "$serpent_dest" && return 0 ;;
+  esac
+  printf 'serpent: error: could not fetch %s (sha256 %s)\n' "$2" "$3" >&2
+  return 1
+}
+
+# serpent_unpack FILE DIR STRIP: decompression chosen by the file name; tar's status and the decompressor's count.
+serpent_unpack() {
+  case $1 in
+    *.tar.gz | *.tgz) serpent_decompress='gzip -dc' ;;
+    *.tar.xz | *.txz) serpent_decompress='xz -dc' ;;
+    *.tar.bz2 | *.tbz2 | *.tbz) serpent_decompress='bzip2 -dc' ;;
+    *.tar.zst) serpent_decompress='zstd -dc' ;;
+    *.tar) serpent_decompress='cat' ;;
+    *) serpent_die "do not know how to unpack $1" ;;
+  esac
+  mkdir -p "$2" || return 1
+  serpent_failed=$2/.serpent-unpack-failed
+  rm -f "$serpent_failed"
+  if [ "$3" -gt 0 ]; then
+    # shellcheck disable=SC2086 # the decompressor is a command and its flags
+    { $serpent_decompress < "$1" || : > "$serpent_failed"; } | tar -xf - -C "$2" --strip-components="$3" || return 1
+  else
+    # shellcheck disable=SC2086 # the decompressor is a command and its flags
+    { $serpent_decompress < "$1" || : > "$serpent_failed"; } | tar -xf - -C "$2" || return 1
+  fi
+  if [ -e "$serpent_failed" ]; then
+    rm -f "$serpent_failed"
+    serpent_die "could not decompress $1"
+  fi
+}
+
+# serpent_install_file SOURCE SHA256 DEST: copies a recipe's patch or file into the work tree, verified.
+serpent_install_file() {
+  [ -f "$1" ] || serpent_die "missing $1 (regenerate the build directory with serpentc)"
+  serpent_verify "$1" "$2" "$1" > /dev/null 2>&1 \
+    || serpent_die "$1 does not match the generated scripts (regenerate with serpentc)"
+  mkdir -p "${3%/*}" && cp "$1" "$3"
+}
+
+# serpent_apply_patch FILE: -p1; a patch that already applies in reverse is skipped, so a failed patch step resumes.
+serpent_apply_patch() {
+  if patch -p1 -R -s -f --dry-run < "$1" > /dev/null 2>&1; then
+    serpent_say "already applied: ${1##*/}"
+    return 0
+  fi
+  serpent_say "applying ${1##*/}"
+  patch -p1 -f < "$1"
+}
+
+# serpent_fresh_dir DIR: an empty directory.
+serpent_fresh_dir() {
+  rm -rf "$1" && mkdir -p "$1"
+}
+
