@@ -8,7 +8,7 @@ import { DOCS_DIR } from './paths.js';
 import { BUILTIN_STEPS, PARAM_TYPES, SCHEMA, describeType, type DeclSpec } from './schema.js';
 
 export function fieldsDoc(): string {
-  const out = ['<!-- generated from compiler/schema.js by `npm run docs` — do not edit -->', '# Fields reference', ''];
+  const out = ['<!-- generated from compiler/schema.ts by `npm run docs` — do not edit -->', '# Fields reference', ''];
   const section = (title: string, spec: DeclSpec, depth: number) => {
     out.push(`${'#'.repeat(depth)} ${title}`, '', spec.doc, '');
     const fields = Object.entries(spec.fields);
@@ -59,7 +59,7 @@ export function fieldsDoc(): string {
 
 export function diagnosticsDoc(): string {
   const out = [
-    '<!-- generated from compiler/diagnostics.js by `npm run docs` — do not edit -->',
+    '<!-- generated from compiler/diagnostics/catalogue.ts by `npm run docs` — do not edit -->',
     '# Diagnostics',
     '',
     'Every diagnostic reads `path:line:col: error[code]: message`, then the source line with a caret, then notes.',

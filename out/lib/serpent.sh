@@ -3,8 +3,8 @@
 # namespace, atomic stamp), fetches and verifies sources, reports status, checks the host and cleans safely.
 # Two uses: `sh lib/serpent.sh COMMAND ARGS…` from the generated Makefile (run in the generated directory),
 # and sourced by generated extract/patch steps for serpent_fetch, serpent_unpack, serpent_install_file and
-# serpent_apply_patch. POSIX sh: runs under dash, busybox sh and bash. Copied verbatim from serpentc's
-# templates/runtime.sh — edit it there, not in out/.
+# serpent_apply_patch. POSIX sh: runs under dash, busybox sh and bash. Concatenated verbatim from serpentc's
+# templates/runtime/*.sh — edit it there, not in out/.
 
 # ------------------------------------------------------------------------------------------------------------
 # Messages
