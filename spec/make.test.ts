@@ -133,6 +133,15 @@ function make(
 }
 
 /** Stamp mtimes of a build directory, by step id (the stage barriers `<stage>/.complete` aside). */
+/**
+ * Waits until the clock is in a later whole second than every stamp: bmake (20200710, Debian's) compares mtimes
+ * in whole seconds, so an edit written in the same second as a stamp would look up to date to it.
+ */
+async function afterStampSecond(build: string): Promise<void> {
+  const newest = Math.max(0, ...stamps(build).values());
+  await waitFor(() => Math.floor(Date.now() / 1000) > Math.floor(newest / 1000), 5_000);
+}
+
 function stamps(build: string): Map<string, number> {
   const out = new Map<string, number>();
   const root = join(build, 'stamps');
@@ -311,6 +320,7 @@ if (enabled) {
   });
 
   test('make -n after an edit prints what would run and runs nothing', async () => {
+    await afterStampSecond(ctx.build);
     await emit(graphWith(gammaEdit), { outDir: ctx.out, stagesDir });
     const before = stamps(ctx.build);
     const logBefore = readFileSync(join(ctx.build, 'logs/target/gamma/build.log'), 'utf8');
@@ -340,6 +350,7 @@ if (enabled) {
   });
 
   test('a failing step stops make with the end of its log; the next run resumes at that step', async () => {
+    await afterStampSecond(ctx.build);
     await emit(graphWith(gammaEdit, editBody('delta', 'build', 'echo about to fail\nexit 3')), {
       outDir: ctx.out,
       stagesDir,
@@ -359,6 +370,7 @@ if (enabled) {
     );
     assert.match(status.stdout, /^host {9}13\/13 steps done$/m);
     // fixed: only the failed step and the one after it run
+    await afterStampSecond(ctx.build);
     await emit(graphWith(gammaEdit), { outDir: ctx.out, stagesDir });
     const again = await make(['-j2']);
     assert.is(again.code, 0, again.out);
@@ -539,6 +551,7 @@ if (enabled) {
     const stages = join(ctx.root, 'stages-copy');
     execFileSync('cp', ['-a', stagesDir, stages]);
     writeFileSync(join(stages, 'host/alpha/alpha.conf'), 'colour = "green"\n');
+    await afterStampSecond(ctx.build);
     await emit(graphWith(gammaEdit), { outDir: ctx.out, stagesDir: stages });
     const r = await make(['host']);
     assert.is(r.code, 0, r.out);
