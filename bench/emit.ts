@@ -10,17 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { emit, inputPaths, render } from '../compiler/emit/index.js';
 import type { BuildGraph, GPackage, GStage, GStep, GTarget, Placement } from '../compiler/graph.js';
-
-/** A small deterministic PRNG (mulberry32): the same plan on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './synth.js';
 
 const CONFIGURE = [
   './configure --prefix=/usr --build="${triplet}" --host="${triplet}" ${flags}',
@@ -46,7 +36,7 @@ interface StageDraft extends GStage {
  * template-shaped bodies (shared text) and one in ten packages with a custom step of its own.
  */
 function syntheticGraph(n: number, stagesDir: string): BuildGraph {
-  const rnd = random(n);
+  const rnd = prng(n); // the same plan on every run
   const target: GTarget = {
     name: 'x86_64',
     triplet: 'x86_64-serpent-linux-musl',

@@ -77,8 +77,8 @@ export function lastOf(
   return close ?? (elements.length ? elements[elements.length - 1].loc : open);
 }
 
-/** Maps offsets to 1-based line/col. */
-function lineIndex(text: string): (offset: number) => { line: number; col: number } {
+/** Maps offsets to 1-based line/col (only `\n` ends a line, as in the lexer and in sh). */
+export function lineIndex(text: string): (offset: number) => { line: number; col: number } {
   const starts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return (offset) => {

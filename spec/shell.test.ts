@@ -1,6 +1,7 @@
 // compiler/shell/: POSIX validation of step bodies (batched through mvdan/sh) and command/variable extraction.
 // One file (over 400 lines) on purpose: its last test re-validates every body the extraction tests scanned.
 import { test } from 'uvu';
+import { prng as rng } from '../bench/synth.js'; // deterministic, so random tests are reproducible
 import * as assert from 'uvu/assert';
 import { analyzeShell, scanShell, SHELL_BUILTINS } from '../compiler/shell/index.js';
 import type { ShellError, ShellInfo, ShellOptions } from '../compiler/shell/index.js';
@@ -29,17 +30,6 @@ function where(text: string, needle: string, nth = 0, shift = 0): { line: number
   const before = text.slice(0, i);
   const line = before.split('\n').length;
   return { line, col: i - before.lastIndexOf('\n') };
-}
-
-/** Deterministic PRNG (mulberry32), so random tests are reproducible. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const FRAGMENTS = [

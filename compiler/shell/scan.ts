@@ -1,5 +1,6 @@
 // The command grammar of the POSIX shell scanner: which words are commands run by PATH lookup, which names a
 // body assigns, and where each occurs. Never throws, whatever the text.
+import { lineIndex } from '../../grammar/loc.js';
 import { SHELL_BUILTINS } from './builtins.js';
 import { Lexer, NAME } from './lexer.js';
 import type { Heredoc, Sink, Word } from './lexer.js';
@@ -247,18 +248,7 @@ function extract(body: string): ShellInfo {
     // Not expected for any input; what was found so far is still right, and nothing may throw.
   }
   // Names defined as functions anywhere in the body are not PATH lookups (unless run through `command` & co.).
-  const lineStarts = [0];
-  for (let i = body.indexOf('\n'); i >= 0; i = body.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  const pos = (off: number): { line: number; col: number } => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= off) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, col: off - lineStarts[lo] + 1 };
-  };
+  const pos = lineIndex(body);
   return {
     error: null,
     commands: sink.commands
