@@ -8,6 +8,7 @@ import { isAbsolute, join, posix } from 'node:path';
 import type { Loc, StepItem } from '../grammar/syntax.js';
 import { shellInfo, type ShellFacts } from './bodies.js';
 import { NOTES } from './diagnostics/catalogue.js';
+import type { Note } from './diagnostics/diagnostic.js';
 import { Sink, type Diagnostic } from './diagnostics/diagnostic.js';
 import { suggestion } from './diagnostics/suggest.js';
 import type { Decisions, PackagePlan, ToolIndex } from './plan/index.js';
@@ -40,8 +41,9 @@ export function check(
   }
 
   /** cache file name → sha256, to catch two different files under one name */
-  const cacheNames = new Map<string, string>();
+  const cacheNames = new Map<string, { readonly sha: string; readonly loc: Loc }>();
   const names = bodyNames(model, decisions.roots);
+  const unavailable: Unavailable = new Map();
   for (const p of decisions.packages.values()) {
     const { pkg, stage, statics } = p;
     reportUnresolved(statics.unresolved, sink);
@@ -51,6 +53,7 @@ export function check(
     checkSources(p.sources, cacheNames, sink);
     checkFiles(pkg, opts.relOf.get(pkg.file) ?? '', opts.stagesDir, sink);
     checkPlacements(pkg, stage, sink);
+    if (pkg.incomplete) continue; // a `use` named no template: what it lacks is that one mistake
     for (const m of p.missingAnchors) {
       sink.error(
         'undefined-step',
@@ -59,8 +62,16 @@ export function check(
         suggestion(m.after.name, m.known),
       );
     }
-    checkBodies(p, shell, names, decisions.tools, sink);
+    checkBodies(p, shell, names, decisions.tools, sink, unavailable);
   }
+  // one error per place in a body: a template body shared by many packages is one mistake
+  for (const u of unavailable.values())
+    sink.error(
+      'command-unavailable',
+      u.loc,
+      u.data,
+      u.pkgs.length > 1 ? [...u.notes, NOTES.alsoFor(u.pkgs.slice(1))] : u.notes,
+    );
   return sink.items;
 }
 
@@ -82,7 +93,7 @@ function checkOrder(model: Model, decisions: Decisions, sink: Sink): void {
   }
   for (const pkg of model.packages.values()) {
     for (const d of pkg.depends) {
-      if (model.packages.has(`${pkg.stage}/${d.name}`)) continue;
+      if (model.packages.has(`${pkg.stage}/${d.name}`) || model.unplaced.has(d.name)) continue;
       const elsewhere = [...model.packages.values()].filter((p) => p.name === d.name).map((p) => p.stage);
       const notes = elsewhere.length
         ? [NOTES.otherStage(d.name, elsewhere)]
@@ -239,8 +250,12 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const HEX40 = /^[0-9a-f]{40}$/;
 const URL_SHAPE = /^([a-z][a-z0-9+.-]*):\/\/[^/\s]+(\/\S*)?$/i;
 
-/** @param cacheNames cache file name → sha256 of the sources seen so far (across packages) */
-function checkSources(sources: readonly PlannedSource[], cacheNames: Map<string, string>, sink: Sink): void {
+/** @param cacheNames cache file name → sha256 and URL of the first source seen (across packages) */
+function checkSources(
+  sources: readonly PlannedSource[],
+  cacheNames: Map<string, { readonly sha: string; readonly loc: Loc }>,
+  sink: Sink,
+): void {
   for (const { source: s, url, filename } of sources) {
     const m = URL_SHAPE.exec(url);
     if (!m) {
@@ -256,11 +271,13 @@ function checkSources(sources: readonly PlannedSource[], cacheNames: Map<string,
       if (s.commit && !HEX40.test(s.commit.value)) sink.error('bad-checksum', s.commit.loc, { kind: 'commit' });
       continue;
     }
+    // a checksum already reported as malformed or missing says nothing about which file is meant
+    if (!HEX64.test(sha)) continue;
     const prev = cacheNames.get(filename);
-    if (prev !== undefined && prev !== sha) {
-      sink.error('duplicate-definition', s.url.loc, { kind: 'cache-name', filename });
+    if (prev !== undefined && prev.sha !== sha) {
+      sink.error('duplicate-definition', s.url.loc, { kind: 'cache-name', filename }, [NOTES.otherSource(prev.loc)]);
     }
-    cacheNames.set(filename, sha);
+    if (prev === undefined) cacheNames.set(filename, { sha, loc: s.url.loc });
   }
 }
 
@@ -347,8 +364,21 @@ function bodyNames(model: Model, roots: readonly string[]): BodyNames {
   return { host, chroot, roots };
 }
 
+/** Commands a chroot step runs that nothing provides, by place in the recipes (file, offset, command). */
+type Unavailable = Map<
+  string,
+  { loc: Loc; data: { pkg: string; command: string; step: string }; notes: Note[]; pkgs: string[] }
+>;
+
 /** Checks each written body: its shell syntax, the variables it reads and, in a chroot, the commands it runs. */
-function checkBodies(p: PackagePlan, shell: ShellFacts, names: BodyNames, tools: ToolIndex, sink: Sink): void {
+function checkBodies(
+  p: PackagePlan,
+  shell: ShellFacts,
+  names: BodyNames,
+  tools: ToolIndex,
+  sink: Sink,
+  unavailable: Unavailable,
+): void {
   const { pkg, stage } = p;
   for (const step of p.steps) {
     const item = step.item;
@@ -395,12 +425,17 @@ function checkBodies(p: PackagePlan, shell: ShellFacts, names: BodyNames, tools:
         : from.length
           ? [NOTES.notMounted(from.map((q) => q.id))]
           : [NOTES.noProvider()];
-      sink.error(
-        'command-unavailable',
-        bodyLoc(item, cmd.line, cmd.col, cmd.name.length),
-        { pkg: pkg.name, command: cmd.name, step: step.name },
-        notes,
-      );
+      const loc = bodyLoc(item, cmd.line, cmd.col, cmd.name.length);
+      const key = `${loc.file}\0${loc.offset}\0${cmd.name}`;
+      const seen = unavailable.get(key);
+      if (seen) seen.pkgs.push(pkg.name);
+      else
+        unavailable.set(key, {
+          loc,
+          data: { pkg: pkg.name, command: cmd.name, step: step.name },
+          notes,
+          pkgs: [pkg.name],
+        });
     }
   }
 }

@@ -2,7 +2,10 @@
 // → plan. Errors are returned as diagnostics, never thrown; the graph exists exactly when there is no error.
 import { analyzeBodies } from './bodies.js';
 import { check } from './check.js';
-import { Sink, type Diagnostic } from './diagnostics/diagnostic.js';
+import type { Span } from '../grammar/index.js';
+import type { Loc } from '../grammar/syntax.js';
+import { isSyntaxCode, WHOLE_SET_CODES } from './diagnostics/catalogue.js';
+import { foldRepeats, Sink, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { BuildGraph } from './graph.js';
 import { load, parseAll, type Loaded } from './load.js';
 import { decide, plan } from './plan/index.js';
@@ -47,6 +50,24 @@ export async function compileSources(
   );
 }
 
+/**
+ * The diagnostics that are not consequences of a syntax error: none about a damaged span (at its location or
+ * a note's), and none that needs every declaration complete (WHOLE_SET_CODES) while any file is damaged.
+ * Syntax diagnostics were filtered by the parser already (grammar/recovery.ts).
+ */
+function withoutConsequences(
+  diagnostics: readonly Diagnostic[],
+  damaged: ReadonlyMap<string, readonly Span[]>,
+): Diagnostic[] {
+  if (damaged.size === 0) return [...diagnostics];
+  const inDamage = (loc: Loc | null | undefined) =>
+    loc != null && (damaged.get(loc.file) ?? []).some((s) => loc.offset >= s.from && loc.offset < s.to);
+  return diagnostics.filter(
+    (d) =>
+      isSyntaxCode(d.code) || !(WHOLE_SET_CODES.has(d.code) || inDamage(d.loc) || d.notes.some((n) => inDamage(n.loc))),
+  );
+}
+
 async function finish(
   loaded: Loaded,
   sink: Sink,
@@ -58,7 +79,7 @@ async function finish(
   const decisions = decide(model);
   const shell = await analysis;
   sink.addAll(check(model, decisions, shell, { stagesDir: opts.stagesDir, relOf }));
-  const diagnostics = sink.sorted();
+  const diagnostics = foldRepeats(withoutConsequences(sink.sorted(), loaded.damaged));
   if (sink.hasErrors) return { graph: null, diagnostics, texts };
   return { graph: plan(model, decisions, shell, relOf), diagnostics, texts };
 }

@@ -1,7 +1,7 @@
 // Reads a recipe directory: every `*.recipe` file below it, in sorted path order, parsed into ASTs.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { parse } from '../grammar/index.js';
+import { parse, type Span } from '../grammar/index.js';
 import type { FileNode } from '../grammar/syntax.js';
 import type { Sink } from './diagnostics/diagnostic.js';
 import { byKey } from './util.js';
@@ -15,6 +15,8 @@ export interface RecipeSource {
 
 export interface Loaded {
   readonly files: readonly FileNode[];
+  /** display path → spans a syntax error damaged (grammar/recovery.ts); only files that have any */
+  readonly damaged: ReadonlyMap<string, readonly Span[]>;
   /** display path → source text (for diagnostics) */
   readonly texts: ReadonlyMap<string, string>;
   /** display path → path relative to the stages directory */
@@ -28,7 +30,7 @@ export function load(dir: string, sink: Sink): Loaded {
     paths = walk(dir, sink);
   } catch (e) {
     sink.error('io-error', null, { kind: 'dir', path: dir, reason: errorCode(e) });
-    return { files: [], texts: new Map(), relOf: new Map() };
+    return { files: [], texts: new Map(), relOf: new Map(), damaged: new Map() };
   }
   if (paths.length === 0) {
     sink.error('no-recipes', null, { dir });
@@ -49,14 +51,16 @@ export function parseAll(sources: readonly RecipeSource[], sink: Sink): Loaded {
   const files: FileNode[] = [];
   const texts = new Map<string, string>();
   const relOf = new Map<string, string>();
+  const damaged = new Map<string, readonly Span[]>();
   for (const { display, rel, text } of sources) {
     texts.set(display, text);
     relOf.set(display, rel);
-    const { ast, diagnostics } = parse(display, text);
-    sink.addAll(diagnostics);
-    files.push(ast);
+    const parsed = parse(display, text);
+    sink.addAll(parsed.diagnostics);
+    if (parsed.damaged.length) damaged.set(display, parsed.damaged);
+    files.push(parsed.ast);
   }
-  return { files, texts, relOf };
+  return { files, texts, relOf, damaged };
 }
 
 /** Recipe files below `dir`; an entry that cannot be read is reported and skipped, the rest is still read. */

@@ -1,20 +1,26 @@
 // parse(file, text) → { ast, diagnostics }: the whole front end; every problem is a diagnostic, nothing throws.
+import type { IToken } from 'chevrotain';
 import { EOF } from './chevrotain.js';
 import * as T from './tokens.js';
 import { parser } from './parser.js';
 import type { FileCst } from './cst.js';
 import { buildFile } from './ast.js';
 import { spans, tokenLoc } from './loc.js';
+import { recover, type Span } from './recovery.js';
 import { setMessageTokens, syntaxDiagnostic, type Ctx } from './messages.js';
 import type { FileNode, SyntaxDiagnostic } from './syntax.js';
+
+export type { Span } from './recovery.js';
 
 // Brackets nest the parser's recursion; deeper input is refused before it can exhaust the stack.
 export const MAX_NESTING = 100;
 
 export interface ParseResult {
   readonly ast: FileNode;
-  /** Sorted by position, then message. */
+  /** Sorted by position, then message; consequences of an earlier error dropped (grammar/recovery.ts). */
   readonly diagnostics: readonly SyntaxDiagnostic[];
+  /** Spans of the file whose parse followed a syntax error: what they declare is incomplete or wrong. */
+  readonly damaged: readonly Span[];
 }
 
 /**
@@ -24,30 +30,42 @@ export interface ParseResult {
  */
 export function parse(file: string, text: string): ParseResult {
   const diagnostics: SyntaxDiagnostic[] = [];
+  const desync = new Set<SyntaxDiagnostic>();
   let name = '';
   let source = '';
   try {
     name = typeof file === 'string' ? file : String(file ?? '');
     source = typeof text === 'string' ? text : String(text ?? '');
-    const ast = run(name, source, diagnostics);
+    const { ast, tokens } = run(name, source, diagnostics, desync);
     // sort for determinism: by position, then message (diagnostics come from several passes)
     diagnostics.sort(
       (a, b) =>
         (a.loc?.offset ?? Infinity) - (b.loc?.offset ?? Infinity) ||
         (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
     );
-    return { ast, diagnostics };
+    const recovered = recover(name, source, tokens, diagnostics, desync);
+    return { ast, diagnostics: recovered.diagnostics, damaged: recovered.damaged };
   } catch (e) {
     // A bug in the front end, not in the input: reported as a value so the caller still gets a result.
     const reason = e instanceof Error ? e.message : String(e);
     diagnostics.push(syntaxDiagnostic('internal-error', null, { reason }));
-    return { ast: { kind: 'File', file: name, text: source, decls: [] }, diagnostics };
+    return {
+      ast: { kind: 'File', file: name, text: source, decls: [] },
+      diagnostics,
+      damaged: [{ from: 0, to: Infinity }],
+    };
   } finally {
     setMessageTokens([]); // drop the references to this file's tokens
   }
 }
 
-function run(file: string, text: string, diagnostics: SyntaxDiagnostic[]): FileNode {
+/** Parses into `diagnostics`; the ones after which the parser had to guess (recovery) also go into `desync`. */
+function run(
+  file: string,
+  text: string,
+  diagnostics: SyntaxDiagnostic[],
+  desync: Set<SyntaxDiagnostic>,
+): { ast: FileNode; tokens: IToken[] } {
   const ctx: Ctx = { file, diagnostics };
   const spanLoc = spans(file, text);
   const lexed = T.lexer.tokenize(text);
@@ -62,7 +80,15 @@ function run(file: string, text: string, diagnostics: SyntaxDiagnostic[]): FileN
   let depth = 0;
   for (const t of lexed.tokens) {
     if (t.tokenType === T.UnterminatedString) {
-      diagnostics.push(syntaxDiagnostic('unterminated-string', tokenLoc(file, t), null));
+      const at = tokenLoc(file, t);
+      const eol = (t.endOffset ?? t.startOffset) + 1; // just past the string's last character
+      const end = spanLoc(eol, eol);
+      const d = {
+        ...syntaxDiagnostic('unterminated-string', at, null),
+        notes: [{ message: 'the line ends here', loc: end }],
+      };
+      diagnostics.push(d);
+      desync.add(d); // the rest of its line, closing delimiters included, is inside it
     } else if (t.tokenType === T.UnterminatedShell) {
       unterminatedShell = true;
       const opening = {
@@ -71,12 +97,17 @@ function run(file: string, text: string, diagnostics: SyntaxDiagnostic[]): FileN
         endCol: (t.startColumn ?? 0) + 2,
         endOffset: t.startOffset + 2,
       };
-      diagnostics.push(syntaxDiagnostic('unterminated-shell', opening, null));
+      const d = {
+        ...syntaxDiagnostic('unterminated-shell', opening, null),
+        notes: [{ message: 'the file ends here', loc: spanLoc(text.length, text.length) }],
+      };
+      diagnostics.push(d);
+      desync.add(d); // the rest of the file is inside the body
     } else if (t.tokenType === T.LCurly || t.tokenType === T.LBracket) {
       depth += 1;
       if (depth > MAX_NESTING) {
         diagnostics.push(syntaxDiagnostic('syntax-error', tokenLoc(file, t), { kind: 'too-deep', max: MAX_NESTING }));
-        return { kind: 'File', file, text, decls: [] };
+        return { ast: { kind: 'File', file, text, decls: [] }, tokens: [] };
       }
     } else if ((t.tokenType === T.RCurly || t.tokenType === T.RBracket) && depth > 0) {
       depth -= 1;
@@ -108,8 +139,10 @@ function run(file: string, text: string, diagnostics: SyntaxDiagnostic[]): FileN
     const key = `${loc.offset}\0${e.message}`;
     if (seen.has(key)) continue; // recovery may report the same error twice
     seen.add(key);
-    diagnostics.push(syntaxDiagnostic('syntax-error', loc, { kind: 'parse', message: e.message }));
+    const d = syntaxDiagnostic('syntax-error', loc, { kind: 'parse', message: e.message });
+    diagnostics.push(d);
+    desync.add(d);
   }
 
-  return buildFile(ctx, cst, text);
+  return { ast: buildFile(ctx, cst, text), tokens: lexed.tokens };
 }

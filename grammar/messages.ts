@@ -22,7 +22,15 @@ export type SyntaxErrorData =
   /** `key value` with neither `=` nor a block after the value. */
   | { readonly kind: 'missing-equals'; readonly key: string }
   /** `step NAME WORD X`: WORD is not `after`. */
-  | { readonly kind: 'not-after'; readonly found: string };
+  | { readonly kind: 'not-after'; readonly found: string }
+  /** A delimiter never closed (found by indentation, grammar/recovery.ts). */
+  | { readonly kind: 'unclosed'; readonly open: string; readonly close: string }
+  /** A closing delimiter with nothing open to close. */
+  | { readonly kind: 'unmatched'; readonly close: string }
+  /** A `"""` alone on its line (where bodies end) that opens a body: one too many. */
+  | { readonly kind: 'extra-shell-quote'; readonly previousLine: number | null }
+  /** A multi-line body that ends at a `"""` with text before it on its line. */
+  | { readonly kind: 'shell-runs-on'; readonly line: number };
 
 /** The data each code's message is built from (null: the message is fixed). */
 export interface SyntaxData {
@@ -58,6 +66,14 @@ function syntaxError(d: SyntaxErrorData): string {
       return `expected '=' between '${clip(d.key, 40)}' and its value (or '{' after it to open a block)`;
     case 'not-after':
       return `expected 'after', found '${clip(d.found, 30)}'`;
+    case 'unclosed':
+      return `this '${d.open}' is never closed`;
+    case 'unmatched':
+      return `unexpected '${d.close}': no ${d.close === '}' ? 'block' : d.close === ']' ? 'list' : 'argument list'} is open here`;
+    case 'extra-shell-quote':
+      return `this '"""' stands alone on its line, where a shell body ends, but it opens one: it is one too many${d.previousLine === null ? '' : ` (the body above ended on line ${d.previousLine})`}`;
+    case 'shell-runs-on':
+      return `this '"""' ends the shell body opened on line ${d.line}, but bodies end on a line of their own: that body lacks its closing '"""', or this one is too many`;
   }
 }
 

@@ -382,6 +382,43 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
   },
 };
 
+/**
+ * Codes whose truth depends on every declaration being complete: a reference to something that may be in a
+ * declaration a syntax error damaged, or a fact about the whole set. They are not reported while any file has
+ * a syntax error (compiler/index.ts); the rest are, outside the damaged spans.
+ */
+export const WHOLE_SET_CODES: ReadonlySet<CompilerCode> = new Set<CompilerCode>([
+  'undefined-package',
+  'undefined-stage',
+  'undefined-template',
+  'undefined-variable',
+  'undefined-step',
+  'missing-field',
+  'no-default-target',
+  'multiple-default-targets',
+  'dependency-cycle',
+  'bad-placement',
+  'command-unavailable',
+]);
+
+/**
+ * Codes about one name: the same message again (the same undefined name used in several places) is the same
+ * mistake, reported once at its first place with the others in a note (compiler/index.ts).
+ */
+export const ONCE_PER_NAME_CODES: ReadonlySet<CompilerCode> = new Set<CompilerCode>([
+  'undefined-package',
+  'undefined-stage',
+  'undefined-template',
+  'undefined-variable',
+  'undefined-step',
+  'duplicate-definition',
+]);
+
+/** Whether a code is one grammar/ reports. */
+export function isSyntaxCode(code: Code): code is SyntaxCode {
+  return Object.hasOwn(SYNTAX, code);
+}
+
 /** The message of a compiler code, built from its data. */
 export function messageOf<C extends CompilerCode>(code: C, data: MessageData[C]): string {
   return CATALOGUE[code].message(data);
@@ -399,6 +436,19 @@ export const NOTES = {
   firstBlock: (loc: Loc): Note => ({ message: 'first here', loc }),
   firstDefault: (loc: Loc): Note => ({ message: 'first default here', loc }),
   firstMounted: (loc: Loc): Note => ({ message: 'first mounted here', loc }),
+  otherSource: (loc: Loc): Note => ({ message: 'the other source, with a different sha256', loc }),
+  alsoFor: (pkgs: readonly string[]): Note => ({
+    message: `the same for ${pkgs
+      .slice(0, 5)
+      .map((p) => `\`${p}\``)
+      .join(', ')}${pkgs.length > 5 ? ` and ${pkgs.length - 5} more` : ''}, which use this body too`,
+  }),
+  alsoAt: (locs: readonly Loc[]): Note => ({
+    message: `also at ${locs
+      .slice(0, 5)
+      .map((l) => `${l.file}:${l.line}:${l.col}`)
+      .join(', ')}${locs.length > 5 ? ` and ${locs.length - 5} more` : ''}`,
+  }),
   paramDeclared: (loc: Loc): Note => ({ message: 'parameter declared here', loc }),
   didYouMean: (name: string): Note => ({ message: `did you mean \`${name}\`?` }),
   nameTheStage: (pass: string, base: string, stage: string): Note => ({

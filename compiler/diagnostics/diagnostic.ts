@@ -2,7 +2,17 @@
 // The Sink builds each message from the catalogue, so a call site passes a code and data, never a sentence.
 import type { Loc } from '../../grammar/syntax.js';
 import { byKey } from '../util.js';
-import { messageOf, type Code, type CompilerCode, type MessageData } from './catalogue.js';
+import {
+  isSyntaxCode,
+  messageOf,
+  NOTES,
+  ONCE_PER_NAME_CODES,
+  type Code,
+  type CompilerCode,
+  type MessageData,
+} from './catalogue.js';
+
+const isCompilerCode = (code: Code): code is CompilerCode => !isSyntaxCode(code);
 
 export type { Code } from './catalogue.js';
 
@@ -42,6 +52,32 @@ export class Sink {
   sorted(): Diagnostic[] {
     return sortDiagnostics(this.items);
   }
+}
+
+/**
+ * Repeats of one mistake folded into its first report: diagnostics of a code in ONCE_PER_NAME_CODES with the
+ * same message (one undefined name used in several places) become one, with the other places in a note.
+ * Expects sorted input and keeps its order.
+ */
+export function foldRepeats(sorted: readonly Diagnostic[]): Diagnostic[] {
+  const first = new Map<string, { index: number; also: Loc[] }>();
+  const out: Diagnostic[] = [];
+  for (const d of sorted) {
+    if (!isCompilerCode(d.code) || !ONCE_PER_NAME_CODES.has(d.code) || d.loc === null) {
+      out.push(d);
+      continue;
+    }
+    const key = `${d.code}\0${d.message}`;
+    const seen = first.get(key);
+    if (seen) seen.also.push(d.loc);
+    else {
+      first.set(key, { index: out.length, also: [] });
+      out.push(d);
+    }
+  }
+  for (const { index, also } of first.values())
+    if (also.length) out[index] = { ...out[index], notes: [...out[index].notes, NOTES.alsoAt(also)] };
+  return out;
 }
 
 /** Sorted by file, line, column, code, message; exact duplicates (notes included) dropped. */

@@ -3,7 +3,7 @@
 import type { Block, Field, Item, Loc, StepItem, StringLit, UseItem, Value } from '../../grammar/syntax.js';
 import { NOTES, type Owner } from '../diagnostics/catalogue.js';
 import type { Sink } from '../diagnostics/diagnostic.js';
-import { suggestion } from '../diagnostics/suggest.js';
+import { didYouMean, suggestion } from '../diagnostics/suggest.js';
 import {
   BUILTIN_STEPS,
   ownBlock,
@@ -156,12 +156,16 @@ function readField(body: Body, item: Field, spec: DeclSpec, sink: Sink, owner: O
   const fs = ownField(spec, key);
   if (!fs) {
     const isBlock = ownBlock(spec, key) !== undefined;
+    const meant = isBlock ? null : didYouMean(key, known);
     sink.error(
       'unknown-field',
       item.key.loc,
       { kind: isBlock ? 'field-is-block' : 'no-field', key, owner },
-      isBlock ? [] : suggestion(key, known),
+      meant === null ? [] : [NOTES.didYouMean(meant)],
     );
+    // a misspelt field is one mistake: the field it meant is not also reported missing
+    const meantSpec = meant === null ? undefined : ownField(spec, meant);
+    if (meantSpec) body.present.add(meantSpec);
     return;
   }
   const prev = body.entry(fs);

@@ -100,8 +100,10 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
 
   // 5. Packages, then passes (a pass inherits its package's effective description).
   const packages = new Map<string, RPackage>();
+  const unplaced = new Set<string>();
   for (const decl of packageDecls) {
     if (!stages.has(decl.stage.name)) {
+      unplaced.add(decl.name.name);
       sink.error(
         'undefined-stage',
         decl.stage.loc,
@@ -117,7 +119,7 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
     applyBody(pkg, body);
     // Required fields may come from a template, so they are checked on the merged package.
     for (const [field, spec] of Object.entries(PACKAGE.fields)) {
-      if (spec.required && !pkg.written.has(spec))
+      if (spec.required && !pkg.written.has(spec) && !pkg.incomplete)
         sink.error('missing-field', decl.name.loc, { kind: 'field', owner, field, doc: spec.doc });
     }
     packages.set(pkg.id, pkg);
@@ -133,6 +135,7 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
     let baseStage = byName.get(decl.of.name);
     if (decl.stage) {
       if (!stages.has(decl.stage.name)) {
+        unplaced.add(decl.name.name);
         sink.error(
           'undefined-stage',
           decl.stage.loc,
@@ -144,6 +147,8 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
       baseStage = packages.has(`${decl.stage.name}/${decl.of.name}`) ? decl.stage.name : undefined;
     }
     if (!baseStage) {
+      unplaced.add(decl.name.name);
+      if (unplaced.has(decl.of.name)) continue; // its base's stage is the one mistake, reported
       const data = {
         kind: 'pass-base',
         pass: decl.name.name,
@@ -176,7 +181,7 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
     applyBody(pkg, body);
     packages.set(id, pkg);
   }
-  return { targets, stages, templates, packages, target };
+  return { targets, stages, templates, packages, target, unplaced };
 }
 
 /** Declarations that may not share a name: packages per stage, everything else globally per kind. */

@@ -126,6 +126,11 @@ export interface RPackage {
   /** Bound template parameters, in binding order (a later one may interpolate an earlier one). */
   readonly params: ReadonlyMap<string, BoundParam>;
   readonly steps: ReadonlyMap<string, StepItem>;
+  /**
+   * A `use` named no template (reported): what the template would have given is missing, so checks do not
+   * also report what the package lacks (steps, fields, variables, commands).
+   */
+  readonly incomplete: boolean;
 }
 
 export interface Model {
@@ -136,4 +141,9 @@ export interface Model {
   readonly packages: ReadonlyMap<string, RPackage>;
   /** The selected target: `--target`, else the default one; null when neither exists (reported). */
   readonly target: RTarget | null;
+  /**
+   * Names of packages and passes declared in a stage that does not exist (reported): they are not in
+   * `packages`, but a reference to one is not also an undefined package.
+   */
+  readonly unplaced: ReadonlySet<string>;
 }

@@ -37,6 +37,7 @@ export interface PackageDraft {
   readonly steps: Map<string, StepItem>;
   /** Fields written by any applied body, even with a wrong value: those are not also reported missing. */
   readonly written: Set<FieldSpec>;
+  incomplete: boolean;
 }
 
 export function emptyPackage(decl: PackageDecl | PassDecl, stage: string, passOf: string | null): PackageDraft {
@@ -56,6 +57,7 @@ export function emptyPackage(decl: PackageDecl | PassDecl, stage: string, passOf
     params: new Map(),
     steps: new Map(),
     written: new Set(),
+    incomplete: false,
   };
 }
 
@@ -70,6 +72,7 @@ export function inherit(base: RPackage, decl: PassDecl): PackageDraft {
   pkg.provides = { commands: [...base.provides.commands], libraries: [...base.provides.libraries] };
   for (const [k, v] of base.params) pkg.params.set(k, v);
   for (const [k, v] of base.steps) pkg.steps.set(k, v);
+  pkg.incomplete = base.incomplete;
   return pkg;
 }
 
@@ -141,6 +144,7 @@ export function applyUses(
   for (const use of uses) {
     const t = templates.get(use.template.name);
     if (!t) {
+      pkg.incomplete = true;
       sink.error(
         'undefined-template',
         use.template.loc,

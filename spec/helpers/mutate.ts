@@ -4,6 +4,8 @@
 // missing delimiter, a line deleted or duplicated, a word misspelt.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { prng } from '../../bench/synth.js';
+import { compileSources } from '../../compiler/index.js';
 import { byCodeUnit } from '../../compiler/util.js';
 
 export interface Source {
@@ -101,4 +103,74 @@ export function mutant(rand: () => number, base: readonly Source[]): Mutant {
   const { text, offset } = OPS[op](rand, base[k].text);
   const files = base.map((f, i) => (i === k ? { rel: f.rel, text } : f));
   return { files, rel: base[k].rel, op, offset };
+}
+
+export interface Tally {
+  runs: number;
+  /** runs the mutation made fail (any error) */
+  failing: number;
+  /** failing runs that report exactly one error */
+  single: number;
+  /** runs where the compiler threw (an exit 3) */
+  crashed: number;
+}
+
+export interface CorpusResult {
+  readonly total: Tally;
+  readonly byOp: ReadonlyMap<string, Tally>;
+  /** one line per multi-error or crashed run (for a failure message or a verbose bench) */
+  readonly report: readonly string[];
+  readonly seconds: number;
+}
+
+/** Compiles `runs` mutants of the recipes in `stagesDir` in-process and counts the outcomes. */
+export async function runCorpus(stagesDir: string, runs: number, seed: number): Promise<CorpusResult> {
+  const base = readRecipes(stagesDir);
+  const rand = prng(seed);
+  const blank = (): Tally => ({ runs: 0, failing: 0, single: 0, crashed: 0 });
+  const total = blank();
+  const byOp = new Map<string, Tally>();
+  const report: string[] = [];
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < runs; i++) {
+    const m = mutant(rand, base);
+    const t = byOp.get(m.op) ?? blank();
+    byOp.set(m.op, t);
+    const count = (k: keyof Tally) => {
+      t[k]++;
+      total[k]++;
+    };
+    count('runs');
+    try {
+      const res = await compileSources(m.files, { stagesDir });
+      const errors = res.diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length === 0) continue;
+      count('failing');
+      if (errors.length === 1) count('single');
+      else
+        report.push(
+          `#${i} ${m.op} ${m.rel}@${m.offset}: ${errors.length} errors: ${errors.map((d) => `${d.loc?.file ?? ''}:${d.loc?.line ?? 0} ${d.code}`).join(', ')}`,
+        );
+    } catch (e) {
+      count('crashed');
+      report.push(
+        `#${i} ${m.op} ${m.rel}@${m.offset} threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
+    }
+  }
+  return { total, byOp, report, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+/** The figures as a table: per operator and in all, runs, failing runs, the one-error share and crashes. */
+export function formatCorpus(r: CorpusResult, seed: number): string {
+  const pct = (a: number, b: number) => (b ? ((100 * a) / b).toFixed(1) : '-').padStart(6);
+  const lines = ['operator          runs  failing  one-error-%  crashed'];
+  // sort for determinism
+  const rows = [...r.byOp].sort(([a], [b]) => byCodeUnit(a, b));
+  for (const [op, t] of [...rows, ['all', r.total] as const])
+    lines.push(
+      `${op.padEnd(16)} ${String(t.runs).padStart(5)}  ${String(t.failing).padStart(7)}  ${pct(t.single, t.failing)}%     ${String(t.crashed).padStart(4)}`,
+    );
+  lines.push(`seed ${seed}, ${r.total.runs} runs in ${r.seconds.toFixed(1)} s`);
+  return lines.join('\n');
 }
