@@ -5,10 +5,11 @@
 // rules read as one list.
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
-import type { Loc, StepItem } from '../grammar/syntax.js';
+import { nameChar } from '../grammar/chars.js';
+import type { Loc, StepItem, StringLit } from '../grammar/syntax.js';
 import { shellInfo, type ShellFacts } from './bodies.js';
-import { NOTES } from './diagnostics/catalogue.js';
-import { Sink, type Diagnostic } from './diagnostics/diagnostic.js';
+import { NOTES, type MessageData } from './diagnostics/catalogue.js';
+import { Sink, type Diagnostic, type Note } from './diagnostics/diagnostic.js';
 import { suggestion } from './diagnostics/suggest.js';
 import type { Decisions, PackagePlan, ToolIndex } from './plan/index.js';
 import type { PlannedStep } from './plan/order.js';
@@ -235,8 +236,75 @@ function contains(a: string, b: string): boolean {
 // different files share a cache name, and patches and files exist inside the stages directory.
 // ---------------------------------------------------------------------------------------------------------
 
-const HEX64 = /^[0-9a-f]{64}$/;
-const HEX40 = /^[0-9a-f]{40}$/;
+/** The length of each common digest in hex digits, to name the one a wrong-length sha256 probably is. */
+const DIGESTS: ReadonlyMap<number, string> = new Map([
+  [32, 'an md5'],
+  [40, 'a sha1'],
+  [56, 'a sha224'],
+  [96, 'a sha384'],
+  [128, 'a sha512'],
+]);
+
+/** What is wrong with a sha256 or commit written as `lit`: the diagnostic's data, where it points, its notes. */
+function digestProblem(
+  kind: 'sha256' | 'commit',
+  lit: StringLit,
+  url: string,
+): { data: MessageData['bad-checksum']; loc: Loc; notes: Note[] } | null {
+  const digits = kind === 'sha256' ? 64 : 40;
+  const value = lit.value;
+  if (value.length === digits && /^[0-9a-f]*$/.test(value)) return null;
+  const chars = Array.from(value);
+  const bad = chars.findIndex((c) => !/[0-9a-fA-F]/.test(c));
+  if (bad >= 0 && kind === 'commit' && chars.length !== digits) {
+    return { data: { kind, problem: 'ref', ref: value }, loc: lit.loc, notes: [NOTES.pinRef(value, url)] };
+  }
+  if (bad >= 0) {
+    const char = nameChar(chars[bad], '`');
+    const from = chars.slice(0, bad).join('').length;
+    return {
+      data: { kind, problem: 'not-hex', char, at: bad + 1 },
+      loc: inString(lit, from, from + chars[bad].length - 1),
+      notes: chars.length !== digits ? [NOTES.digestLength(chars.length, digits)] : [],
+    };
+  }
+  if (value.length !== digits) {
+    const other = kind === 'sha256' ? DIGESTS.get(value.length) : undefined;
+    const notes =
+      kind === 'commit'
+        ? value.length >= 4
+          ? [NOTES.shortCommit(value)]
+          : []
+        : [other !== undefined ? NOTES.otherDigest(other) : NOTES.digestHowTo()];
+    // past the expected length the extra digits are the problem; short of it, the whole digest is
+    const loc = value.length > digits ? inString(lit, digits, value.length - 1) : lit.loc;
+    return { data: { kind, problem: 'length', found: value.length }, loc, notes };
+  }
+  // from the first uppercase digit to the last
+  const upper = [...value.matchAll(/[A-F]/g)].map((m) => m.index);
+  return {
+    data: { kind, problem: 'uppercase' },
+    loc: inString(lit, upper[0], upper[upper.length - 1]),
+    notes: [NOTES.writeLowercase(value)],
+  };
+}
+
+/**
+ * The loc of value characters [from, to] (UTF-16 units, inclusive) of a string literal, when the literal is
+ * written on one line without escapes (so each character of the value is one in the source); else the literal's.
+ */
+function inString(lit: StringLit, from: number, to: number): Loc {
+  const l = lit.loc;
+  const plain = l.line === l.endLine && l.endOffset - l.offset + 1 === lit.value.length + 2;
+  if (!plain) return l;
+  return {
+    ...l,
+    col: l.col + 1 + from,
+    endCol: l.col + 1 + to,
+    offset: l.offset + 1 + from,
+    endOffset: l.offset + 1 + to,
+  };
+}
 const URL_SHAPE = /^([a-z][a-z0-9+.-]*):\/\/[^/\s]+(\/\S*)?$/i;
 
 /** @param cacheNames cache file name → sha256 of the sources seen so far (across packages) */
@@ -249,13 +317,14 @@ function checkSources(sources: readonly PlannedSource[], cacheNames: Map<string,
       sink.error('insecure-url', s.url.loc, { kind: 'not-https', url }, [NOTES.allowInsecure()]);
     }
     const sha = s.sha256?.value ?? '';
-    if (s.sha256 && !HEX64.test(sha)) {
-      sink.error('bad-checksum', s.sha256.loc, { kind: 'sha256', length: sha.length });
+    for (const [kind, lit] of [
+      ['sha256', s.sha256],
+      ['commit', s.kind === 'git' ? s.commit : null],
+    ] as const) {
+      const p = lit ? digestProblem(kind, lit, url) : null;
+      if (p) sink.error('bad-checksum', p.loc, p.data, p.notes);
     }
-    if (s.kind === 'git') {
-      if (s.commit && !HEX40.test(s.commit.value)) sink.error('bad-checksum', s.commit.loc, { kind: 'commit' });
-      continue;
-    }
+    if (s.kind === 'git') continue;
     const prev = cacheNames.get(filename);
     if (prev !== undefined && prev !== sha) {
       sink.error('duplicate-definition', s.url.loc, { kind: 'cache-name', filename });

@@ -89,7 +89,15 @@ export interface MessageData {
   'shell-syntax': { readonly step: string; readonly error: string };
   'command-unavailable': { readonly pkg: string; readonly command: string; readonly step: string };
   // sources and files
-  'bad-checksum': { readonly kind: 'sha256'; readonly length: number } | { readonly kind: 'commit' };
+  /**
+   * `kind`: which digest; `found`: how many characters it has; `at` (1-based) and `char` (as a message names it):
+   * its first character that is no hex digit.
+   */
+  'bad-checksum':
+    | { readonly kind: 'sha256' | 'commit'; readonly problem: 'length'; readonly found: number }
+    | { readonly kind: 'sha256' | 'commit'; readonly problem: 'uppercase' }
+    | { readonly kind: 'sha256' | 'commit'; readonly problem: 'not-hex'; readonly char: string; readonly at: number }
+    | { readonly kind: 'commit'; readonly problem: 'ref'; readonly ref: string };
   'insecure-url': { readonly kind: 'not-a-url' | 'not-https'; readonly url: string };
   'missing-file': { readonly path: string; readonly rel: string };
   'path-escape':
@@ -319,11 +327,24 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
   },
   // sources and files
   'bad-checksum': {
-    summary: 'A sha256 that is not 64 hex digits, or a git commit that is not 40 hex digits.',
-    message: (d) =>
-      d.kind === 'sha256'
-        ? `sha256 must be 64 lowercase hex digits, found ${d.length} characters`
-        : 'a git source must be pinned to a full 40-hex-digit commit id',
+    summary:
+      'A sha256 that is not 64 lowercase hex digits, or a git commit that is not 40 (says which rule it breaks).',
+    message: (d) => {
+      const what = d.kind === 'sha256' ? 'a sha256' : 'a commit id';
+      const digits = d.kind === 'sha256' ? 64 : 40;
+      switch (d.problem) {
+        case 'length':
+          return d.found === 0
+            ? `${what} is ${digits} hex digits, found an empty string`
+            : `${what} is ${digits} hex digits, found ${d.found} digit${d.found === 1 ? '' : 's'}`;
+        case 'uppercase':
+          return `${what} is written in lowercase hex, found uppercase digits`;
+        case 'not-hex':
+          return `${what} is ${digits} hex digits (0-9, a-f), but character ${d.at} is ${d.char}`;
+        case 'ref':
+          return `\`${d.ref}\` is not a commit id: a git source must be pinned to a full 40-hex-digit commit`;
+      }
+    },
   },
   'insecure-url': {
     summary: 'A source URL that is not https (allow it with `insecure = true`), or not a URL at all.',
@@ -422,4 +443,18 @@ export const NOTES = {
     message: `provided by ${providers.map((p) => `\`${p}\``).join(', ')}, which ${providers.length > 1 ? 'are' : 'is'} not mounted in this chroot`,
   }),
   noProvider: (): Note => ({ message: 'no package declares it in `provides { commands = […] }`' }),
+  writeLowercase: (value: string): Note => ({ message: `write it in lowercase: \`${value.toLowerCase()}\`` }),
+  otherDigest: (name: string): Note => ({
+    message: `that is the length of ${name}; \`sha256sum FILE\` prints the sha256 of the downloaded file`,
+  }),
+  digestLength: (found: number, digits: number): Note => ({
+    message: `it also has ${found} character${found === 1 ? '' : 's'}, not ${digits}`,
+  }),
+  digestHowTo: (): Note => ({ message: '`sha256sum FILE` prints the sha256 of the downloaded file' }),
+  shortCommit: (id: string): Note => ({
+    message: `\`${id}\` looks abbreviated; \`git rev-parse ${id}\` in a clone prints the full id`,
+  }),
+  pinRef: (ref: string, url: string): Note => ({
+    message: `a branch or tag can move; \`git ls-remote ${url} ${ref}\` prints the commit it names now`,
+  }),
 } as const;
