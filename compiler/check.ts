@@ -72,7 +72,18 @@ export function check(
 
 function checkOrder(model: Model, decisions: Decisions, sink: Sink): void {
   for (const { stage, path } of decisions.stageCycles) {
-    sink.error('dependency-cycle', stage.after?.loc ?? stage.decl.name.loc, { kind: 'stages', path });
+    const at = stage.after?.loc ?? stage.decl.name.loc;
+    if (path.length === 2) {
+      sink.error('dependency-cycle', at, { kind: 'self-stage', name: stage.name }, [NOTES.dropSelfAfter(stage.name)]);
+      continue;
+    }
+    // the error stands at the first edge; a note shows where each other stage names the next
+    const notes: Note[] = [];
+    for (let i = 1; i < path.length - 1; i++) {
+      const loc = model.stages.get(path[i])?.after?.loc;
+      if (loc) notes.push(NOTES.afterHere(path[i], path[i + 1], loc));
+    }
+    sink.error('dependency-cycle', at, { kind: 'stages', path }, notes);
   }
 
   // Dependencies: same stage only.
@@ -116,11 +127,24 @@ function reportCycles(
         if (reported.has(key)) continue;
         reported.add(key);
         const names = [...cycle, d].map(nameOf);
-        // Report at the dependency entry that closes the cycle, in the package that starts it.
-        const from = model.packages.get(cycle[cycle.length - 1]);
-        if (!from) continue;
-        const entry = from.depends.find((x) => `${from.stage}/${x.name}` === d);
-        sink.error('dependency-cycle', entry?.loc ?? from.decl.name.loc, { kind: 'packages', path: names }, [
+        const ids = [...cycle, d];
+        // Report at the edge that closes the cycle; a note shows each other edge where it is written (in
+        // whichever file), in the cycle's order.
+        const closing = edgeNote(model, ids[ids.length - 2], d);
+        if (!closing) continue;
+        if (cycle.length === 1) {
+          sink.error('dependency-cycle', closing.loc, { kind: 'self-package', name: names[0] }, [
+            NOTES.dropSelf(names[0]),
+          ]);
+          continue;
+        }
+        const edges: Note[] = [];
+        for (let i = 0; i < ids.length - 2; i++) {
+          const e = edgeNote(model, ids[i], ids[i + 1]);
+          if (e) edges.push(e);
+        }
+        sink.error('dependency-cycle', closing.loc, { kind: 'packages', path: names }, [
+          ...edges,
           NOTES.breakCycle(names[0], names[1]),
         ]);
       } else if (!state.has(d)) {
@@ -131,6 +155,17 @@ function reportCycles(
   };
   // sort for determinism
   for (const id of [...left].sort()) if (!state.has(id)) visit(id, [id]);
+}
+
+/** Where package `from` names `to`: its `depends` entry, or the base a pass rebuilds; null for an unknown id. */
+function edgeNote(model: Model, from: string, to: string): (Note & { readonly loc: Loc }) | null {
+  const pkg = model.packages.get(from);
+  const target = model.packages.get(to);
+  if (!pkg || !target) return null;
+  const entry = pkg.depends.find((x) => `${pkg.stage}/${x.name}` === to);
+  if (entry) return { ...NOTES.dependsHere(pkg.name, target.name, entry.loc), loc: entry.loc };
+  const at = pkg.decl.kind === 'Pass' ? pkg.decl.of.loc : pkg.decl.name.loc;
+  return { ...NOTES.rebuildsHere(pkg.name, target.name, at), loc: at };
 }
 
 /** `${name}` references that are neither static nor runtime variables where they stand. */

@@ -80,8 +80,10 @@ export interface MessageData {
   'undefined-step': { readonly pkg: string; readonly anchor: string; readonly step: string };
   'no-default-target': { readonly kind: 'none-marked' | 'none-defined' };
   'multiple-default-targets': { readonly first: string; readonly second: string };
-  /** `path`: the names around the cycle, the first one repeated at the end. */
-  'dependency-cycle': { readonly kind: 'stages' | 'packages'; readonly path: readonly string[] };
+  /** `path`: the names around the cycle, the first one repeated at the end; `self`: a name that needs itself. */
+  'dependency-cycle':
+    | { readonly kind: 'stages' | 'packages'; readonly path: readonly string[] }
+    | { readonly kind: 'self-stage' | 'self-package'; readonly name: string };
   // steps and tools
   'bad-placement':
     | { readonly kind: 'unknown'; readonly placement: string }
@@ -305,8 +307,18 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
   },
   'dependency-cycle': {
     summary: 'Packages (or stages) that depend on each other; break the cycle with a pass.',
-    message: (d) =>
-      `${d.kind === 'stages' ? 'stages depend on each other' : 'dependency cycle'}: ${d.path.join(' → ')}`,
+    message: (d) => {
+      switch (d.kind) {
+        case 'stages':
+          return `stages depend on each other: ${d.path.join(' → ')}`;
+        case 'packages':
+          return `dependency cycle: ${d.path.join(' → ')}`;
+        case 'self-stage':
+          return `stage \`${d.name}\` comes after itself`;
+        case 'self-package':
+          return `package \`${d.name}\` depends on itself`;
+      }
+    },
   },
   // steps and tools
   'bad-placement': {
@@ -430,6 +442,24 @@ export const NOTES = {
   }),
   breakCycle: (first: string, second: string): Note => ({
     message: `break it with a pass: drop \`${second}\` from \`${first}\`'s depends, then \`pass ${first}-2 of ${first} { depends += [${second}] }\` builds it again afterwards`,
+  }),
+  dependsHere: (from: string, to: string, loc: Loc): Note => ({
+    message: `\`${from}\` depends on \`${to}\` here`,
+    loc,
+  }),
+  rebuildsHere: (pass: string, base: string, loc: Loc): Note => ({
+    message: `pass \`${pass}\` rebuilds \`${base}\` here, so it comes after it`,
+    loc,
+  }),
+  afterHere: (stage: string, after: string, loc: Loc): Note => ({
+    message: `stage \`${stage}\` comes after \`${after}\` here`,
+    loc,
+  }),
+  dropSelf: (name: string): Note => ({
+    message: `remove \`${name}\` from its own \`depends\``,
+  }),
+  dropSelfAfter: (name: string): Note => ({
+    message: `\`after\` names the stage \`${name}\` builds on; remove it, or name an earlier stage`,
   }),
   allowInsecure: (): Note => ({
     message: 'if upstream offers nothing else, allow it with `insecure = true` (the sha256 still protects the content)',
