@@ -2,6 +2,7 @@
 import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
 import { EOF, tokenMatcher } from './chevrotain.js';
 import * as T from './tokens.js';
+import { codePoint, isInvisible, nameChar, visible } from './chars.js';
 import { clip } from './text.js';
 import type { Loc, SyntaxCode, SyntaxDiagnostic } from './syntax.js';
 
@@ -42,12 +43,36 @@ interface Entry<C extends SyntaxCode> {
   readonly message: (data: SyntaxData[C]) => string;
 }
 
+/** Quotation marks word processors substitute for the plain ones, and the one to write instead. */
+const SMART_QUOTES: ReadonlyMap<string, string> = new Map([
+  ['\u201c', '"'],
+  ['\u201d', '"'],
+  ['\u201e', '"'],
+  ['\u2033', '"'],
+  ['\u2018', "'"],
+  ['\u2019', "'"],
+]);
+
+/** Text no token matches: an invisible character by its Unicode name, with what to do about it. */
+function unexpectedText(text: string): string {
+  const chars = Array.from(text);
+  if (chars.length > 1) return `unexpected characters '${visible(clip(text, 30))}'`;
+  const ch = chars[0] ?? '';
+  const quote = SMART_QUOTES.get(ch);
+  if (quote !== undefined)
+    return `unexpected character ${nameChar(ch, "'")} (${codePoint(ch)}): write a plain ${quote}`;
+  if (!isInvisible(ch)) return `unexpected character ${nameChar(ch, "'")}`;
+  // a space-like character (no-break space, em space, …) is most likely meant as a space
+  const spaceLike = /SPACE|QUAD/.test(nameChar(ch, '')) && !/ZERO WIDTH/.test(nameChar(ch, ''));
+  return `unexpected character ${nameChar(ch, "'")}: ${spaceLike ? 'write a plain space instead' : 'it is invisible; delete it'}`;
+}
+
 function syntaxError(d: SyntaxErrorData): string {
   switch (d.kind) {
     case 'parse':
       return d.message;
     case 'unexpected-text':
-      return `unexpected ${Array.from(d.text).length === 1 ? `character '${d.text}'` : `characters '${clip(d.text, 30)}'`}`;
+      return unexpectedText(d.text);
     case 'too-deep':
       return `nesting deeper than ${d.max} levels`;
     case 'integer-too-large':
@@ -93,7 +118,8 @@ export function syntaxDiagnostic<C extends SyntaxCode>(
   data: SyntaxData[C],
 ): SyntaxDiagnostic {
   const entry = CATALOGUE[code];
-  return { severity: entry.severity, code, message: entry.message(data), loc, notes: [] };
+  // source text in a message never shows as an invisible character
+  return { severity: entry.severity, code, message: visible(entry.message(data)), loc, notes: [] };
 }
 
 /** What the CST → AST pass works in: the file's display path, and where its diagnostics go. */

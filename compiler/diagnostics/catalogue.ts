@@ -1,6 +1,7 @@
 // Every code serpentc reports: its one-line summary (docs/diagnostics.md) and the one function that builds its
 // message from data. Call sites pass data, so each sentence is spelled once. Syntax codes are built by grammar/.
 // Longer than 400 lines on purpose: it is one table, and every sentence serpentc says about a recipe is in it.
+import { visible } from '../../grammar/chars.js';
 import type { Loc, SyntaxCode, Value } from '../../grammar/syntax.js';
 import { BUILTIN_STEPS, describeType, describeValue, type TypeName } from '../schema.js';
 import type { Note } from './diagnostic.js';
@@ -417,7 +418,8 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
 
 /** The message of a compiler code, built from its data. */
 export function messageOf<C extends CompilerCode>(code: C, data: MessageData[C]): string {
-  return CATALOGUE[code].message(data);
+  // names and values from the source never show as an invisible character: `<U+200B>`
+  return visible(CATALOGUE[code].message(data));
 }
 
 /** Every code with its summary, in catalogue order: syntax codes first, then the compiler's by area. */
