@@ -23,7 +23,9 @@ export type SyntaxErrorData =
   /** `key value` with neither `=` nor a block after the value. */
   | { readonly kind: 'missing-equals'; readonly key: string }
   /** `step NAME WORD X`: WORD is not `after`. */
-  | { readonly kind: 'not-after'; readonly found: string };
+  | { readonly kind: 'not-after'; readonly found: string }
+  /** A keyword where a name stands; `names`: what the name would name ("a package", "a field"). */
+  | { readonly kind: 'keyword-name'; readonly keyword: string; readonly names: string };
 
 /** The data each code's message is built from (null: the message is fixed). */
 export interface SyntaxData {
@@ -83,6 +85,10 @@ function syntaxError(d: SyntaxErrorData): string {
       return `expected '=' between '${clip(d.key, 40)}' and its value (or '{' after it to open a block)`;
     case 'not-after':
       return `expected 'after', found '${clip(d.found, 30)}'`;
+    case 'keyword-name':
+      return d.names === 'a field'
+        ? `\`${d.keyword}\` is a keyword and cannot name a field (no declaration has a field \`${d.keyword}\`)`
+        : `\`${d.keyword}\` is a keyword and cannot name ${d.names}; choose another name (a longer one such as \`my-${d.keyword}\` is fine)`;
   }
 }
 
@@ -259,8 +265,68 @@ function stepWants(tok: IToken): string {
   return describeType(T.Shell);
 }
 
+/** The keywords: a token of one of these types where a name was expected is a keyword used as a name. */
+const KEYWORDS: readonly TokenType[] = [
+  T.True,
+  T.False,
+  T.Target,
+  T.Stage,
+  T.Template,
+  T.Package,
+  T.Pass,
+  T.In,
+  T.Of,
+  T.On,
+  T.Use,
+  T.Step,
+];
+
+/** What a name after the token at index i names: `package NAME`, `use NAME`, `(NAME: …`, …. */
+function namedAfter(i: number): string {
+  const prev = current.tokens[i - 1]?.tokenType;
+  if (prev === T.Package || prev === T.Of) return 'a package';
+  if (prev === T.Pass) return 'a pass';
+  if (prev === T.Template || prev === T.Use) return 'a template';
+  if (prev === T.Stage || prev === T.In) return 'a stage';
+  if (prev === T.Target) return 'a target';
+  if (prev === T.Step) return 'a step';
+  if (prev === T.LParen || prev === T.Comma) return 'a parameter';
+  if (prev === T.Colon) return 'a parameter type';
+  return 'anything';
+}
+
+/**
+ * The message for a keyword standing where a name must (`package stage in stage3`), or for an item that starts
+ * with a keyword followed by `=` or `+=` (a field named `package` or `use`); null when `actual` is no keyword, or one
+ * followed by a name (then it is most likely used as the keyword it is).
+ */
+function keywordAsName(expected: TokenType, actual: IToken): string | null {
+  const i = indexOf(actual);
+  // `use = …` or `step = …`: the keyword started an item, and the name it wants is missing
+  const prev = current.tokens[i - 1];
+  const assigns = actual.tokenType === T.Equals || actual.tokenType === T.PlusEquals;
+  if (expected === T.Identifier && assigns && prev !== undefined && [T.Use, T.Step].includes(prev.tokenType)) {
+    return syntaxError({ kind: 'keyword-name', keyword: prev.image, names: 'a field' });
+  }
+  if (!KEYWORDS.includes(actual.tokenType)) return null;
+  const next = current.tokens[i + 1]?.tokenType;
+  // a keyword followed by a name is a keyword used as one (`stage in stage2` after a recovery), not a name
+  if (expected === T.Identifier && next !== T.Identifier) {
+    return syntaxError({ kind: 'keyword-name', keyword: actual.image, names: namedAfter(i) });
+  }
+  if (expected === T.RParen && (next === T.Colon || next === T.Equals)) {
+    return syntaxError({ kind: 'keyword-name', keyword: actual.image, names: 'a parameter' });
+  }
+  if (expected === T.RCurly && (next === T.Equals || next === T.PlusEquals)) {
+    return syntaxError({ kind: 'keyword-name', keyword: actual.image, names: 'a field' });
+  }
+  return null;
+}
+
 export const messageProvider: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, ruleName }) {
+    const keyword = keywordAsName(expected, actual);
+    if (keyword !== null) return keyword;
     const found = describeToken(actual);
     if (expected === EOF) {
       return actual.tokenType === T.RCurly ? NO_BLOCK : `expected ${DECLARATION}, found ${found}`;
