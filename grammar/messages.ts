@@ -24,8 +24,8 @@ export type SyntaxErrorData =
   | { readonly kind: 'missing-equals'; readonly key: string }
   /** `step NAME WORD X`: WORD is not `after`. */
   | { readonly kind: 'not-after'; readonly found: string }
-  /** A keyword where a name stands; `names`: what the name would name ("a package", "a field"). */
-  | { readonly kind: 'keyword-name'; readonly keyword: string; readonly names: string };
+  /** A keyword where a name stands; `names`: what the name would name ("a package", "a field"), if known. */
+  | { readonly kind: 'keyword-name'; readonly keyword: string; readonly names: string | null };
 
 /** The data each code's message is built from (null: the message is fixed). */
 export interface SyntaxData {
@@ -86,9 +86,10 @@ function syntaxError(d: SyntaxErrorData): string {
     case 'not-after':
       return `expected 'after', found '${clip(d.found, 30)}'`;
     case 'keyword-name':
-      return d.names === 'a field'
-        ? `\`${d.keyword}\` is a keyword and cannot name a field (no declaration has a field \`${d.keyword}\`)`
-        : `\`${d.keyword}\` is a keyword and cannot name ${d.names}; choose another name (a longer one such as \`my-${d.keyword}\` is fine)`;
+      if (d.names === 'a field') {
+        return `\`${d.keyword}\` is a keyword and cannot name a field (no declaration has a field \`${d.keyword}\`)`;
+      }
+      return `\`${d.keyword}\` is a keyword and cannot ${d.names === null ? 'be a name here' : `name ${d.names}`}; choose another name (a longer one such as \`my-${d.keyword}\` is fine)`;
   }
 }
 
@@ -282,7 +283,7 @@ const KEYWORDS: readonly TokenType[] = [
 ];
 
 /** What a name after the token at index i names: `package NAME`, `use NAME`, `(NAME: …`, …. */
-function namedAfter(i: number): string {
+function namedAfter(i: number): string | null {
   const prev = current.tokens[i - 1]?.tokenType;
   if (prev === T.Package || prev === T.Of) return 'a package';
   if (prev === T.Pass) return 'a pass';
@@ -292,7 +293,7 @@ function namedAfter(i: number): string {
   if (prev === T.Step) return 'a step';
   if (prev === T.LParen || prev === T.Comma) return 'a parameter';
   if (prev === T.Colon) return 'a parameter type';
-  return 'anything';
+  return null;
 }
 
 /**

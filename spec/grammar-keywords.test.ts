@@ -28,6 +28,15 @@ test('keyword as the name of a declaration', () => {
   assert.is(first('package a in s { use template() }'), `1:22 ${named('template', 'a template')}`);
 });
 
+test('keyword as a step name, a parameter type, a placement', () => {
+  assert.is(first('package a in s {\n  step step """\n  """\n}'), `2:8 ${named('step', 'a step')}`);
+  assert.is(first('template t(a: in) { }'), `1:15 ${named('in', 'a parameter type')}`);
+  assert.is(
+    first('package a in s {\n  build on of """\n  """\n}'),
+    '2:12 `of` is a keyword and cannot be a name here; choose another name (a longer one such as `my-of` is fine)',
+  );
+});
+
 test('keyword as a field', () => {
   assert.is(first('package a in s {\n  package = "x"\n}'), `2:3 ${field('package')}`);
   assert.is(first('package a in s {\n  stage += [x]\n}'), `2:3 ${field('stage')}`);
