@@ -5,11 +5,11 @@
 // rules read as one list.
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
-import type { Loc, StepItem } from '../grammar/syntax.js';
+import { nameChar } from '../grammar/chars.js';
+import type { Loc, StepItem, StringLit } from '../grammar/syntax.js';
 import { shellInfo, type ShellFacts } from './bodies.js';
-import { NOTES } from './diagnostics/catalogue.js';
-import type { Note } from './diagnostics/diagnostic.js';
-import { Sink, type Diagnostic } from './diagnostics/diagnostic.js';
+import { NOTES, type MessageData } from './diagnostics/catalogue.js';
+import { Sink, type Diagnostic, type Note } from './diagnostics/diagnostic.js';
 import { suggestion } from './diagnostics/suggest.js';
 import type { Decisions, PackagePlan, ToolIndex } from './plan/index.js';
 import type { PlannedStep } from './plan/order.js';
@@ -82,7 +82,18 @@ export function check(
 
 function checkOrder(model: Model, decisions: Decisions, sink: Sink): void {
   for (const { stage, path } of decisions.stageCycles) {
-    sink.error('dependency-cycle', stage.after?.loc ?? stage.decl.name.loc, { kind: 'stages', path });
+    const at = stage.after?.loc ?? stage.decl.name.loc;
+    if (path.length === 2) {
+      sink.error('dependency-cycle', at, { kind: 'self-stage', name: stage.name }, [NOTES.dropSelfAfter(stage.name)]);
+      continue;
+    }
+    // the error stands at the first edge; a note shows where each other stage names the next
+    const notes: Note[] = [];
+    for (let i = 1; i < path.length - 1; i++) {
+      const loc = model.stages.get(path[i])?.after?.loc;
+      if (loc) notes.push(NOTES.afterHere(path[i], path[i + 1], loc));
+    }
+    sink.error('dependency-cycle', at, { kind: 'stages', path }, notes);
   }
 
   // Dependencies: same stage only.
@@ -126,11 +137,24 @@ function reportCycles(
         if (reported.has(key)) continue;
         reported.add(key);
         const names = [...cycle, d].map(nameOf);
-        // Report at the dependency entry that closes the cycle, in the package that starts it.
-        const from = model.packages.get(cycle[cycle.length - 1]);
-        if (!from) continue;
-        const entry = from.depends.find((x) => `${from.stage}/${x.name}` === d);
-        sink.error('dependency-cycle', entry?.loc ?? from.decl.name.loc, { kind: 'packages', path: names }, [
+        const ids = [...cycle, d];
+        // Report at the edge that closes the cycle; a note shows each other edge where it is written (in
+        // whichever file), in the cycle's order.
+        const closing = edgeNote(model, ids[ids.length - 2], d);
+        if (!closing) continue;
+        if (cycle.length === 1) {
+          sink.error('dependency-cycle', closing.loc, { kind: 'self-package', name: names[0] }, [
+            NOTES.dropSelf(names[0]),
+          ]);
+          continue;
+        }
+        const edges: Note[] = [];
+        for (let i = 0; i < ids.length - 2; i++) {
+          const e = edgeNote(model, ids[i], ids[i + 1]);
+          if (e) edges.push(e);
+        }
+        sink.error('dependency-cycle', closing.loc, { kind: 'packages', path: names }, [
+          ...edges,
           NOTES.breakCycle(names[0], names[1]),
         ]);
       } else if (!state.has(d)) {
@@ -141,6 +165,17 @@ function reportCycles(
   };
   // sort for determinism
   for (const id of [...left].sort()) if (!state.has(id)) visit(id, [id]);
+}
+
+/** Where package `from` names `to`: its `depends` entry, or the base a pass rebuilds; null for an unknown id. */
+function edgeNote(model: Model, from: string, to: string): (Note & { readonly loc: Loc }) | null {
+  const pkg = model.packages.get(from);
+  const target = model.packages.get(to);
+  if (!pkg || !target) return null;
+  const entry = pkg.depends.find((x) => `${pkg.stage}/${x.name}` === to);
+  if (entry) return { ...NOTES.dependsHere(pkg.name, target.name, entry.loc), loc: entry.loc };
+  const at = pkg.decl.kind === 'Pass' ? pkg.decl.of.loc : pkg.decl.name.loc;
+  return { ...NOTES.rebuildsHere(pkg.name, target.name, at), loc: at };
 }
 
 /** `${name}` references that are neither static nor runtime variables where they stand. */
@@ -246,8 +281,75 @@ function contains(a: string, b: string): boolean {
 // different files share a cache name, and patches and files exist inside the stages directory.
 // ---------------------------------------------------------------------------------------------------------
 
-const HEX64 = /^[0-9a-f]{64}$/;
-const HEX40 = /^[0-9a-f]{40}$/;
+/** The length of each common digest in hex digits, to name the one a wrong-length sha256 probably is. */
+const DIGESTS: ReadonlyMap<number, string> = new Map([
+  [32, 'an md5'],
+  [40, 'a sha1'],
+  [56, 'a sha224'],
+  [96, 'a sha384'],
+  [128, 'a sha512'],
+]);
+
+/** What is wrong with a sha256 or commit written as `lit`: the diagnostic's data, where it points, its notes. */
+function digestProblem(
+  kind: 'sha256' | 'commit',
+  lit: StringLit,
+  url: string,
+): { data: MessageData['bad-checksum']; loc: Loc; notes: Note[] } | null {
+  const digits = kind === 'sha256' ? 64 : 40;
+  const value = lit.value;
+  if (value.length === digits && /^[0-9a-f]*$/.test(value)) return null;
+  const chars = Array.from(value);
+  const bad = chars.findIndex((c) => !/[0-9a-fA-F]/.test(c));
+  if (bad >= 0 && kind === 'commit' && chars.length !== digits) {
+    return { data: { kind, problem: 'ref', ref: value }, loc: lit.loc, notes: [NOTES.pinRef(value, url)] };
+  }
+  if (bad >= 0) {
+    const char = nameChar(chars[bad], '`');
+    const from = chars.slice(0, bad).join('').length;
+    return {
+      data: { kind, problem: 'not-hex', char, at: bad + 1 },
+      loc: inString(lit, from, from + chars[bad].length - 1),
+      notes: chars.length !== digits ? [NOTES.digestLength(chars.length, digits)] : [],
+    };
+  }
+  if (value.length !== digits) {
+    const other = kind === 'sha256' ? DIGESTS.get(value.length) : undefined;
+    const notes =
+      kind === 'commit'
+        ? value.length >= 4
+          ? [NOTES.shortCommit(value)]
+          : []
+        : [other !== undefined ? NOTES.otherDigest(other) : NOTES.digestHowTo()];
+    // past the expected length the extra digits are the problem; short of it, the whole digest is
+    const loc = value.length > digits ? inString(lit, digits, value.length - 1) : lit.loc;
+    return { data: { kind, problem: 'length', found: value.length }, loc, notes };
+  }
+  // from the first uppercase digit to the last
+  const upper = [...value.matchAll(/[A-F]/g)].map((m) => m.index);
+  return {
+    data: { kind, problem: 'uppercase' },
+    loc: inString(lit, upper[0], upper[upper.length - 1]),
+    notes: [NOTES.writeLowercase(value)],
+  };
+}
+
+/**
+ * The loc of value characters [from, to] (UTF-16 units, inclusive) of a string literal, when the literal is
+ * written on one line without escapes (so each character of the value is one in the source); else the literal's.
+ */
+function inString(lit: StringLit, from: number, to: number): Loc {
+  const l = lit.loc;
+  const plain = l.line === l.endLine && l.endOffset - l.offset + 1 === lit.value.length + 2;
+  if (!plain) return l;
+  return {
+    ...l,
+    col: l.col + 1 + from,
+    endCol: l.col + 1 + to,
+    offset: l.offset + 1 + from,
+    endOffset: l.offset + 1 + to,
+  };
+}
 const URL_SHAPE = /^([a-z][a-z0-9+.-]*):\/\/[^/\s]+(\/\S*)?$/i;
 
 /** @param cacheNames cache file name → sha256 and URL of the first source seen (across packages) */
@@ -264,15 +366,16 @@ function checkSources(
       sink.error('insecure-url', s.url.loc, { kind: 'not-https', url }, [NOTES.allowInsecure()]);
     }
     const sha = s.sha256?.value ?? '';
-    if (s.sha256 && !HEX64.test(sha)) {
-      sink.error('bad-checksum', s.sha256.loc, { kind: 'sha256', length: sha.length });
+    for (const [kind, lit] of [
+      ['sha256', s.sha256],
+      ['commit', s.kind === 'git' ? s.commit : null],
+    ] as const) {
+      const p = lit ? digestProblem(kind, lit, url) : null;
+      if (p) sink.error('bad-checksum', p.loc, p.data, p.notes);
     }
-    if (s.kind === 'git') {
-      if (s.commit && !HEX40.test(s.commit.value)) sink.error('bad-checksum', s.commit.loc, { kind: 'commit' });
-      continue;
-    }
+    if (s.kind === 'git') continue;
     // a checksum already reported as malformed or missing says nothing about which file is meant
-    if (!HEX64.test(sha)) continue;
+    if (!/^[0-9a-f]{64}$/.test(sha)) continue;
     const prev = cacheNames.get(filename);
     if (prev !== undefined && prev.sha !== sha) {
       sink.error('duplicate-definition', s.url.loc, { kind: 'cache-name', filename }, [NOTES.otherSource(prev.loc)]);

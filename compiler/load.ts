@@ -1,6 +1,7 @@
 // Reads a recipe directory: every `*.recipe` file below it, in sorted path order, parsed into ASTs.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { BOM } from '../grammar/chars.js';
 import { parse, type Span } from '../grammar/index.js';
 import type { FileNode } from '../grammar/syntax.js';
 import type { Sink } from './diagnostics/diagnostic.js';
@@ -46,13 +47,17 @@ export function load(dir: string, sink: Sink): Loaded {
   return parseAll(sources, sink);
 }
 
-/** Parses recipe texts. */
+/** Parses recipe texts (a leading byte order mark dropped). */
 export function parseAll(sources: readonly RecipeSource[], sink: Sink): Loaded {
   const files: FileNode[] = [];
   const texts = new Map<string, string>();
   const relOf = new Map<string, string>();
   const damaged = new Map<string, readonly Span[]>();
-  for (const { display, rel, text } of sources) {
+  for (const source of sources) {
+    const { display, rel } = source;
+    // A byte order mark (editors on Windows write one) is no part of the recipe: dropped, so the first line's
+    // columns are those an editor shows, and the excerpts are made from the same text.
+    const text = source.text.startsWith(BOM) ? source.text.slice(BOM.length) : source.text;
     texts.set(display, text);
     relOf.set(display, rel);
     const parsed = parse(display, text);

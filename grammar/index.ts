@@ -31,19 +31,20 @@ export interface ParseResult {
 export function parse(file: string, text: string): ParseResult {
   const diagnostics: SyntaxDiagnostic[] = [];
   const desync = new Set<SyntaxDiagnostic>();
+  const lexical = new Set<SyntaxDiagnostic>();
   let name = '';
   let source = '';
   try {
     name = typeof file === 'string' ? file : String(file ?? '');
     source = typeof text === 'string' ? text : String(text ?? '');
-    const { ast, tokens } = run(name, source, diagnostics, desync);
+    const { ast, tokens } = run(name, source, diagnostics, desync, lexical);
     // sort for determinism: by position, then message (diagnostics come from several passes)
     diagnostics.sort(
       (a, b) =>
         (a.loc?.offset ?? Infinity) - (b.loc?.offset ?? Infinity) ||
         (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
     );
-    const recovered = recover(name, source, tokens, diagnostics, desync);
+    const recovered = recover(name, source, tokens, diagnostics, { desync, lexical });
     return { ast, diagnostics: recovered.diagnostics, damaged: recovered.damaged };
   } catch (e) {
     // A bug in the front end, not in the input: reported as a value so the caller still gets a result.
@@ -59,12 +60,16 @@ export function parse(file: string, text: string): ParseResult {
   }
 }
 
-/** Parses into `diagnostics`; the ones after which the parser had to guess (recovery) also go into `desync`. */
+/**
+ * Parses into `diagnostics`; the ones after which the parser had to guess (recovery) also go into `desync`,
+ * text no token matches (which the parser never sees) into `lexical`.
+ */
 function run(
   file: string,
   text: string,
   diagnostics: SyntaxDiagnostic[],
   desync: Set<SyntaxDiagnostic>,
+  lexical: Set<SyntaxDiagnostic>,
 ): { ast: FileNode; tokens: IToken[] } {
   const ctx: Ctx = { file, diagnostics };
   const spanLoc = spans(file, text);
@@ -73,7 +78,9 @@ function run(
   for (const e of lexed.errors) {
     const bad = text.slice(e.offset, e.offset + e.length);
     const loc = spanLoc(e.offset, e.offset + e.length - 1);
-    diagnostics.push(syntaxDiagnostic('syntax-error', loc, { kind: 'unexpected-text', text: bad }));
+    const d = syntaxDiagnostic('syntax-error', loc, { kind: 'unexpected-text', text: bad });
+    diagnostics.push(d);
+    lexical.add(d);
   }
 
   let unterminatedShell = false;

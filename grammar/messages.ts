@@ -2,6 +2,7 @@
 import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
 import { EOF, tokenMatcher } from './chevrotain.js';
 import * as T from './tokens.js';
+import { codePoint, isInvisible, nameChar, visible } from './chars.js';
 import { clip } from './text.js';
 import type { Loc, SyntaxCode, SyntaxDiagnostic } from './syntax.js';
 
@@ -30,7 +31,9 @@ export type SyntaxErrorData =
   /** A `"""` alone on its line (where bodies end) that opens a body: one too many. */
   | { readonly kind: 'extra-shell-quote'; readonly previousLine: number | null }
   /** A multi-line body that ends at a `"""` with text before it on its line. */
-  | { readonly kind: 'shell-runs-on'; readonly line: number };
+  | { readonly kind: 'shell-runs-on'; readonly line: number }
+  /** A keyword where a name stands; `names`: what the name would name ("a package", "a field"), if known. */
+  | { readonly kind: 'keyword-name'; readonly keyword: string; readonly names: string | null };
 
 /** The data each code's message is built from (null: the message is fixed). */
 export interface SyntaxData {
@@ -50,12 +53,36 @@ interface Entry<C extends SyntaxCode> {
   readonly message: (data: SyntaxData[C]) => string;
 }
 
+/** Quotation marks word processors substitute for the plain ones, and the one to write instead. */
+const SMART_QUOTES: ReadonlyMap<string, string> = new Map([
+  ['\u201c', '"'],
+  ['\u201d', '"'],
+  ['\u201e', '"'],
+  ['\u2033', '"'],
+  ['\u2018', "'"],
+  ['\u2019', "'"],
+]);
+
+/** Text no token matches: an invisible character by its Unicode name, with what to do about it. */
+function unexpectedText(text: string): string {
+  const chars = Array.from(text);
+  if (chars.length > 1) return `unexpected characters '${visible(clip(text, 30))}'`;
+  const ch = chars[0] ?? '';
+  const quote = SMART_QUOTES.get(ch);
+  if (quote !== undefined)
+    return `unexpected character ${nameChar(ch, "'")} (${codePoint(ch)}): write a plain ${quote}`;
+  if (!isInvisible(ch)) return `unexpected character ${nameChar(ch, "'")}`;
+  // a space-like character (no-break space, em space, …) is most likely meant as a space
+  const spaceLike = /SPACE|QUAD/.test(nameChar(ch, '')) && !/ZERO WIDTH/.test(nameChar(ch, ''));
+  return `unexpected character ${nameChar(ch, "'")}: ${spaceLike ? 'write a plain space instead' : 'it is invisible; delete it'}`;
+}
+
 function syntaxError(d: SyntaxErrorData): string {
   switch (d.kind) {
     case 'parse':
       return d.message;
     case 'unexpected-text':
-      return `unexpected ${Array.from(d.text).length === 1 ? `character '${d.text}'` : `characters '${clip(d.text, 30)}'`}`;
+      return unexpectedText(d.text);
     case 'too-deep':
       return `nesting deeper than ${d.max} levels`;
     case 'integer-too-large':
@@ -74,6 +101,11 @@ function syntaxError(d: SyntaxErrorData): string {
       return `this '"""' stands alone on its line, where a shell body ends, but it opens one: it is one too many${d.previousLine === null ? '' : ` (the body above ended on line ${d.previousLine})`}`;
     case 'shell-runs-on':
       return `this '"""' ends the shell body opened on line ${d.line}, but bodies end on a line of their own: that body lacks its closing '"""', or this one is too many`;
+    case 'keyword-name':
+      if (d.names === 'a field') {
+        return `\`${d.keyword}\` is a keyword and cannot name a field (no declaration has a field \`${d.keyword}\`)`;
+      }
+      return `\`${d.keyword}\` is a keyword and cannot ${d.names === null ? 'be a name here' : `name ${d.names}`}; choose another name (a longer one such as \`my-${d.keyword}\` is fine)`;
   }
 }
 
@@ -109,7 +141,8 @@ export function syntaxDiagnostic<C extends SyntaxCode>(
   data: SyntaxData[C],
 ): SyntaxDiagnostic {
   const entry = CATALOGUE[code];
-  return { severity: entry.severity, code, message: entry.message(data), loc, notes: [] };
+  // source text in a message never shows as an invisible character
+  return { severity: entry.severity, code, message: visible(entry.message(data)), loc, notes: [] };
 }
 
 /** What the CST → AST pass works in: the file's display path, and where its diagnostics go. */
@@ -249,8 +282,68 @@ function stepWants(tok: IToken): string {
   return describeType(T.Shell);
 }
 
+/** The keywords: a token of one of these types where a name was expected is a keyword used as a name. */
+const KEYWORDS: readonly TokenType[] = [
+  T.True,
+  T.False,
+  T.Target,
+  T.Stage,
+  T.Template,
+  T.Package,
+  T.Pass,
+  T.In,
+  T.Of,
+  T.On,
+  T.Use,
+  T.Step,
+];
+
+/** What a name after the token at index i names: `package NAME`, `use NAME`, `(NAME: …`, …. */
+function namedAfter(i: number): string | null {
+  const prev = current.tokens[i - 1]?.tokenType;
+  if (prev === T.Package || prev === T.Of) return 'a package';
+  if (prev === T.Pass) return 'a pass';
+  if (prev === T.Template || prev === T.Use) return 'a template';
+  if (prev === T.Stage || prev === T.In) return 'a stage';
+  if (prev === T.Target) return 'a target';
+  if (prev === T.Step) return 'a step';
+  if (prev === T.LParen || prev === T.Comma) return 'a parameter';
+  if (prev === T.Colon) return 'a parameter type';
+  return null;
+}
+
+/**
+ * The message for a keyword standing where a name must (`package stage in stage3`), or for an item that starts
+ * with a keyword followed by `=` or `+=` (a field named `package` or `use`); null when `actual` is no keyword, or one
+ * followed by a name (then it is most likely used as the keyword it is).
+ */
+function keywordAsName(expected: TokenType, actual: IToken): string | null {
+  const i = indexOf(actual);
+  // `use = …` or `step = …`: the keyword started an item, and the name it wants is missing
+  const prev = current.tokens[i - 1];
+  const assigns = actual.tokenType === T.Equals || actual.tokenType === T.PlusEquals;
+  if (expected === T.Identifier && assigns && prev !== undefined && [T.Use, T.Step].includes(prev.tokenType)) {
+    return syntaxError({ kind: 'keyword-name', keyword: prev.image, names: 'a field' });
+  }
+  if (!KEYWORDS.includes(actual.tokenType)) return null;
+  const next = current.tokens[i + 1]?.tokenType;
+  // a keyword followed by a name is a keyword used as one (`stage in stage2` after a recovery), not a name
+  if (expected === T.Identifier && next !== T.Identifier) {
+    return syntaxError({ kind: 'keyword-name', keyword: actual.image, names: namedAfter(i) });
+  }
+  if (expected === T.RParen && (next === T.Colon || next === T.Equals)) {
+    return syntaxError({ kind: 'keyword-name', keyword: actual.image, names: 'a parameter' });
+  }
+  if (expected === T.RCurly && (next === T.Equals || next === T.PlusEquals)) {
+    return syntaxError({ kind: 'keyword-name', keyword: actual.image, names: 'a field' });
+  }
+  return null;
+}
+
 export const messageProvider: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, ruleName }) {
+    const keyword = keywordAsName(expected, actual);
+    if (keyword !== null) return keyword;
     const found = describeToken(actual);
     if (expected === EOF) {
       return actual.tokenType === T.RCurly ? NO_BLOCK : `expected ${DECLARATION}, found ${found}`;

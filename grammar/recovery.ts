@@ -41,17 +41,18 @@ interface Culprit {
 
 /**
  * The syntax diagnostics to report and the damaged spans, from every syntax diagnostic of a file (sorted by
- * position) and its tokens. `desync` holds the diagnostics after which the parser had to guess (its own errors,
- * an unterminated body); the others (a bad escape, a missing comma the grammar tolerates, an unterminated
- * string, stray characters the lexer skipped) leave the parse of what follows intact.
+ * position) and its tokens. `kinds.desync` holds the diagnostics after which the parser had to guess (its own errors,
+ * an unterminated string or body); the others (a bad escape, a missing comma the grammar tolerates,
+ * stray characters the lexer skipped) leave the parse of what follows intact; `kinds.lexical` holds the last.
  */
 export function recover(
   file: string,
   text: string,
   tokens: readonly IToken[],
   diagnostics: readonly SyntaxDiagnostic[],
-  desync: ReadonlySet<SyntaxDiagnostic>,
+  kinds: { readonly desync: ReadonlySet<SyntaxDiagnostic>; readonly lexical: ReadonlySet<SyntaxDiagnostic> },
 ): { diagnostics: SyntaxDiagnostic[]; damaged: Span[] } {
+  const { desync, lexical } = kinds;
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (errors.length === 0) return { diagnostics: [...diagnostics], damaged: [] };
   // declaration keywords at the start of a line: where parsing starts afresh
@@ -74,7 +75,7 @@ export function recover(
   // errors before `until` are consequences of the last desynchronising one; so are errors at `noticed`
   let until = -1;
   let noticed = -1;
-  let [lastLine, lastAt] = [-1, -1];
+  let [lastLine, lastAt, lastLexical] = [-1, -1, false];
   const desynchronised = (from: number, concernEnd: number) => {
     until = nextResync(concernEnd);
     noticed = concernEnd;
@@ -91,7 +92,7 @@ export function recover(
     if (c && d.severity === 'error' && at >= until && at !== noticed) {
       culprits.splice(culprits.indexOf(c), 1);
       kept.push(c.diagnostic);
-      if (d.loc) [lastLine, lastAt] = [d.loc.line, at];
+      if (d.loc) [lastLine, lastAt, lastLexical] = [d.loc.line, at, false];
       desynchronised(c.at, Math.max(c.noticed, at));
       continue;
     }
@@ -104,9 +105,11 @@ export function recover(
     // One error per line, as Go's compilers do, and one per run of lines that all have errors: a second error
     // on a line, or on the next line, stumbles on the first (text that is not recipe code, like a shell body
     // whose opening was lost, errs on every line). It still counts as a place where the parser had to guess.
-    // A declaration keyword in between starts afresh.
-    if (d.loc === null || d.loc.line > lastLine + 1 || nextResync(lastAt) <= at) kept.push(d);
-    if (d.loc) [lastLine, lastAt] = [d.loc.line, at];
+    // A declaration keyword in between starts afresh, and a stray character the lexer skipped leaves the next
+    // line's parse alone.
+    const follows = d.loc !== null && (d.loc.line === lastLine || (d.loc.line === lastLine + 1 && !lastLexical));
+    if (!follows || nextResync(lastAt) <= at) kept.push(d);
+    if (d.loc) [lastLine, lastAt, lastLexical] = [d.loc.line, at, lexical.has(d)];
     if (desync.has(d)) desynchronised(at, at);
     else damaged.push({ from: declStart(at + 1), to: nextResync(at) });
   }

@@ -1,6 +1,7 @@
 // Every code serpentc reports: its one-line summary (docs/diagnostics.md) and the one function that builds its
 // message from data. Call sites pass data, so each sentence is spelled once. Syntax codes are built by grammar/.
 // Longer than 400 lines on purpose: it is one table, and every sentence serpentc says about a recipe is in it.
+import { visible } from '../../grammar/chars.js';
 import type { Loc, SyntaxCode, Value } from '../../grammar/syntax.js';
 import { BUILTIN_STEPS, describeType, describeValue, type TypeName } from '../schema.js';
 import type { Note } from './diagnostic.js';
@@ -80,8 +81,10 @@ export interface MessageData {
   'undefined-step': { readonly pkg: string; readonly anchor: string; readonly step: string };
   'no-default-target': { readonly kind: 'none-marked' | 'none-defined' };
   'multiple-default-targets': { readonly first: string; readonly second: string };
-  /** `path`: the names around the cycle, the first one repeated at the end. */
-  'dependency-cycle': { readonly kind: 'stages' | 'packages'; readonly path: readonly string[] };
+  /** `path`: the names around the cycle, the first one repeated at the end; `self`: a name that needs itself. */
+  'dependency-cycle':
+    | { readonly kind: 'stages' | 'packages'; readonly path: readonly string[] }
+    | { readonly kind: 'self-stage' | 'self-package'; readonly name: string };
   // steps and tools
   'bad-placement':
     | { readonly kind: 'unknown'; readonly placement: string }
@@ -89,7 +92,15 @@ export interface MessageData {
   'shell-syntax': { readonly step: string; readonly error: string };
   'command-unavailable': { readonly pkg: string; readonly command: string; readonly step: string };
   // sources and files
-  'bad-checksum': { readonly kind: 'sha256'; readonly length: number } | { readonly kind: 'commit' };
+  /**
+   * `kind`: which digest; `found`: how many characters it has; `at` (1-based) and `char` (as a message names it):
+   * its first character that is no hex digit.
+   */
+  'bad-checksum':
+    | { readonly kind: 'sha256' | 'commit'; readonly problem: 'length'; readonly found: number }
+    | { readonly kind: 'sha256' | 'commit'; readonly problem: 'uppercase' }
+    | { readonly kind: 'sha256' | 'commit'; readonly problem: 'not-hex'; readonly char: string; readonly at: number }
+    | { readonly kind: 'commit'; readonly problem: 'ref'; readonly ref: string };
   'insecure-url': { readonly kind: 'not-a-url' | 'not-https'; readonly url: string };
   'missing-file': { readonly path: string; readonly rel: string };
   'path-escape':
@@ -297,8 +308,18 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
   },
   'dependency-cycle': {
     summary: 'Packages (or stages) that depend on each other; break the cycle with a pass.',
-    message: (d) =>
-      `${d.kind === 'stages' ? 'stages depend on each other' : 'dependency cycle'}: ${d.path.join(' → ')}`,
+    message: (d) => {
+      switch (d.kind) {
+        case 'stages':
+          return `stages depend on each other: ${d.path.join(' → ')}`;
+        case 'packages':
+          return `dependency cycle: ${d.path.join(' → ')}`;
+        case 'self-stage':
+          return `stage \`${d.name}\` comes after itself`;
+        case 'self-package':
+          return `package \`${d.name}\` depends on itself`;
+      }
+    },
   },
   // steps and tools
   'bad-placement': {
@@ -319,11 +340,24 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
   },
   // sources and files
   'bad-checksum': {
-    summary: 'A sha256 that is not 64 hex digits, or a git commit that is not 40 hex digits.',
-    message: (d) =>
-      d.kind === 'sha256'
-        ? `sha256 must be 64 lowercase hex digits, found ${d.length} characters`
-        : 'a git source must be pinned to a full 40-hex-digit commit id',
+    summary:
+      'A sha256 that is not 64 lowercase hex digits, or a git commit that is not 40 (says which rule it breaks).',
+    message: (d) => {
+      const what = d.kind === 'sha256' ? 'a sha256' : 'a commit id';
+      const digits = d.kind === 'sha256' ? 64 : 40;
+      switch (d.problem) {
+        case 'length':
+          return d.found === 0
+            ? `${what} is ${digits} hex digits, found an empty string`
+            : `${what} is ${digits} hex digits, found ${d.found} digit${d.found === 1 ? '' : 's'}`;
+        case 'uppercase':
+          return `${what} is written in lowercase hex, found uppercase digits`;
+        case 'not-hex':
+          return `${what} is ${digits} hex digits (0-9, a-f), but character ${d.at} is ${d.char}`;
+        case 'ref':
+          return `\`${d.ref}\` is not a commit id: a git source must be pinned to a full 40-hex-digit commit`;
+      }
+    },
   },
   'insecure-url': {
     summary: 'A source URL that is not https (allow it with `insecure = true`), or not a URL at all.',
@@ -421,7 +455,8 @@ export function isSyntaxCode(code: Code): code is SyntaxCode {
 
 /** The message of a compiler code, built from its data. */
 export function messageOf<C extends CompilerCode>(code: C, data: MessageData[C]): string {
-  return CATALOGUE[code].message(data);
+  // names and values from the source never show as an invisible character: `<U+200B>`
+  return visible(CATALOGUE[code].message(data));
 }
 
 /** Every code with its summary, in catalogue order: syntax codes first, then the compiler's by area. */
@@ -460,6 +495,24 @@ export const NOTES = {
   breakCycle: (first: string, second: string): Note => ({
     message: `break it with a pass: drop \`${second}\` from \`${first}\`'s depends, then \`pass ${first}-2 of ${first} { depends += [${second}] }\` builds it again afterwards`,
   }),
+  dependsHere: (from: string, to: string, loc: Loc): Note => ({
+    message: `\`${from}\` depends on \`${to}\` here`,
+    loc,
+  }),
+  rebuildsHere: (pass: string, base: string, loc: Loc): Note => ({
+    message: `pass \`${pass}\` rebuilds \`${base}\` here, so it comes after it`,
+    loc,
+  }),
+  afterHere: (stage: string, after: string, loc: Loc): Note => ({
+    message: `stage \`${stage}\` comes after \`${after}\` here`,
+    loc,
+  }),
+  dropSelf: (name: string): Note => ({
+    message: `remove \`${name}\` from its own \`depends\``,
+  }),
+  dropSelfAfter: (name: string): Note => ({
+    message: `\`after\` names the stage \`${name}\` builds on; remove it, or name an earlier stage`,
+  }),
   allowInsecure: (): Note => ({
     message: 'if upstream offers nothing else, allow it with `insecure = true` (the sha256 still protects the content)',
   }),
@@ -472,4 +525,18 @@ export const NOTES = {
     message: `provided by ${providers.map((p) => `\`${p}\``).join(', ')}, which ${providers.length > 1 ? 'are' : 'is'} not mounted in this chroot`,
   }),
   noProvider: (): Note => ({ message: 'no package declares it in `provides { commands = […] }`' }),
+  writeLowercase: (value: string): Note => ({ message: `write it in lowercase: \`${value.toLowerCase()}\`` }),
+  otherDigest: (name: string): Note => ({
+    message: `that is the length of ${name}; \`sha256sum FILE\` prints the sha256 of the downloaded file`,
+  }),
+  digestLength: (found: number, digits: number): Note => ({
+    message: `it also has ${found} character${found === 1 ? '' : 's'}, not ${digits}`,
+  }),
+  digestHowTo: (): Note => ({ message: '`sha256sum FILE` prints the sha256 of the downloaded file' }),
+  shortCommit: (id: string): Note => ({
+    message: `\`${id}\` looks abbreviated; \`git rev-parse ${id}\` in a clone prints the full id`,
+  }),
+  pinRef: (ref: string, url: string): Note => ({
+    message: `a branch or tag can move; \`git ls-remote ${url} ${ref}\` prints the commit it names now`,
+  }),
 } as const;

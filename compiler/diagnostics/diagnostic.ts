@@ -1,5 +1,6 @@
 // A diagnostic is a value: passes report into a Sink (or return a list) and never throw for a user mistake.
 // The Sink builds each message from the catalogue, so a call site passes a code and data, never a sentence.
+import { hasInvisible, visible } from '../../grammar/chars.js';
 import type { Loc } from '../../grammar/syntax.js';
 import { byKey } from '../util.js';
 import {
@@ -37,7 +38,8 @@ export class Sink {
 
   /** Reports an error; its message is the catalogue's sentence for `code` built from `data`. */
   error<C extends CompilerCode>(code: C, loc: Loc | null, data: MessageData[C], notes: readonly Note[] = []): void {
-    this.items.push({ severity: 'error', code, message: messageOf(code, data), loc, notes });
+    const shown = notes.map((n) => (hasInvisible(n.message) ? { ...n, message: visible(n.message) } : n));
+    this.items.push({ severity: 'error', code, message: messageOf(code, data), loc, notes: shown });
   }
 
   addAll(list: readonly Diagnostic[]): void {

@@ -1,5 +1,6 @@
 // Renders a diagnostic for a terminal: `path:line:col: error[code]: message`, the source line, a caret, notes.
 import type { Loc } from '../../grammar/syntax.js';
+import { isInvisible, visible } from '../../grammar/chars.js';
 import type { Diagnostic } from './diagnostic.js';
 
 /** A file's text by display path, for the source excerpt; undefined when it is not known. */
@@ -30,24 +31,75 @@ export function formatDiagnostic(d: Diagnostic, sourceOf: SourceOf, opts: { read
   return lines.join('\n');
 }
 
-/** The source line of `loc` with a caret under its span (to the end of the line when the span goes on). */
+/** Source lines wider than this are shown as a window of this many columns around the caret, cut with `…`. */
+export const MAX_LINE_WIDTH = 100;
+
+/**
+ * The source line of `loc` with a caret under its span (to the end of the line when the span goes on). One column
+ * per UTF-16 unit, a tab shown as one space; an invisible character shown as `<U+200B>`, the caret widened to
+ * match; a line wider than MAX_LINE_WIDTH cut to a window around the caret.
+ */
 function excerpt(loc: Loc, sourceOf: SourceOf, c: Colors): string[] {
   const text = sourceOf(loc.file);
   if (text === undefined) return [];
   const line = text.split('\n')[loc.line - 1];
   if (line === undefined) return [];
-  const shown = line.replace(/\t/g, ' ').replace(/\r$/, '');
-  const width =
-    loc.endLine === loc.line
-      ? Math.max(1, Math.min(loc.endCol, shown.length) - loc.col + 1)
-      : Math.max(1, shown.length - loc.col + 1);
+  const { shown, caretFrom, caretTo } = frame(line.replace(/\r$/, ''), loc);
   const gutter = String(loc.line);
   const pad = ' '.repeat(gutter.length);
   return [
     `${pad} |`,
     `${gutter} | ${shown}`,
-    `${pad} | ${' '.repeat(Math.max(0, loc.col - 1))}${c.red('^'.repeat(width))}`,
+    `${pad} | ${' '.repeat(caretFrom)}${c.red('^'.repeat(caretTo - caretFrom))}`,
   ];
+}
+
+/** The line as shown, and the caret's columns [from, to) in it. */
+export function frame(line: string, loc: Loc): { shown: string; caretFrom: number; caretTo: number } {
+  // what each UTF-16 unit of the line shows as, and the columns it takes (a pair's second unit shows nothing)
+  const show: string[] = [];
+  const w: number[] = [];
+  for (const ch of line) {
+    if (ch === '\t') {
+      show.push(' ');
+      w.push(1);
+    } else if (isInvisible(ch)) {
+      const marker = visible(ch);
+      show.push(marker, ...(ch.length > 1 ? [''] : []));
+      w.push(marker.length, ...(ch.length > 1 ? [0] : []));
+    } else {
+      // a surrogate pair keeps one column per unit, as columns count
+      show.push(ch, ...(ch.length > 1 ? [''] : []));
+      w.push(1, ...(ch.length > 1 ? [1] : []));
+    }
+  }
+  const n = show.length;
+  const starts = [0];
+  for (let i = 0; i < n; i++) starts.push(starts[i] + w[i]);
+  const colOf = (unit: number) => starts[Math.max(0, Math.min(unit, n))];
+  const from = colOf(loc.col - 1);
+  const to = Math.max(from + 1, colOf(loc.endLine === loc.line ? loc.endCol : n));
+  const width = starts[n];
+  if (width <= MAX_LINE_WIDTH) return { shown: show.join(''), caretFrom: from, caretTo: to };
+
+  // `room` columns of source between the `…` marks: the caret in the middle, or its start when it is wider
+  const room = MAX_LINE_WIDTH - 2;
+  const want = to - from <= room ? from - Math.floor((room - (to - from)) / 2) : from - 8;
+  const start = Math.max(0, Math.min(want, width - room));
+  let u0 = 0;
+  while (u0 < n && starts[u0] < start) u0++;
+  let u1 = u0;
+  while (u1 < n && starts[u1 + 1] <= start + room) u1++;
+  const left = u0 > 0;
+  const right = u1 < n;
+  const base = starts[u0] - (left ? 1 : 0);
+  const clamp = (col: number) => Math.min(Math.max(col, starts[u0]), starts[u1]) - base;
+  const caretFrom = clamp(from);
+  return {
+    shown: `${left ? '…' : ''}${show.slice(u0, u1).join('')}${right ? '…' : ''}`,
+    caretFrom,
+    caretTo: Math.max(caretFrom + 1, clamp(to)),
+  };
 }
 
 function colors(on: boolean): Colors {

@@ -1,0 +1,55 @@
+// A keyword written where a name stands is reported as a keyword (grammar/messages.ts), naming what it would name.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parse } from '../grammar/index.js';
+
+/** The first syntax message of `text`, with its column. */
+function first(text: string): string {
+  const d = parse('t.recipe', text).diagnostics[0];
+  return `${d.loc?.line}:${d.loc?.col} ${d.message}`;
+}
+
+const named = (kw: string, what: string) =>
+  `\`${kw}\` is a keyword and cannot name ${what}; choose another name (a longer one such as \`my-${kw}\` is fine)`;
+const field = (kw: string) => `\`${kw}\` is a keyword and cannot name a field (no declaration has a field \`${kw}\`)`;
+
+test('keyword as the name of a declaration', () => {
+  assert.is(first('package stage in stage3 { }'), `1:9 ${named('stage', 'a package')}`);
+  assert.is(first('package pass in stage3 { }'), `1:9 ${named('pass', 'a package')}`);
+  assert.is(first('package zlib in target { }'), `1:17 ${named('target', 'a stage')}`);
+  assert.is(first('template package(a: string) { }'), `1:10 ${named('package', 'a template')}`);
+  assert.is(first('stage target { }'), `1:7 ${named('target', 'a stage')}`);
+  assert.is(first('target on { }'), `1:8 ${named('on', 'a target')}`);
+  assert.is(first('pass use of zlib { }'), `1:6 ${named('use', 'a pass')}`);
+  assert.is(first('pass zlib-2 of step { }'), `1:16 ${named('step', 'a package')}`);
+  assert.is(first('template t(in: string) { }'), `1:12 ${named('in', 'a parameter')}`);
+  assert.is(first('template t(a: string, of: int) { }'), `1:23 ${named('of', 'a parameter')}`);
+  assert.is(first('package a in s { use t(on = 1) }'), `1:24 ${named('on', 'a parameter')}`);
+  assert.is(first('package a in s { use template() }'), `1:22 ${named('template', 'a template')}`);
+});
+
+test('keyword as a step name, a parameter type, a placement', () => {
+  assert.is(first('package a in s {\n  step step """\n  """\n}'), `2:8 ${named('step', 'a step')}`);
+  assert.is(first('template t(a: in) { }'), `1:15 ${named('in', 'a parameter type')}`);
+  assert.is(
+    first('package a in s {\n  build on of """\n  """\n}'),
+    '2:12 `of` is a keyword and cannot be a name here; choose another name (a longer one such as `my-of` is fine)',
+  );
+});
+
+test('keyword as a field', () => {
+  assert.is(first('package a in s {\n  package = "x"\n}'), `2:3 ${field('package')}`);
+  assert.is(first('package a in s {\n  stage += [x]\n}'), `2:3 ${field('stage')}`);
+  assert.is(first('package a in s {\n  use = "x"\n}'), `2:7 ${field('use')}`);
+  assert.is(first('package a in s {\n  step = "x"\n}'), `2:8 ${field('step')}`);
+});
+
+test('a keyword used as one is not called a name', () => {
+  // a missing name before a keyword that does its own job: no claim that the keyword is a name
+  assert.is(first('package in stage3 { }'), "1:9 expected a name after 'package', found 'in'");
+  assert.is(first('stage { }'), "1:7 expected a name after 'stage', found '{'");
+  // a keyword starting the next declaration inside an unclosed body: the body's `{` is blamed, not the keyword
+  assert.is(first('package a in s {\n  version = "1"\npackage b in s { }'), "1:16 this '{' is never closed");
+});
+
+test.run();
