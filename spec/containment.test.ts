@@ -3,8 +3,9 @@
 // into out/); a link back to a directory being read is one io-error, not an endless descent.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { requires } from './helpers/env.js';
 import { removeTree, serpentc, shippingTree, recipeTree, type Tree } from './helpers/sandbox.js';
 
 const trees: Tree[] = [];
@@ -88,6 +89,24 @@ test('a second way into a directory is reported once and its recipes are read on
   assert.not.match(c.stderr, 'duplicate-definition');
   assert.match(c.stderr, `\`${join(t.stages, 'zz-again')}\` leads to \`${join(t.stages, 'stage1')}\` again`);
   assert.match(c.stderr, 'serpentc: 1 error\n');
+});
+
+test('as nobody: an unreadable subdirectory is one io-error; the rest of the recipes are still read', () => {
+  if (!requires('unreadable recipe subdirectory as nobody', { root: true, tools: ['setpriv'] })) return;
+  const t = keep(
+    recipeTree({
+      'private/p.recipe': 'package p in stage1 {\n  version = "1"\n}\n',
+      'stage1/a.recipe': 'package a in stage1 {\n  version = "1"\n  depends = [nope]\n}\n',
+    }),
+  );
+  chmodSync(join(t.stages, 'private'), 0o700);
+  const c = serpentc(['check', t.stages], { nobody: true });
+  assert.is(c.status, 1, c.stderr);
+  const errors = c.stderr.match(/error\[[^\]]+\][^\n]*/g) ?? [];
+  assert.equal(errors, [
+    `error[io-error]: cannot read recipe directory \`${join(t.stages, 'private')}\`: EACCES`,
+    'error[undefined-package]: package `nope` is not defined in stage `stage1`',
+  ]);
 });
 
 test.after(() => {
