@@ -3,7 +3,7 @@
 // problems and returns them; the decisions it checks are plan's.
 // Over 400 lines on purpose: four short sections (order, safety, sources, steps) over one model walk, so the
 // rules read as one list.
-import { existsSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import { nameChar } from '../grammar/chars.js';
 import type { Loc, StepItem, StringLit } from '../grammar/syntax.js';
@@ -16,6 +16,7 @@ import type { PlannedStep } from './plan/order.js';
 import { HOST_ONLY_VARS, RUNTIME_VARS, stagesPath, type PlannedSource, type Unresolved } from './plan/values.js';
 import type { Model, RPackage, RStage } from './resolve/index.js';
 import { SHELL_BUILTINS } from './shell/index.js';
+import { isInside } from './util.js';
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
 
@@ -33,6 +34,8 @@ export function check(
   opts: CheckOptions,
 ): readonly Diagnostic[] {
   const sink = new Sink();
+  let real: string | null | undefined;
+  const stagesReal = () => (real ??= realOrNull(opts.stagesDir));
   checkOrder(model, decisions, sink);
   for (const stage of model.stages.values()) checkStageSafety(stage, model, sink);
   for (const s of decisions.stages.values()) {
@@ -51,7 +54,7 @@ export function check(
       sink.error('bad-value', pkg.version.loc, { kind: 'version', version: statics.version });
     for (const s of p.sources) reportUnresolved(s.unresolved, sink);
     checkSources(p.sources, cacheNames, sink);
-    checkFiles(pkg, opts.relOf.get(pkg.file) ?? '', opts.stagesDir, sink);
+    checkFiles(pkg, opts.relOf.get(pkg.file) ?? '', opts.stagesDir, stagesReal, sink);
     checkPlacements(pkg, stage, sink);
     if (pkg.incomplete) continue; // a `use` named no template: what it lacks is that one mistake
     for (const m of p.missingAnchors) {
@@ -384,8 +387,28 @@ function checkSources(
   }
 }
 
-/** Patches and files: relative, inside the stages directory, existing. `recipe`: the recipe's path there. */
-function checkFiles(pkg: RPackage, recipe: string, stagesDir: string, sink: Sink): void {
+/** A path with every symbolic link resolved, or null when it does not resolve (missing, dangling, a loop). */
+function realOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Patches and files: relative, inside the stages directory, existing regular files. Inside means after every
+ * symbolic link is followed: the file is copied into out/ (which is committed), so a link out of the stages
+ * directory would publish whatever it points at. `recipe`: the recipe's path there; `stagesReal`: the stages
+ * directory's own real path.
+ */
+function checkFiles(
+  pkg: RPackage,
+  recipe: string,
+  stagesDir: string,
+  stagesReal: () => string | null,
+  sink: Sink,
+): void {
   for (const f of [...pkg.patches, ...pkg.files]) {
     if (isAbsolute(f.path)) {
       sink.error('path-escape', f.loc, { kind: 'absolute-file', path: f.path });
@@ -396,10 +419,21 @@ function checkFiles(pkg: RPackage, recipe: string, stagesDir: string, sink: Sink
       sink.error('path-escape', f.loc, { kind: 'file', path: f.path });
       continue;
     }
-    const full = join(stagesDir, rel);
-    if (!existsSync(full) || !statSync(full).isFile()) {
-      sink.error('missing-file', f.loc, { path: f.path, rel });
+    const real = realOrNull(join(stagesDir, rel));
+    const root = stagesReal();
+    if (real !== null && root !== null && !isInside(real, root)) {
+      sink.error('path-escape', f.loc, { kind: 'link', path: f.path, real });
+      continue;
     }
+    if (real === null || !isRegularFile(real)) sink.error('missing-file', f.loc, { path: f.path, rel });
+  }
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
 }
 

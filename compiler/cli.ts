@@ -1,8 +1,14 @@
 // Command-line behaviour as a function of (argv, io) → exit code, so tests can run it in-process.
-// Exit codes: 0 clean, 1 errors in the recipes (or drift with --check), 2 usage errors; 3 (a serpentc bug) is
-// the binary's, for whatever escapes this function.
+// Exit codes: 0 clean, 1 errors in the recipes or I/O errors (or drift with --check), 2 usage errors (an unknown
+// or misplaced option, a refused output directory); 3 (a serpentc bug) is the binary's, for whatever escapes
+// this function.
+import { existsSync } from 'node:fs';
 import type { parseArgs } from 'node:util';
+import type { Diagnostic } from './diagnostics/diagnostic.js';
 import { formatDiagnostic } from './diagnostics/render.js';
+import { didYouMean } from './diagnostics/suggest.js';
+import { guardOutDir, type Refusal } from './emit/guard.js';
+import { MANIFEST } from './emit/layout.js';
 import type { GPackage } from './graph.js';
 import { compile, type Result } from './index.js';
 
@@ -17,9 +23,11 @@ export interface IO {
 const HELP = `serpentc — compile Serpent OS bootstrap recipes into Makefiles and POSIX sh
 
 Usage:
-  serpentc <stages-dir> -o <out-dir> [--check] [--target NAME]
+  serpentc <stages-dir> -o <out-dir> [--check] [--force] [--target NAME]
       Generate out-dir (a Makefile, one script per step, lib/, patches, plan.json).
       --check writes nothing, lists the files that differ and exits 1 if any do.
+      out-dir may not be /, nor inside stages-dir; an existing non-empty directory that
+      serpentc did not generate (it has no .serpentc-manifest) is refused unless --force.
   serpentc check <stages-dir> [--target NAME] [--host-tools]
       Parse and check; --host-tools lists the commands host steps need.
   serpentc query deps <package> [--transitive] [--dir DIR]
@@ -32,16 +40,19 @@ Usage:
 Options:
   -o, --out DIR      output directory
   -t, --target NAME  target profile (default: the target marked default)
+  --force            generate into a non-empty directory serpentc did not generate
   -h, --help         this help
   -V, --version      the version
 
-Exit status: 0 clean, 1 errors (or drift with --check), 2 usage error, 3 internal error.
+Exit status: 0 clean, 1 errors in the recipes or I/O errors (or drift with --check), 2 usage error
+(including a refused out-dir), 3 internal error (a serpentc bug).
 `;
 
 const OPTIONS = {
   out: { type: 'string', short: 'o' },
   target: { type: 'string', short: 't' },
   check: { type: 'boolean' },
+  force: { type: 'boolean' },
   'host-tools': { type: 'boolean' },
   transitive: { type: 'boolean' },
   dir: { type: 'string' },
@@ -54,6 +65,7 @@ interface Options {
   readonly out?: string;
   readonly target?: string;
   readonly check?: boolean;
+  readonly force?: boolean;
   readonly 'host-tools'?: boolean;
   readonly transitive?: boolean;
   readonly dir?: string;
@@ -61,7 +73,31 @@ interface Options {
   readonly version?: boolean;
 }
 
+type Option = keyof typeof OPTIONS;
+
+/** The subcommands; anything else in the first position is a recipe directory to generate from. */
+const COMMANDS = ['check', 'graph', 'query'] as const;
+type Command = (typeof COMMANDS)[number] | 'generate';
+
+/** The options each command reads (besides --help and --version): any other is refused, never ignored. */
+const COMMAND_OPTIONS: { readonly [C in Command]: readonly Option[] } = {
+  generate: ['out', 'target', 'check', 'force'],
+  check: ['target', 'host-tools'],
+  graph: ['target'],
+  query: ['dir', 'target', 'transitive'],
+};
+
+/** How messages name a command. */
+const COMMAND_LABEL: { readonly [C in Command]: string } = {
+  generate: 'generation (`serpentc <stages-dir> -o <out-dir>`)',
+  check: '`check`',
+  graph: '`graph`',
+  query: '`query`',
+};
+
 export async function cli(argv: readonly string[], io: IO): Promise<number> {
+  const unknown = unknownOption(argv, io);
+  if (unknown !== null) return usage(io, unknown);
   let o: Options;
   let pos: string[];
   try {
@@ -79,6 +115,14 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
   }
   const [cmd, ...rest] = pos;
   if (cmd === undefined) return usage(io, 'no recipe directory given');
+  const command: Command = (COMMANDS as readonly string[]).includes(cmd) ? (cmd as Command) : 'generate';
+  const misplaced = misplacedOption(command, o);
+  if (misplaced !== null) return usage(io, misplaced);
+  if (command === 'generate' && !existsSync(cmd)) {
+    // `serpentc chekc stages`: a misspelt command reads as a recipe directory that does not exist
+    const meant = didYouMean(cmd, COMMANDS);
+    if (meant !== null) return usage(io, `unknown command \`${cmd}\`; did you mean \`${meant}\`?`);
+  }
 
   if (cmd === 'check') {
     if (rest.length !== 1) return usage(io, '`check` takes one recipe directory');
@@ -103,17 +147,22 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
   // Generation: serpentc <dir> -o <out>
   if (rest.length > 0) return usage(io, `unexpected argument \`${rest[0]}\``);
   if (!o.out) return usage(io, 'generation needs an output directory: serpentc <stages-dir> -o <out-dir>');
+  // Refused before anything is compiled or written, and with --check too: --check must not suggest a run that
+  // would be refused.
+  const refusal = guardOutDir(o.out, cmd, Boolean(o.force));
+  if (refusal !== null) return usage(io, refusalMessage(refusal, o.out, cmd));
   const res = await compileAndReport(cmd, o.target, io);
   if (!res.graph) return 1;
   // loaded here, not at the top: the emitter's templates are only needed for generation
   const { emit } = await import('./emit/index.js');
   const result = await emit(res.graph, { outDir: o.out, check: Boolean(o.check), stagesDir: cmd });
+  if (result.diagnostics.length) return report(result.diagnostics, res.texts, io);
   if (o.check) {
     const drift = [...result.changed, ...result.removed];
     for (const f of drift) io.stdout(`${f}\n`);
     if (drift.length) {
       io.stderr(
-        `serpentc: ${drift.length} file(s) in ${o.out} differ from what ${cmd} generates; run \`serpentc ${cmd} -o ${o.out}\`\n`,
+        `serpentc: ${drift.length} file(s) in ${o.out} differ from what ${cmd} generates; run \`serpentc ${cmd} -o ${o.out}${o.force ? ' --force' : ''}\`\n`,
       );
       return 1;
     }
@@ -130,18 +179,71 @@ function usage(io: IO, message: string): number {
   return 2;
 }
 
+/**
+ * An option the program does not know, as a usage message with a did-you-mean, or null. Read with a lenient
+ * parse first, because the strict one's message for it is about positionals, not the misspelling.
+ */
+function unknownOption(argv: readonly string[], io: IO): string | null {
+  const { tokens } = io.parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: OPTIONS,
+    strict: false,
+    tokens: true,
+  });
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name in OPTIONS) continue;
+    const meant = didYouMean(t.name, Object.keys(OPTIONS));
+    return `unknown option \`${t.rawName}\`${meant === null ? '' : `; did you mean \`--${meant}\`?`}`;
+  }
+  return null;
+}
+
+/** An option the command would not read (e.g. `check -o out`), as a usage message, or null. */
+function misplacedOption(command: Command, o: Options): string | null {
+  for (const name of Object.keys(o) as Option[]) {
+    if (name === 'help' || name === 'version' || COMMAND_OPTIONS[command].includes(name)) continue;
+    const owners = (Object.keys(COMMAND_OPTIONS) as Command[]).filter((c) => COMMAND_OPTIONS[c].includes(name));
+    const writesNothing = name === 'out' && command !== 'generate' ? ', which writes nothing' : '';
+    return `\`--${name}\` is not an option of ${COMMAND_LABEL[command]}${writesNothing}; it belongs to ${owners.map((c) => COMMAND_LABEL[c]).join(' and ')}`;
+  }
+  return null;
+}
+
+function refusalMessage(r: Refusal, out: string, stages: string): string {
+  switch (r.kind) {
+    case 'root':
+      return `refusing to generate into \`${out}\`, the root directory: name a directory of its own, e.g. \`-o out\``;
+    case 'not-a-directory':
+      return `\`${out}\` exists and is not a directory; -o names the output directory`;
+    case 'in-recipes':
+      return `refusing to generate into \`${out}\`: it is inside the recipe directory \`${stages}\`, so generation would write among its own sources`;
+    case 'foreign':
+      return `refusing to generate into \`${out}\`: it is not empty (it holds \`${r.entry}\`) and serpentc did not generate it (no ${MANIFEST}); name a new or empty directory, or pass --force to generate into it anyway`;
+  }
+}
+
 async function compileAndReport(dir: string, target: string | undefined, io: IO): Promise<Result> {
   const res = await compile(dir, target === undefined ? {} : { target });
-  const sourceOf = (f: string) => res.texts.get(f);
-  for (const d of res.diagnostics) io.stderr(`${formatDiagnostic(d, sourceOf, { color: io.color })}\n`);
-  const errors = res.diagnostics.filter((d) => d.severity === 'error').length;
-  if (errors) io.stderr(`serpentc: ${errors} error${errors === 1 ? '' : 's'}\n`);
+  report(res.diagnostics, res.texts, io);
   return res;
+}
+
+/** Prints diagnostics and the error count; 1 when any is an error, else 0. */
+function report(diagnostics: readonly Diagnostic[], texts: ReadonlyMap<string, string>, io: IO): number {
+  const sourceOf = (f: string) => texts.get(f);
+  for (const d of diagnostics) io.stderr(`${formatDiagnostic(d, sourceOf, { color: io.color })}\n`);
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  if (errors) io.stderr(`serpentc: ${errors} error${errors === 1 ? '' : 's'}\n`);
+  return errors ? 1 : 0;
 }
 
 async function query(args: readonly string[], o: Options, io: IO): Promise<number> {
   const [what, name, ...extra] = args;
-  if (what !== 'deps' && what !== 'rdeps' && what !== 'order') return usage(io, '`query` takes deps, rdeps or order');
+  if (what !== 'deps' && what !== 'rdeps' && what !== 'order') {
+    const meant = what === undefined ? null : didYouMean(what, ['deps', 'rdeps', 'order']);
+    return usage(io, `\`query\` takes deps, rdeps or order${meant === null ? '' : `; did you mean \`${meant}\`?`}`);
+  }
   if (!name || extra.length)
     return usage(io, `\`query ${what}\` takes one ${what === 'order' ? 'stage' : 'package'} name`);
   const res = await compileAndReport(o.dir ?? 'stages', o.target, io);
@@ -149,13 +251,25 @@ async function query(args: readonly string[], o: Options, io: IO): Promise<numbe
   const g = res.graph;
   if (what === 'order') {
     const stage = g.stages.find((s) => s.name === name);
-    if (!stage) return usage(io, `no stage \`${name}\` (stages: ${g.stages.map((s) => s.name).join(', ')})`);
+    if (!stage) {
+      const meant = didYouMean(
+        name,
+        g.stages.map((s) => s.name),
+      );
+      return usage(
+        io,
+        `no stage \`${name}\` (stages: ${g.stages.map((s) => s.name).join(', ')})${meant === null ? '' : `; did you mean \`${meant}\`?`}`,
+      );
+    }
     const width = String(stage.packages.length).length;
     stage.packages.forEach((id, i) => io.stdout(`${String(i + 1).padStart(width)} ${id.split('/')[1]}\n`));
     return 0;
   }
   const matches = g.packages.filter((p) => p.id === name || p.name === name);
-  if (matches.length === 0) return usage(io, `no package \`${name}\``);
+  if (matches.length === 0) {
+    const meant = didYouMean(name, [...g.packages.map((p) => p.name), ...g.packages.map((p) => p.id)]);
+    return usage(io, `no package \`${name}\`${meant === null ? '' : `; did you mean \`${meant}\`?`}`);
+  }
   if (matches.length > 1)
     return usage(io, `\`${name}\` is in several stages; write one of ${matches.map((p) => p.id).join(', ')}`);
   const pkg = matches[0];

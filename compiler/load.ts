@@ -28,7 +28,7 @@ export interface Loaded {
 export function load(dir: string, sink: Sink): Loaded {
   let paths: string[];
   try {
-    paths = walk(dir, sink);
+    paths = walk(dir, sink, new Map());
   } catch (e) {
     sink.error('io-error', null, { kind: 'dir', path: dir, reason: errorCode(e) });
     return { files: [], texts: new Map(), relOf: new Map(), damaged: new Map() };
@@ -68,8 +68,20 @@ export function parseAll(sources: readonly RecipeSource[], sink: Sink): Loaded {
   return { files, texts, relOf, damaged };
 }
 
-/** Recipe files below `dir`; an entry that cannot be read is reported and skipped, the rest is still read. */
-function walk(dir: string, sink: Sink): string[] {
+/**
+ * Recipe files below `dir`; an entry that cannot be read is reported and skipped, the rest is still read.
+ * `seen` maps each directory read so far (by device and inode, so a symbolic link to it is recognised) to the
+ * path it was read under: a link back to one of them (`ln -s . loop`) is one error, not an endless descent.
+ */
+function walk(dir: string, sink: Sink, seen: Map<string, string>): string[] {
+  const st = statSync(dir);
+  const key = `${st.dev}:${st.ino}`;
+  const again = seen.get(key);
+  if (again !== undefined) {
+    sink.error('io-error', null, { kind: 'loop', path: dir, again });
+    return [];
+  }
+  seen.set(key, dir);
   const out: string[] = [];
   // sort for determinism: declaration order across files follows path order
   const entries = readdirSync(dir, { withFileTypes: true }).sort(byKey((e) => e.name));
@@ -87,10 +99,20 @@ function walk(dir: string, sink: Sink): string[] {
         continue;
       }
     }
-    if (isDir) out.push(...walk(path, sink));
+    if (isDir) out.push(...walkBelow(path, sink, seen));
     else if (name.endsWith('.recipe')) out.push(path);
   }
   return out;
+}
+
+/** walk() of a subdirectory: one that cannot be read is reported and skipped, its siblings are still read. */
+function walkBelow(dir: string, sink: Sink, seen: Map<string, string>): string[] {
+  try {
+    return walk(dir, sink, seen);
+  } catch (e) {
+    sink.error('io-error', null, { kind: 'dir', path: dir, reason: errorCode(e) });
+    return [];
+  }
 }
 
 /** A filesystem error's code (ENOENT, EACCES, …). */

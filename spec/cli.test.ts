@@ -2,8 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseArgs } from 'node:util';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../compiler/cli.js';
 import { diagnosticsDoc, fieldsDoc } from '../compiler/docs.js';
@@ -46,10 +47,99 @@ test('usage errors exit 2 with a hint', async () => {
     ['query', 'nope', 'x'],
     ['graph'],
     ['dir', 'extra', '-o', 'x'],
+    ['check', 'dir', '-o', 'out'],
+    ['check', 'dir', '--check'],
+    ['graph', 'dir', '--force'],
+    ['query', 'order', 'stage1', '-o', 'x'],
+    ['dir', '-o', 'out', '--host-tools'],
+    ['dir', '-o', 'out', '--dir', 'x'],
   ]) {
     const r = await run(argv);
     assert.is(r.code, 2, `argv ${JSON.stringify(argv)}`);
     assert.match(r.err, "Try 'serpentc --help'");
+  }
+});
+
+test('an option a command would not read is refused, never silently ignored', async () => {
+  const r = await run(['check', dirOf('constructs', 'minimal'), '-o', 'out']);
+  assert.is(r.code, 2);
+  assert.match(
+    r.err,
+    '`--out` is not an option of `check`, which writes nothing; it belongs to generation (`serpentc <stages-dir> -o <out-dir>`)',
+  );
+  const g = await run([dirOf('constructs', 'minimal'), '-o', 'out', '--transitive']);
+  assert.match(g.err, '`--transitive` is not an option of generation');
+  assert.match(g.err, 'it belongs to `query`');
+});
+
+test('did-you-mean for unknown options, misspelt commands, query kinds, packages and stages', async () => {
+  const dir = dirOf('constructs', 'pass');
+  const cases: Array<[string[], string]> = [
+    [['--tagret', 'x', 'check', dir], 'unknown option `--tagret`; did you mean `--target`?'],
+    [['check', dir, '--host-tool'], 'unknown option `--host-tool`; did you mean `--host-tools`?'],
+    [['check', dir, '--frobnicate'], 'unknown option `--frobnicate`\n'],
+    [['chek', dir], 'unknown command `chek`; did you mean `check`?'],
+    [['gaph', 'x'], 'unknown command `gaph`; did you mean `graph`?'],
+    [['query', 'dep', 'systemd', '--dir', dir], '`query` takes deps, rdeps or order; did you mean `deps`?'],
+    [['query', 'deps', 'systemdd', '--dir', dir], 'no package `systemdd`; did you mean `systemd`?'],
+    [
+      ['query', 'order', 'stage22', '--dir', dir],
+      'no stage `stage22` (stages: stage1, stage2); did you mean `stage2`?',
+    ],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await run(argv);
+    assert.is(r.code, 2, `${argv.join(' ')}: ${r.err}`);
+    assert.match(r.err, message, argv.join(' '));
+    assert.match(r.err, "Try 'serpentc --help'");
+  }
+});
+
+test('a recipe set of comments only: check reports it (exit 1) and generation does not crash', async () => {
+  const dir = dirOf('diagnostics', 'no-default-target--nothing-declared');
+  const c = await run(['check', dir]);
+  assert.is(c.code, 1, c.err);
+  assert.match(c.err, 'error[no-default-target]: no target is defined');
+  assert.match(c.err, 'note: the recipe files declare nothing');
+  const out = join(mkdtempSync(join(tmpdir(), 'serpentc-cli-')), 'out');
+  const g = spawnSync(process.execPath, [CLI_BIN, dir, '-o', out], { encoding: 'utf8' });
+  assert.is(g.status, 1, g.stderr);
+  assert.not.match(g.stderr, 'internal error');
+  assert.not.ok(existsSync(out));
+});
+
+test('a reader that closes the pipe early ends the output quietly, for every command that prints', async () => {
+  const stages = join(REPO_ROOT, 'stages');
+  for (const argv of [
+    ['graph', stages],
+    ['query', 'order', 'stage3', '--dir', stages],
+    ['check', '--host-tools', stages],
+    ['--help'],
+  ]) {
+    // like `serpentc … | head -c 1`: read one chunk, close the pipe, let serpentc go on writing into it
+    const child = spawn(process.execPath, [CLI_BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+    assert.is(status, 0, `${argv.join(' ')}: ${err}`);
+    assert.not.match(err, 'EPIPE', argv.join(' '));
+    assert.not.match(err, '    at ', argv.join(' '));
+  }
+});
+
+test('a standard output that cannot be written (a full disk) is one io-error, exit 1', () => {
+  if (!existsSync('/dev/full')) return;
+  const fd = openSync('/dev/full', 'w');
+  try {
+    const r = spawnSync(process.execPath, [CLI_BIN, 'graph', join(REPO_ROOT, 'stages')], {
+      encoding: 'utf8',
+      stdio: ['ignore', fd, 'pipe'],
+    });
+    assert.is(r.status, 1, r.stderr);
+    assert.is(r.stderr, 'serpentc: error[io-error]: cannot write `standard output`: ENOSPC: no space left on device\n');
+  } finally {
+    closeSync(fd);
   }
 });
 

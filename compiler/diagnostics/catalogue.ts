@@ -105,7 +105,9 @@ export interface MessageData {
   'missing-file': { readonly path: string; readonly rel: string };
   'path-escape':
     | { readonly kind: 'stage-root' | 'mount-source' | 'absolute-file' | 'file'; readonly path: string }
-    | { readonly kind: 'mount-point'; readonly target: string };
+    | { readonly kind: 'mount-point'; readonly target: string }
+    /** `real`: where the link really leads (the resolved path). */
+    | { readonly kind: 'link'; readonly path: string; readonly real: string };
   // safety
   'unsafe-root': { readonly stage: string; readonly root: string; readonly absolute: boolean };
   'mount-contains-root':
@@ -115,7 +117,10 @@ export interface MessageData {
     | { readonly kind: 'source'; readonly source: string; readonly root: string };
   // input
   'no-recipes': { readonly dir: string };
-  'io-error': { readonly kind: 'dir' | 'file'; readonly path: string; readonly reason: string };
+  'io-error':
+    | { readonly kind: 'dir' | 'file' | 'write'; readonly path: string; readonly reason: string }
+    /** `again`: the path a directory was first read under; `path` leads to it again. */
+    | { readonly kind: 'loop'; readonly path: string; readonly again: string };
 }
 
 export type CompilerCode = keyof MessageData;
@@ -368,7 +373,7 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
     message: (d) => `\`${d.path}\` does not exist beside the recipe (\`${d.rel}\` in the stages directory)`,
   },
   'path-escape': {
-    summary: 'A path that is absolute or leaves its directory with `..`.',
+    summary: 'A path that is absolute, leaves its directory with `..`, or is a symbolic link leading outside it.',
     message: (d) => {
       switch (d.kind) {
         case 'stage-root':
@@ -381,6 +386,8 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `\`${d.path}\` is absolute; patches and files are paths beside the recipe`;
         case 'file':
           return `\`${d.path}\` leaves the stages directory`;
+        case 'link':
+          return `\`${d.path}\` is a symbolic link to \`${d.real}\`, outside the stages directory`;
       }
     },
   },
@@ -411,8 +418,20 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
     message: (d) => `no *.recipe files found in \`${d.dir}\``,
   },
   'io-error': {
-    summary: 'A recipe file or directory could not be read.',
-    message: (d) => `cannot read ${d.kind === 'dir' ? 'recipe directory ' : ''}\`${d.path}\`: ${d.reason}`,
+    summary:
+      'A recipe file or directory could not be read (or is a symbolic link loop), or the output could not be written.',
+    message: (d) => {
+      switch (d.kind) {
+        case 'dir':
+          return `cannot read recipe directory \`${d.path}\`: ${d.reason}`;
+        case 'file':
+          return `cannot read \`${d.path}\`: ${d.reason}`;
+        case 'write':
+          return `cannot write \`${d.path}\`: ${d.reason}`;
+        case 'loop':
+          return `\`${d.path}\` leads to \`${d.again}\` again through a symbolic link (a loop, or a second way in); a directory is read once`;
+      }
+    },
   },
 };
 
@@ -486,6 +505,9 @@ export const NOTES = {
   }),
   paramDeclared: (loc: Loc): Note => ({ message: 'parameter declared here', loc }),
   didYouMean: (name: string): Note => ({ message: `did you mean \`${name}\`?` }),
+  nothingDeclared: (): Note => ({
+    message: 'the recipe files declare nothing (only comments or blank lines): no target, stage or package',
+  }),
   nameTheStage: (pass: string, base: string, stage: string): Note => ({
     message: `name the stage: \`pass ${pass} of ${base} in ${stage} { … }\``,
   }),

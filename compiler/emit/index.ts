@@ -6,7 +6,9 @@
 // produces every file's content (pure), write.ts is the only part that writes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Sink } from '../diagnostics/diagnostic.js';
 import type { BuildGraph } from '../graph.js';
+import { ioReason } from '../util.js';
 import { inputPaths, render } from './render.js';
 import { writeOutput } from './write.js';
 import type { EmitResult } from './write.js';
@@ -26,20 +28,23 @@ export interface EmitOptions {
 }
 
 /**
- * Writes the generated directory (or with `check`, writes nothing) and says what differs. Throws when a patch
- * or file the graph names cannot be read.
+ * Writes the generated directory (or with `check`, writes nothing) and says what differs. A patch or file that
+ * cannot be read, or an output file that cannot be written, is an `io-error` diagnostic in the result, never
+ * thrown: nothing is written when an input is unreadable, and writing stops at the first failure (the old
+ * manifest then still lists what the next run removes).
  */
 export async function emit(graph: BuildGraph, opts: EmitOptions): Promise<EmitResult> {
+  const sink = new Sink();
   const inputs = new Map<string, Buffer>();
   for (const rel of inputPaths(graph)) {
+    const path = join(opts.stagesDir, rel);
     try {
-      inputs.set(rel, readFileSync(join(opts.stagesDir, rel)));
+      inputs.set(rel, readFileSync(path));
     } catch (e) {
-      throw new Error(`cannot read ${rel} in ${opts.stagesDir}: ${e instanceof Error ? e.message : String(e)}`, {
-        cause: e,
-      });
+      sink.error('io-error', null, { kind: 'file', path, reason: ioReason(e) });
     }
   }
+  if (sink.hasErrors) return { files: [], changed: [], removed: [], diagnostics: sink.sorted() };
   const rendered = await render(graph, inputs);
-  return writeOutput(opts.outDir, rendered, Boolean(opts.check));
+  return writeOutput(opts.outDir, rendered, Boolean(opts.check), sink);
 }

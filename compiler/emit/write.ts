@@ -1,6 +1,7 @@
 // The only part of the generator that touches out/: writes what differs (temporary file + rename), keeps
 // unchanged files untouched (mtime and all), records the manifest last, and removes what it generated before
-// and no longer generates. With `check`, writes nothing and only reports.
+// and no longer generates. With `check`, writes nothing and only reports. A file-system failure (permissions, a
+// read-only or full disk, a directory where a file goes) is one `io-error` diagnostic, never thrown.
 import {
   chmodSync,
   mkdirSync,
@@ -13,18 +14,21 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { byCodeUnit } from '../util.js';
+import type { Diagnostic, Sink } from '../diagnostics/diagnostic.js';
+import { byCodeUnit, ioReason, isSystemError } from '../util.js';
 import { checkRelPath, fileMode, MANIFEST } from './layout.js';
 import type { FileContent } from './render.js';
 
 /**
  * `files`: every generated path; `changed`: paths written (or that would be); `removed`: stale generated paths
- * deleted (or that would be). All relative to the output directory, sorted.
+ * deleted (or that would be). All relative to the output directory, sorted. `diagnostics`: why generation
+ * stopped (an `io-error`), empty when it did not.
  */
 export interface EmitResult {
   readonly files: string[];
   readonly changed: string[];
   readonly removed: string[];
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 function readOrNull(path: string): Buffer | null {
@@ -45,8 +49,16 @@ function safeOldPath(rel: string): boolean {
   }
 }
 
-/** Writes the rendered files into `outDir` (or with `check`, writes nothing) and says what differs. */
-export function writeOutput(outDir: string, rendered: ReadonlyMap<string, FileContent>, check: boolean): EmitResult {
+/**
+ * Writes the rendered files into `outDir` (or with `check`, writes nothing) and says what differs. Stops at the
+ * first file-system failure and reports it into `sink`: one mistake (an unwritable directory) is one error.
+ */
+export function writeOutput(
+  outDir: string,
+  rendered: ReadonlyMap<string, FileContent>,
+  check: boolean,
+  sink: Sink,
+): EmitResult {
   const paths = [...rendered.keys()].sort(byCodeUnit); // sort for determinism
   const manifest = `${paths.join('\n')}\n`;
   const all = [...paths, MANIFEST].sort(byCodeUnit); // sort for determinism
@@ -58,47 +70,92 @@ export function writeOutput(outDir: string, rendered: ReadonlyMap<string, FileCo
     .sort(byCodeUnit); // sort for determinism
 
   const changed: string[] = [];
-  const madeDirs = new Set<string>();
-  // The manifest last: should generation stop half way, the old manifest still lists what to remove.
-  for (const rel of [...paths, MANIFEST]) {
-    const content = rel === MANIFEST ? manifest : rendered.get(rel);
-    if (content === undefined) continue; // (every path is a key of `rendered`)
-    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    const path = join(outDir, rel);
-    const mode = fileMode(rel);
-    const existing = readOrNull(path);
-    const sameContent = existing !== null && existing.equals(bytes);
-    const sameMode = sameContent && (statSync(path).mode & 0o777) === mode;
-    if (sameContent && sameMode) continue;
-    changed.push(rel);
-    if (check) continue;
-    if (sameContent) {
-      chmodSync(path, mode);
-      continue;
+  /** the path being written, named by the diagnostic if writing fails */
+  let at = outDir;
+  let temp: string | null = null;
+  try {
+    write();
+    changed.sort(byCodeUnit); // sort for determinism
+    if (!check) {
+      for (const rel of removed) {
+        at = join(outDir, rel);
+        unlinkSync(at);
+      }
+      pruneEmptyDirs(outDir, removed);
     }
-    const dir = dirname(path);
-    if (!madeDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      madeDirs.add(dir);
-    }
-    if (existing === null) {
-      // A new file: nothing can read a half-written version of it that make would trust (no stamp is newer).
-      writeFileSync(path, bytes, { mode });
-      chmodSync(path, mode); // the umask may have removed bits
-      continue;
-    }
-    // Replace through a temporary file and a rename: a reader never sees half a file.
-    const temp = join(dir, `.${rel.slice(rel.lastIndexOf('/') + 1)}.serpentc-tmp-${process.pid}`);
-    writeFileSync(temp, bytes);
-    chmodSync(temp, mode);
-    renameSync(temp, path);
+  } catch (e) {
+    if (!isSystemError(e)) throw e; // anything else is a serpentc bug, not a property of the disk
+    sink.error('io-error', null, { kind: 'write', path: at, reason: ioReason(e) });
+    if (temp !== null) removeQuietly(temp);
+    changed.sort(byCodeUnit); // sort for determinism
   }
-  changed.sort(byCodeUnit); // sort for determinism
-  if (!check) {
-    for (const rel of removed) unlinkSync(join(outDir, rel));
-    pruneEmptyDirs(outDir, removed);
+  return { files: all, changed, removed, diagnostics: sink.sorted() };
+
+  function write(): void {
+    const madeDirs = new Set<string>();
+    // The manifest last: should generation stop half way, the old manifest still lists what to remove. With no
+    // old manifest (a first run), first: a run stopped half way leaves a directory that is still recognisably
+    // serpentc's (guard.ts refuses a non-empty directory without one), and lists what the next run replaces.
+    const order = previous === null ? [MANIFEST, ...paths] : [...paths, MANIFEST];
+    for (const rel of order) {
+      const content = rel === MANIFEST ? manifest : rendered.get(rel);
+      if (content === undefined) continue; // (every path is a key of `rendered`)
+      const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+      const path = join(outDir, rel);
+      at = path;
+      const mode = fileMode(rel);
+      const existing = readOrNull(path);
+      const sameContent = existing !== null && existing.equals(bytes);
+      const sameMode = sameContent && (statSync(path).mode & 0o777) === mode;
+      if (sameContent && sameMode) continue;
+      changed.push(rel);
+      if (check) continue;
+      if (sameContent) {
+        chmodSync(path, mode);
+        continue;
+      }
+      const dir = dirname(path);
+      if (!madeDirs.has(dir)) {
+        at = nearestExisting(dir); // what refuses a new directory: a file in the way, or a directory not writable
+        mkdirSync(dir, { recursive: true });
+        at = path;
+        madeDirs.add(dir);
+      }
+      if (existing === null) {
+        // A new file: nothing can read a half-written version of it that make would trust (no stamp is newer).
+        writeFileSync(path, bytes, { mode });
+        chmodSync(path, mode); // the umask may have removed bits
+        continue;
+      }
+      // Replace through a temporary file and a rename: a reader never sees half a file.
+      temp = join(dir, `.${rel.slice(rel.lastIndexOf('/') + 1)}.serpentc-tmp-${process.pid}`);
+      writeFileSync(temp, bytes);
+      chmodSync(temp, mode);
+      renameSync(temp, path);
+      temp = null;
+    }
   }
-  return { files: all, changed, removed };
+}
+
+/** `path` itself or its nearest ancestor that exists. */
+function nearestExisting(path: string): string {
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      statSync(p);
+      return p;
+    } catch {
+      if (dirname(p) === p) return p;
+    }
+  }
+}
+
+/** Removes a half-written temporary file after a failure; a failure to do so changes nothing for the user. */
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone, or the directory refuses: the failure already reported is the one that matters
+  }
 }
 
 /** Removes the directories of removed files that became empty (deepest first), never outDir itself. */

@@ -61,11 +61,13 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
     }
   }
 
-  // 2. Targets. With no declaration at all, `no-recipes` or syntax errors already say what is wrong.
+  // 2. Targets. With no declaration at all and errors already reported, `no-recipes`, an I/O or a syntax error
+  // says what is wrong; without such an error (files of comments only) nothing else would, and generation has
+  // no target to generate for.
   const targets = new Map<string, RTarget>();
   for (const decl of targetDecls) targets.set(decl.name.name, readTarget(decl, sink));
-  const anything = files.some((f) => f.decls.length > 0);
-  const target = pickTarget(targets, targetDecls, sink, opts.target, anything);
+  const declared = files.some((f) => f.decls.length > 0) ? 'something' : sink.hasErrors ? 'unsaid' : 'nothing';
+  const target = pickTarget(targets, targetDecls, sink, opts.target, declared);
 
   // 3. Stages; `after` and mounts may name any of them.
   const stages = new Map<string, RStage>();
@@ -197,7 +199,7 @@ function pickTarget(
   decls: readonly TargetDecl[],
   sink: Sink,
   wanted: string | undefined,
-  anything: boolean,
+  declared: 'something' | 'nothing' | 'unsaid',
 ): RTarget | null {
   const defaults = decls.filter((d) => targets.get(d.name.name)?.values.default === true);
   if (defaults.length > 1) {
@@ -221,10 +223,13 @@ function pickTarget(
     return t ?? null;
   }
   if (defaults.length === 0) {
-    if (decls.length > 0 || anything) {
-      sink.error('no-default-target', decls[0]?.name.loc ?? null, {
-        kind: decls.length ? 'none-marked' : 'none-defined',
-      });
+    if (decls.length > 0 || declared !== 'unsaid') {
+      sink.error(
+        'no-default-target',
+        decls[0]?.name.loc ?? null,
+        { kind: decls.length ? 'none-marked' : 'none-defined' },
+        declared === 'nothing' ? [NOTES.nothingDeclared()] : [],
+      );
     }
     return null;
   }
