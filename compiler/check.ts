@@ -14,6 +14,7 @@ import type { Decisions, PackagePlan, ToolIndex } from './plan/index.js';
 import type { PlannedStep } from './plan/order.js';
 import { HOST_ONLY_VARS, RUNTIME_VARS, stagesPath, type PlannedSource, type Unresolved } from './plan/values.js';
 import type { Model, RPackage, RStage } from './resolve/index.js';
+import { stageRoot } from './emit/layout.js';
 import { SHELL_BUILTINS } from './shell/index.js';
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
@@ -33,7 +34,7 @@ export function check(
 ): readonly Diagnostic[] {
   const sink = new Sink();
   checkOrder(model, decisions, sink);
-  for (const stage of model.stages.values()) checkStageSafety(stage, model, sink);
+  for (const stage of model.stages.values()) checkStageSafety(stage, sink);
   for (const s of decisions.stages.values()) {
     for (const e of s.env) reportUnresolved(e.value.unresolved, sink);
     for (const p of s.path) reportUnresolved(p.unresolved, sink);
@@ -139,50 +140,28 @@ function reportUnresolved(list: readonly Unresolved[], sink: Sink): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Safety: a stage root is never `/`, a host system directory or outside the build directory, and no bind
-// mount exposes the chroot's own root or leaves the build directory.
+// Safety: every stage's root is `<build>/<stage>/root` (compiler/emit/layout.ts), so no root can leave the build
+// directory or be shared; no bind mount exposes the chroot's own root or leaves the build directory, and every
+// mount point (declared mounts, pseudo file systems, the work tree) is an absolute path inside the chroot.
 // ---------------------------------------------------------------------------------------------------------
-
-/** Host directories a chroot root may never be. */
-const SYSTEM_DIRS: ReadonlySet<string> = new Set([
-  '/',
-  '/bin',
-  '/boot',
-  '/dev',
-  '/etc',
-  '/home',
-  '/lib',
-  '/lib64',
-  '/opt',
-  '/proc',
-  '/root',
-  '/run',
-  '/sbin',
-  '/srv',
-  '/sys',
-  '/tmp',
-  '/usr',
-  '/var',
-]);
 
 const escapes = (rel: string) => rel === '..' || rel.startsWith('../');
 
-function checkStageSafety(stage: RStage, model: Model, sink: Sink): void {
-  const root = stage.root;
-  const absolute = isAbsolute(root);
-  const norm = absolute ? posix.normalize(root).replace(/\/+$/, '') || '/' : posix.normalize(root);
-  if (absolute ? SYSTEM_DIRS.has(norm) : norm === '.' || norm === '') {
-    sink.error('unsafe-root', stage.rootLoc, { stage: stage.name, root, absolute });
-  } else if (!absolute && escapes(norm)) {
-    sink.error('path-escape', stage.rootLoc, { kind: 'stage-root', path: root });
-  }
+/** A mount point inside the chroot: absolute, without `..`. */
+const goodMountPoint = (p: string) => p.startsWith('/') && !p.split('/').includes('..');
+
+function checkStageSafety(stage: RStage, sink: Sink): void {
   const chroot = stage.chroot;
   if (!chroot) return;
+  const root = stageRoot(stage.name);
   if (!chroot.shell.startsWith('/')) {
     sink.error('bad-value', chroot.loc, { kind: 'chroot-shell', shell: chroot.shell });
   }
   if (chroot.path.length === 0 || chroot.path.some((p) => !p.startsWith('/'))) {
     sink.error('bad-value', chroot.loc, { kind: 'chroot-path' });
+  }
+  for (const { path, loc } of chroot.points) {
+    if (!goodMountPoint(path)) sink.error('path-escape', loc, { kind: 'mount-point', target: path });
   }
   const points = new Map<string, Loc>();
   for (const m of chroot.mounts) {
@@ -192,32 +171,22 @@ function checkStageSafety(stage: RStage, model: Model, sink: Sink): void {
     points.set(m.target, m.targetLoc);
   }
   for (const m of chroot.mounts) {
-    if (!m.target.startsWith('/') || m.target.split('/').includes('..')) {
+    if (!goodMountPoint(m.target)) {
       sink.error('path-escape', m.targetLoc, { kind: 'mount-point', target: m.target });
     }
     if (m.from.kind === 'stage') {
-      if (m.from.name === stage.name) {
+      if (m.from.name === stage.name)
         sink.error('mount-contains-root', m.from.loc, { kind: 'own-root', stage: stage.name });
-        continue;
-      }
-      const other = model.stages.get(m.from.name);
-      if (other && contains(other.root, root)) {
-        sink.error('mount-contains-root', m.from.loc, {
-          kind: 'other-root',
-          other: other.name,
-          otherRoot: other.root,
-          root,
-        });
-      }
-    } else {
-      const src = m.from.path;
-      if (isAbsolute(src) && posix.normalize(src) === '/') {
-        sink.error('mount-contains-root', m.from.loc, { kind: 'host-root' });
-      } else if (!isAbsolute(src) && escapes(posix.normalize(src))) {
-        sink.error('path-escape', m.from.loc, { kind: 'mount-source', path: src });
-      } else if (contains(src, root)) {
-        sink.error('mount-contains-root', m.from.loc, { kind: 'source', source: src, root });
-      }
+      continue;
+    }
+    const src = m.from.path;
+    if (isAbsolute(src)) {
+      if (posix.normalize(src) === '/') sink.error('mount-contains-root', m.from.loc, { kind: 'host-root' });
+      else sink.error('path-escape', m.from.loc, { kind: 'mount-source', path: src });
+    } else if (escapes(posix.normalize(src))) {
+      sink.error('path-escape', m.from.loc, { kind: 'mount-source', path: src });
+    } else if (contains(src, root)) {
+      sink.error('mount-contains-root', m.from.loc, { kind: 'source', source: src, root });
     }
   }
 }

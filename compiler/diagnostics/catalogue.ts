@@ -93,13 +93,11 @@ export interface MessageData {
   'insecure-url': { readonly kind: 'not-a-url' | 'not-https'; readonly url: string };
   'missing-file': { readonly path: string; readonly rel: string };
   'path-escape':
-    | { readonly kind: 'stage-root' | 'mount-source' | 'absolute-file' | 'file'; readonly path: string }
+    | { readonly kind: 'mount-source' | 'absolute-file' | 'file'; readonly path: string }
     | { readonly kind: 'mount-point'; readonly target: string };
   // safety
-  'unsafe-root': { readonly stage: string; readonly root: string; readonly absolute: boolean };
   'mount-contains-root':
     | { readonly kind: 'own-root'; readonly stage: string }
-    | { readonly kind: 'other-root'; readonly other: string; readonly otherRoot: string; readonly root: string }
     | { readonly kind: 'host-root' }
     | { readonly kind: 'source'; readonly source: string; readonly root: string };
   // input
@@ -337,8 +335,6 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
     summary: 'A path that is absolute or leaves its directory with `..`.',
     message: (d) => {
       switch (d.kind) {
-        case 'stage-root':
-          return `stage root \`${d.path}\` leaves the build directory`;
         case 'mount-source':
           return `mount source \`${d.path}\` leaves the build directory`;
         case 'mount-point':
@@ -351,19 +347,12 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
     },
   },
   // safety
-  'unsafe-root': {
-    summary: 'A stage root that is `/` or a host system directory.',
-    message: (d) =>
-      `stage \`${d.stage}\` would use \`${d.root}\` as its root: that is ${d.absolute ? 'a host system directory' : 'the build directory itself'}`,
-  },
   'mount-contains-root': {
     summary: 'A bind-mount source that contains the chroot root itself.',
     message: (d) => {
       switch (d.kind) {
         case 'own-root':
           return `stage \`${d.stage}\` cannot mount its own root inside itself`;
-        case 'other-root':
-          return `the root of \`${d.other}\` (\`${d.otherRoot}\`) contains this stage's root \`${d.root}\``;
         case 'host-root':
           return 'mounting `/` would expose the whole host, including the chroot root itself';
         case 'source':

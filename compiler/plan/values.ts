@@ -172,3 +172,8 @@ export function graphSource({ source: s, url, filename }: PlannedSource): GSourc
 export function stagesPath(recipe: string, path: string): string {
   return posix.normalize(posix.join(posix.dirname(recipe), path));
 }
+
+/** A mount source path (relative to the build directory, checked) as the graph holds it: normalized, no trailing `/`. */
+export function mountSourcePath(path: string): string {
+  return posix.normalize(path).replace(/\/+$/, '');
+}

@@ -227,7 +227,7 @@ function pickTarget(
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Targets and stages: plain target values; stage root, path, env and chroot. Names that refer to other stages
+// Targets and stages: plain target values; stage path, env and chroot. Names that refer to other stages
 // are checked by resolve() once every stage is known.
 // ---------------------------------------------------------------------------------------------------------
 
@@ -258,7 +258,6 @@ function readStage(decl: StageDecl, sink: Sink): RStage {
     sink.error('bad-name', decl.name.loc, { kind: 'stage-reserved', stage: name });
   }
   const body = readBody(decl.items, STAGE, sink, { decl: 'stage', name }, decl.name.loc);
-  const root = body.get(STAGE.fields.root);
   let chroot: RChroot | null = null;
   const ch = body.blocks(STAGE.blocks.chroot)[0];
   if (ch) {
@@ -274,12 +273,15 @@ function readStage(decl: StageDecl, sink: Sink): RStage {
         readonly: m.body.plainOr(MOUNT.fields.readonly),
       });
     }
+    const workdir = c.get(CHROOT.fields.workdir);
+    const pseudo = c.get(CHROOT.fields.pseudo);
     chroot = {
       // a missing shell is reported; this stand-in only keeps later checks from piling up
       shell: c.plain(CHROOT.fields.shell) ?? '/bin/sh',
       path: c.plain(CHROOT.fields.path) ?? [],
       workdir: c.plainOr(CHROOT.fields.workdir),
       pseudo: c.plainOr(CHROOT.fields.pseudo),
+      points: [...(workdir ? [workdir] : []), ...(pseudo ?? [])].map((s) => ({ path: s.value, loc: s.loc })),
       mounts,
       loc: ch.node.key.loc,
     };
@@ -288,8 +290,6 @@ function readStage(decl: StageDecl, sink: Sink): RStage {
     name,
     decl,
     after: body.get(STAGE.fields.after) ?? null,
-    root: root ? root.value : `${name}/root`,
-    rootLoc: root ? root.loc : decl.name.loc,
     path: body.get(STAGE.fields.path) ?? [],
     env: body.env(STAGE.blocks.env) ?? [],
     chroot,

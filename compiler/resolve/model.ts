@@ -43,6 +43,8 @@ export interface RChroot {
   readonly path: readonly string[];
   readonly workdir: string;
   readonly pseudo: readonly string[];
+  /** `workdir` and `pseudo` as written (defaults are not listed): mount points, with where they were written. */
+  readonly points: ReadonlyArray<{ readonly path: string; readonly loc: Loc }>;
   readonly mounts: readonly RMount[];
   readonly loc: Loc;
 }
@@ -58,8 +60,6 @@ export interface RStage {
   readonly decl: StageDecl;
   /** null when not written, or when it names no stage (reported). */
   readonly after: Named | null;
-  readonly root: string;
-  readonly rootLoc: Loc;
   readonly path: readonly StringLit[];
   readonly env: readonly REnvVar[];
   readonly chroot: RChroot | null;
