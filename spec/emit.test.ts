@@ -376,6 +376,42 @@ test('make check-host lists a missing host tool and fails', async () => {
   assert.is(r2.code, 0, r2.out);
 });
 
+test('a stage description reaches make help and the Makefile as one literal line (GNU make and bmake)', async () => {
+  const description = `it's "$(touch pwned)" $HOME \${x} # not a comment \\ a\\\nsecond line\\`;
+  const g = buildGraph({
+    stages: [{ name: 'one', description }, { name: 'two' }],
+    packages: [
+      { name: 'p', stage: 'one', steps: [{ name: 'extract' }] },
+      { name: 'q', stage: 'two', steps: [{ name: 'extract' }] },
+    ],
+  });
+  const root = tempDir('describe');
+  const out = join(root, 'out');
+  await emit(g, { outDir: out, stagesDir });
+  const shown = commentText(description);
+  assert.ok(!shown.includes('\n'), 'one line');
+  const makefile = readFileSync(join(out, 'Makefile'), 'utf8');
+  assert.ok(makefile.includes(`\n# ${shown}\n`), 'the Makefile names the description in a comment');
+  for (const make of ['make', 'bmake']) {
+    if (!requires(`${make} help with a description`, { tools: [make] })) continue;
+    const help = await run(make, ['help'], { cwd: out, env: { ...process.env, MAKEFLAGS: '' } });
+    assert.is(help.code, 0, help.out);
+    const lines = help.stdout.split('\n');
+    const at = lines.findIndex((l) => /^ {2}one {2,}1 package, on the host$/.test(l));
+    assert.ok(at >= 0, help.stdout);
+    assert.is(lines[at + 1], ` ${' '.repeat(25)}${shown}`);
+    assert.match(lines[at + 2], /^ {2}two {2,}1 package, on the host$/, 'no description, no line');
+    // the comment did not swallow or break a rule: the plan still runs dry
+    const dry = await run(make, ['-n', `BUILD_DIR=${root}/build`, `SOURCES_DIR=${root}/sources`], {
+      cwd: out,
+      env: { ...process.env, MAKEFLAGS: '' },
+    });
+    assert.is(dry.code, 0, dry.out);
+    assert.is(dry.stdout.split('\n').filter((l) => /would run/.test(l)).length, 2, dry.out);
+  }
+  assert.not.ok(existsSync(join(out, 'pwned')) || existsSync('pwned'));
+});
+
 test('reserved and colliding names: stage "lib" is refused, a clashing convenience target is skipped', async () => {
   const lib = buildGraph({
     stages: [{ name: 'lib' }],

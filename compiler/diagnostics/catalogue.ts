@@ -52,7 +52,8 @@ export interface MessageData {
   'bad-value':
     | { readonly kind: 'version'; readonly version: string }
     | { readonly kind: 'chroot-shell'; readonly shell: string }
-    | { readonly kind: 'chroot-path' };
+    | { readonly kind: 'chroot-path' }
+    | { readonly kind: 'description' };
   // resolution
   'duplicate-definition':
     | {
@@ -209,6 +210,8 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `chroot shell \`${d.shell}\` must be an absolute path inside the chroot`;
         case 'chroot-path':
           return 'chroot `path` needs at least one directory, each an absolute path inside the chroot';
+        case 'description':
+          return 'a description is one line of `make help`: no line breaks or other control characters';
       }
     },
   },

@@ -258,6 +258,11 @@ function readStage(decl: StageDecl, sink: Sink): RStage {
     sink.error('bad-name', decl.name.loc, { kind: 'stage-reserved', stage: name });
   }
   const body = readBody(decl.items, STAGE, sink, { decl: 'stage', name }, decl.name.loc);
+  const description = body.get(STAGE.fields.description);
+  // one line of `make help`; a NUL byte is the grammar's error already
+  // eslint-disable-next-line no-control-regex
+  if (description && /[\x01-\x08\x0a-\x1f\x7f]/.test(description.value))
+    sink.error('bad-value', description.loc, { kind: 'description' });
   let chroot: RChroot | null = null;
   const ch = body.blocks(STAGE.blocks.chroot)[0];
   if (ch) {
@@ -293,6 +298,6 @@ function readStage(decl: StageDecl, sink: Sink): RStage {
     path: body.get(STAGE.fields.path) ?? [],
     env: body.env(STAGE.blocks.env) ?? [],
     chroot,
-    description: body.plainOr(STAGE.fields.description),
+    description: description?.value ?? STAGE.fields.description.default,
   };
 }
