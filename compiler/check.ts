@@ -12,7 +12,14 @@ import { Sink, type Diagnostic } from './diagnostics/diagnostic.js';
 import { suggestion } from './diagnostics/suggest.js';
 import type { Decisions, PackagePlan, ToolIndex } from './plan/index.js';
 import type { PlannedStep } from './plan/order.js';
-import { HOST_ONLY_VARS, RUNTIME_VARS, stagesPath, type PlannedSource, type Unresolved } from './plan/values.js';
+import {
+  HOST_ONLY_VARS,
+  RUNTIME_VARS,
+  SHELL_VARS,
+  stagesPath,
+  type PlannedSource,
+  type Unresolved,
+} from './plan/values.js';
 import type { Model, RPackage, RStage } from './resolve/index.js';
 import { stageRoot } from './emit/layout.js';
 import { SHELL_BUILTINS } from './shell/index.js';
@@ -256,24 +263,6 @@ function checkFiles(pkg: RPackage, recipe: string, stagesDir: string, sink: Sink
 // Steps: placements are `on host` or `in chroot` (and a chroot exists), every body is POSIX shell, reads only
 // variables it can see where it runs, and in a chroot runs only commands something makes available there.
 // ---------------------------------------------------------------------------------------------------------
-
-/** Variables every shell has. */
-const SHELL_VARS: readonly string[] = [
-  'HOME',
-  'IFS',
-  'LINENO',
-  'OLDPWD',
-  'OPTARG',
-  'OPTIND',
-  'PATH',
-  'PPID',
-  'PS1',
-  'PS2',
-  'PS4',
-  'PWD',
-  'SHELL',
-  'TERM',
-];
 
 function checkPlacements(pkg: RPackage, stage: RStage, sink: Sink): void {
   for (const item of pkg.steps.values()) {

@@ -48,7 +48,10 @@ export interface MessageData {
   'bad-name':
     | { readonly kind: 'stage-pattern' | 'stage-reserved'; readonly stage: string }
     | { readonly kind: 'builtin-step'; readonly step: string }
-    | { readonly kind: 'env-name'; readonly name: string };
+    | { readonly kind: 'env-name'; readonly name: string }
+    | { readonly kind: 'param-shell-name'; readonly param: string }
+    | { readonly kind: 'param-reserved'; readonly param: string; readonly what: 'step' | 'shell' }
+    | { readonly kind: 'env-reserved'; readonly name: string };
   'bad-value':
     | { readonly kind: 'version'; readonly version: string }
     | { readonly kind: 'chroot-shell'; readonly shell: string }
@@ -197,6 +200,12 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `\`${d.step}\` is a built-in step; write it without \`step\``;
         case 'env-name':
           return `\`${d.name}\` is not a valid environment variable name`;
+        case 'param-shell-name':
+          return `parameter \`${d.param}\` becomes a shell variable in every step, but \`${d.param}\` is not a shell variable name ([A-Za-z_][A-Za-z0-9_]*)`;
+        case 'param-reserved':
+          return `parameter \`${d.param}\` would replace ${d.what === 'step' ? "serpentc's step variable" : 'the shell variable'} \`${d.param}\` in every step`;
+        case 'env-reserved':
+          return `env entry \`${d.name}\` would replace serpentc's step variable \`${d.name}\` in every step of the stage`;
       }
     },
   },
@@ -392,6 +401,7 @@ export const NOTES = {
   firstDefault: (loc: Loc): Note => ({ message: 'first default here', loc }),
   firstMounted: (loc: Loc): Note => ({ message: 'first mounted here', loc }),
   paramDeclared: (loc: Loc): Note => ({ message: 'parameter declared here', loc }),
+  renameParam: (name: string): Note => ({ message: `rename the parameter, e.g. \`${name}\`` }),
   didYouMean: (name: string): Note => ({ message: `did you mean \`${name}\`?` }),
   nameTheStage: (pass: string, base: string, stage: string): Note => ({
     message: `name the stage: \`pass ${pass} of ${base} in ${stage} { … }\``,

@@ -13,6 +13,7 @@ import { NOTES } from '../diagnostics/catalogue.js';
 import type { Sink } from '../diagnostics/diagnostic.js';
 import { suggestion } from '../diagnostics/suggest.js';
 import { RESERVED_STAGE_NAMES } from '../emit/layout.js';
+import { reservedVar } from '../plan/values.js';
 import { CHROOT, MOUNT, PACKAGE, PASS, STAGE, TARGET, TEMPLATE } from '../schema.js';
 import { bug } from '../util.js';
 import { readBody } from './body.js';
@@ -83,6 +84,10 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
       );
       stages.set(stage.name, { ...stage, after: null });
     }
+    for (const e of stage.env) {
+      if (reservedVar(e.name, stages.keys(), false) === 'step')
+        sink.error('bad-name', e.loc, { kind: 'env-reserved', name: e.name });
+    }
     for (const m of stage.chroot?.mounts ?? []) {
       if (m.from.kind === 'stage' && !stages.has(m.from.name)) {
         sink.error('undefined-stage', m.from.loc, { stage: m.from.name }, suggestion(m.from.name, stages.keys()));
@@ -93,7 +98,7 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
   // 4. Templates. Their fields are checked where they are used: none is required in a template.
   const templates = new Map<string, RTemplate>();
   for (const decl of templateDecls) {
-    const params = readParams(decl, sink);
+    const params = readParams(decl, [...stages.keys()], sink);
     const body = readBody(decl.items, TEMPLATE, sink, { decl: 'template', name: decl.name.name }, null);
     templates.set(decl.name.name, { name: decl.name.name, decl, params, body });
   }

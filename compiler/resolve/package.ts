@@ -15,6 +15,7 @@ import {
   type Named,
   type ParamTypeName,
 } from '../schema.js';
+import { reservedVar } from '../plan/values.js';
 import { bug } from '../util.js';
 import type { Body, BodyBlock } from './body.js';
 import type { BoundParam, ParamValue, RParam, RPackage, RPath, RSource, RTemplate } from './model.js';
@@ -97,10 +98,12 @@ export function bindParam(type: ParamTypeName, v: Value): ParamValue | undefined
 }
 
 /** A template's declared parameters: each named once, of a known type, with a default of that type. */
-export function readParams(decl: TemplateDecl, sink: Sink): Map<string, RParam> {
+export function readParams(decl: TemplateDecl, stages: readonly string[], sink: Sink): Map<string, RParam> {
   const params = new Map<string, RParam>();
   for (const p of decl.params) {
     const name = p.name.name;
+    // reported, and kept: its arguments and its uses in the body are not also wrong
+    checkParamName(decl.name.name, name, p.name.loc, stages, sink);
     const prev = params.get(name);
     if (prev) {
       sink.error('duplicate-definition', p.name.loc, { kind: 'param', param: name }, [NOTES.firstDefined(prev.loc)]);
@@ -129,6 +132,17 @@ export function readParams(decl: TemplateDecl, sink: Sink): Map<string, RParam> 
     params.set(name, { name, type, default: def, loc: p.name.loc });
   }
   return params;
+}
+
+/** A parameter becomes a shell variable in every step: a shell name that replaces no other variable. */
+function checkParamName(template: string, param: string, loc: Loc, stages: readonly string[], sink: Sink): void {
+  const why = reservedVar(param, stages, true);
+  if (why === null) return;
+  const word = (s: string) => s.replace(/[^A-Za-z0-9_]+/g, '_');
+  const better = why === 'shell-name' ? word(param) : `${word(template)}_${param.toLowerCase()}`;
+  const notes = reservedVar(better, stages, true) === null ? [NOTES.renameParam(better)] : [];
+  if (why === 'shell-name') sink.error('bad-name', loc, { kind: 'param-shell-name', param }, notes);
+  else sink.error('bad-name', loc, { kind: 'param-reserved', param, what: why }, notes);
 }
 
 /** Applies `use` items in order: template parameters are bound, then the template body is applied. */
