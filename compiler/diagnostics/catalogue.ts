@@ -124,6 +124,7 @@ const SYNTAX: { readonly [C in SyntaxCode]: string } = {
   'unterminated-shell': 'A `"""` shell body has no closing `"""`.',
   'bad-interpolation': 'A `${` in a string is not followed by a name and `}`.',
   'bad-escape': 'An unknown backslash escape in a string (kept literally).',
+  'nul-byte': 'A NUL byte inside a string or shell body: nothing in a shell can hold one.',
   'placement-preposition': 'Warning: `in host` or `on chroot`; write `on host` and `in chroot`.',
   'internal-error': 'The front end itself failed on an input: a serpentc bug, reported instead of a crash.',
 };
