@@ -58,6 +58,10 @@ export function check(
     for (const s of p.sources) reportUnresolved(s.unresolved, sink);
     checkSources(p.sources, cacheNames, sink);
     checkFiles(pkg, opts.relOf.get(pkg.file) ?? '', opts.stagesDir, sink);
+    // The built-in patch step patches what the built-in extract step unpacked: the sources.
+    const firstPatch = pkg.patches.at(0);
+    if (firstPatch && pkg.sources.length === 0 && !pkg.steps.has('extract') && !pkg.steps.has('patch'))
+      sink.error('missing-field', firstPatch.loc, { kind: 'patch-source', pkg: pkg.name });
     checkPlacements(pkg, stage, sink);
     for (const m of p.missingAnchors) {
       sink.error(

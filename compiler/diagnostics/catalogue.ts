@@ -44,7 +44,8 @@ export interface MessageData {
     | { readonly kind: 'env-value'; readonly name: string };
   'missing-field':
     | { readonly kind: 'field'; readonly owner: Owner; readonly field: string; readonly doc: string }
-    | { readonly kind: 'argument'; readonly template: string; readonly param: string; readonly type: TypeName };
+    | { readonly kind: 'argument'; readonly template: string; readonly param: string; readonly type: TypeName }
+    | { readonly kind: 'patch-source'; readonly pkg: string };
   'bad-name':
     | { readonly kind: 'stage-pattern' | 'stage-reserved'; readonly stage: string }
     | { readonly kind: 'builtin-step'; readonly step: string }
@@ -183,11 +184,17 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
     },
   },
   'missing-field': {
-    summary: 'A required field or template parameter is not given.',
-    message: (d) =>
-      d.kind === 'field'
-        ? `${owner(d.owner)} needs a \`${d.field}\` field (${d.doc})`
-        : `template \`${d.template}\` needs parameter \`${d.param}\` (${describeType(d.type)})`,
+    summary: 'A required field or template parameter is not given, or patches without a source to apply them to.',
+    message: (d) => {
+      switch (d.kind) {
+        case 'field':
+          return `${owner(d.owner)} needs a \`${d.field}\` field (${d.doc})`;
+        case 'argument':
+          return `template \`${d.template}\` needs parameter \`${d.param}\` (${describeType(d.type)})`;
+        case 'patch-source':
+          return `\`${d.pkg}\` has patches but no \`source\` or \`git\` block: the patch step would find nothing to patch`;
+      }
+    },
   },
   'bad-name': {
     summary: 'A name that cannot be used where it stands (e.g. a stage name that is not a shell identifier).',
