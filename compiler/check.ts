@@ -52,10 +52,10 @@ export function check(
   const names = bodyNames(model, decisions.roots);
   for (const p of decisions.packages.values()) {
     const { pkg, stage, statics } = p;
-    reportUnresolved(statics.unresolved, sink);
+    reportUnresolved(statics.unresolved, sink, pkg.unbound);
     if (pkg.version && !VERSION.test(statics.version))
       sink.error('bad-value', pkg.version.loc, { kind: 'version', version: statics.version });
-    for (const s of p.sources) reportUnresolved(s.unresolved, sink);
+    for (const s of p.sources) reportUnresolved(s.unresolved, sink, pkg.unbound);
     checkSources(p.sources, cacheNames, sink);
     checkFiles(pkg, opts.relOf.get(pkg.file) ?? '', opts.stagesDir, sink);
     // The built-in patch step patches what the built-in extract step unpacked: the sources.
@@ -144,10 +144,14 @@ function reportCycles(
   for (const id of [...left].sort()) if (!state.has(id)) visit(id, [id]);
 }
 
-/** `${name}` references that are neither static nor runtime variables where they stand. */
-function reportUnresolved(list: readonly Unresolved[], sink: Sink): void {
+/**
+ * `${name}` references that are neither static nor runtime variables where they stand; `blamed`: names whose
+ * absence is already reported elsewhere (a parameter the `use` failed to bind).
+ */
+function reportUnresolved(list: readonly Unresolved[], sink: Sink, blamed: ReadonlySet<string> = new Set()): void {
   for (const u of list)
-    sink.error('undefined-variable', u.loc, { kind: 'interpolation', name: u.ref }, suggestion(u.ref, u.known));
+    if (!blamed.has(u.ref))
+      sink.error('undefined-variable', u.loc, { kind: 'interpolation', name: u.ref }, suggestion(u.ref, u.known));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -327,7 +331,8 @@ function checkBodies(p: PackagePlan, shell: ShellFacts, names: BodyNames, tools:
     const common = (step.placement === 'host' ? names.host : names.chroot).get(stage.name) ?? new Set<string>();
     const own = (n: string) => common.has(n) || p.statics.vars.has(n) || info.assigns.includes(n);
     for (const ref of info.refs) {
-      if (own(ref.name)) continue;
+      // a parameter the `use` failed to bind is reported there, not at each use in the (correct) template body
+      if (own(ref.name) || pkg.unbound.has(ref.name)) continue;
       const known = new Set([...common, ...p.statics.vars.keys(), ...info.assigns]);
       const hostOnly =
         step.placement === 'chroot' && (HOST_ONLY_VARS.includes(ref.name) || names.roots.includes(ref.name));

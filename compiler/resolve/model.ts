@@ -125,6 +125,11 @@ export interface RPackage {
   readonly provides: { readonly commands: readonly Named[]; readonly libraries: readonly Named[] };
   /** Bound template parameters, in binding order (a later one may interpolate an earlier one). */
   readonly params: ReadonlyMap<string, BoundParam>;
+  /**
+   * Parameters a `use` failed to bind (a missing or wrong-typed argument, already reported at the call): their
+   * uses in the template body are consequences, not mistakes of their own.
+   */
+  readonly unbound: ReadonlySet<string>;
   readonly steps: ReadonlyMap<string, StepItem>;
 }
 

@@ -3,7 +3,7 @@
 import type { Loc, PackageDecl, PassDecl, StepItem, TemplateDecl, UseItem, Value } from '../../grammar/syntax.js';
 import { NOTES } from '../diagnostics/catalogue.js';
 import type { Sink } from '../diagnostics/diagnostic.js';
-import { suggestion } from '../diagnostics/suggest.js';
+import { didYouMean, suggestion } from '../diagnostics/suggest.js';
 import {
   GIT,
   PACKAGE,
@@ -35,6 +35,7 @@ export interface PackageDraft {
   depends: readonly Named[];
   provides: { commands: readonly Named[]; libraries: readonly Named[] };
   readonly params: Map<string, BoundParam>;
+  readonly unbound: Set<string>;
   readonly steps: Map<string, StepItem>;
   /** Fields written by any applied body, even with a wrong value: those are not also reported missing. */
   readonly written: Set<FieldSpec>;
@@ -55,6 +56,7 @@ export function emptyPackage(decl: PackageDecl | PassDecl, stage: string, passOf
     depends: [],
     provides: { commands: [], libraries: [] },
     params: new Map(),
+    unbound: new Set(),
     steps: new Map(),
     written: new Set(),
   };
@@ -70,6 +72,7 @@ export function inherit(base: RPackage, decl: PassDecl): PackageDraft {
   pkg.depends = [...base.depends];
   pkg.provides = { commands: [...base.provides.commands], libraries: [...base.provides.libraries] };
   for (const [k, v] of base.params) pkg.params.set(k, v);
+  for (const k of base.unbound) pkg.unbound.add(k);
   for (const [k, v] of base.steps) pkg.steps.set(k, v);
   return pkg;
 }
@@ -164,14 +167,18 @@ export function applyUses(
       continue;
     }
     const given = new Set<string>();
+    /** parameters an unknown argument was probably meant for: that error covers their absence too */
+    const meant = new Set<string>();
     for (const arg of use.args) {
       const p = t.params.get(arg.key.name);
       if (!p) {
+        const close = didYouMean(arg.key.name, t.params.keys());
+        if (close !== null) meant.add(close);
         sink.error(
           'unknown-field',
           arg.key.loc,
           { kind: 'no-param', template: t.name, param: arg.key.name },
-          suggestion(arg.key.name, t.params.keys()),
+          close !== null ? [NOTES.didYouMean(close)] : [],
         );
         continue;
       }
@@ -182,6 +189,7 @@ export function applyUses(
       given.add(p.name);
       const bound = bindParam(p.type, arg.value);
       if (!bound) {
+        pkg.unbound.add(p.name);
         const expected = PARAM_TYPES[p.type].name;
         sink.error('wrong-type', arg.value.loc, {
           kind: 'argument',
@@ -193,17 +201,23 @@ export function applyUses(
         continue;
       }
       pkg.params.set(p.name, { ...bound, loc: arg.value.loc });
+      pkg.unbound.delete(p.name);
     }
     for (const p of t.params.values()) {
       if (given.has(p.name)) continue;
-      if (p.default) pkg.params.set(p.name, p.default);
-      else
-        sink.error(
-          'missing-field',
-          use.template.loc,
-          { kind: 'argument', template: t.name, param: p.name, type: PARAM_TYPES[p.type].name },
-          [NOTES.paramDeclared(p.loc)],
-        );
+      if (p.default) {
+        pkg.params.set(p.name, p.default);
+        pkg.unbound.delete(p.name);
+        continue;
+      }
+      pkg.unbound.add(p.name);
+      if (meant.has(p.name)) continue;
+      sink.error(
+        'missing-field',
+        use.template.loc,
+        { kind: 'argument', template: t.name, param: p.name, type: PARAM_TYPES[p.type].name },
+        [NOTES.paramDeclared(p.loc)],
+      );
     }
     applyBody(pkg, t.body);
   }
