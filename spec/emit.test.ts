@@ -13,7 +13,7 @@ import { emit, MANIFEST, render } from '../compiler/emit/index.js';
 import { formatBodies, formatShell } from '../compiler/emit/format.js';
 import { commentText, makeWord, shName, shQuote, shValue } from '../compiler/emit/quote.js';
 import { requires } from './helpers/env.js';
-import { buildGraph } from './fixtures/make/graph.js';
+import { buildGraph, lit } from './fixtures/make/graph.js';
 import { fakeSources, fixtureGraph, HOSTILE, stagesDir } from './fixtures/make/fixture.js';
 import { fileTree, ranSteps, removeTempDirs, run, tempDir } from './fixtures/make/harness.js';
 
@@ -41,6 +41,9 @@ const NASTY = [
   '\n',
   'tab\there',
   '~root',
+  '~',
+  '~/foo',
+  '~~/x',
   '*',
   '-n',
   'x=y',
@@ -312,6 +315,36 @@ test('shellcheck finds nothing in any generated script or the runtime', async ()
   const scripts = result.files.filter((f) => f.endsWith('.sh') && !f.startsWith('lib/files/'));
   const r = await run('shellcheck', ['-s', 'sh', '-S', 'style', ...scripts], { cwd: out });
   assert.is(r.code, 0, r.out);
+});
+
+test('values starting with ~ stay literal and leave shellcheck nothing to say (SC2088)', async () => {
+  if (!requires('shellcheck of ~ values', { tools: ['shellcheck', 'dash'] })) return;
+  const g = buildGraph({
+    stages: [{ name: 'one', env: { T: lit('~/x'), U: [{ lit: '~/' }, { ref: 'root' }] }, path: [lit('~/bin')] }],
+    packages: [
+      {
+        name: 'p',
+        stage: 'one',
+        params: { flags: '~/foo', home: '~' },
+        steps: [{ name: 'extract' }, { name: 'build', body: 'printf \'%s|\' "${flags}" "${home}" "$T" "$U" "$PATH"' }],
+      },
+    ],
+  });
+  const out = join(tempDir('tilde'), 'out');
+  const result = await emit(g, { outDir: out, stagesDir });
+  const scripts = result.files.filter((f) => f.endsWith('.sh') && !f.startsWith('lib/files/'));
+  const r = await run('shellcheck', ['-s', 'sh', '-S', 'style', ...scripts], { cwd: out });
+  assert.is(r.code, 0, r.out);
+  // the step's variable block and exports, run by dash: every ~ literal
+  const build = readFileSync(join(out, 'one/p/build.sh'), 'utf8');
+  const head = build.slice(0, build.indexOf('mkdir -p'));
+  const got = sh(
+    'dash',
+    `set -- /b /s 1 /o '' 0\n${head.replace(/^set -e$/m, '')}\nprintf '%s|' "$flags" "$home" "$T" "$U" "$PATH"`,
+  );
+  const fields = got.split('|');
+  assert.equal(fields.slice(0, 4), ['~/foo', '~', '~/x', '~//b/one/root']);
+  assert.ok(fields[4].startsWith('~/bin:'), got);
 });
 
 test('every generated script parses under dash and busybox sh', async () => {
