@@ -162,8 +162,19 @@ function reportUnresolved(list: readonly Unresolved[], sink: Sink, blamed: Reado
 
 const escapes = (rel: string) => rel === '..' || rel.startsWith('../');
 
-/** A mount point inside the chroot: absolute, without `..`. */
-const goodMountPoint = (p: string) => p.startsWith('/') && !p.split('/').includes('..');
+/** A mount point inside the chroot: absolute, without `.` or `..` (the runtime refuses them too). */
+const goodMountPoint = (p: string) => p.startsWith('/') && !p.split('/').some((x) => x === '.' || x === '..');
+/**
+ * What a mount path may hold: the runtime finds its mounts in /proc/self/mountinfo, which escapes anything else
+ * (the same set as serpent_check_path in templates/runtime/paths.sh).
+ */
+const PLAIN_PATH = /^[A-Za-z0-9_@%+=:,./-]*$/;
+
+function checkMountPath(path: string, loc: Loc, sink: Sink): boolean {
+  if (PLAIN_PATH.test(path)) return true;
+  sink.error('bad-value', loc, { kind: 'mount-path', path });
+  return false;
+}
 
 function checkStageSafety(stage: RStage, sink: Sink): void {
   const chroot = stage.chroot;
@@ -176,7 +187,8 @@ function checkStageSafety(stage: RStage, sink: Sink): void {
     sink.error('bad-value', chroot.loc, { kind: 'chroot-path' });
   }
   for (const { path, loc } of chroot.points) {
-    if (!goodMountPoint(path)) sink.error('path-escape', loc, { kind: 'mount-point', target: path });
+    if (checkMountPath(path, loc, sink) && !goodMountPoint(path))
+      sink.error('path-escape', loc, { kind: 'mount-point', target: path });
   }
   const points = new Map<string, Loc>();
   for (const m of chroot.mounts) {
@@ -186,7 +198,7 @@ function checkStageSafety(stage: RStage, sink: Sink): void {
     points.set(m.target, m.targetLoc);
   }
   for (const m of chroot.mounts) {
-    if (!goodMountPoint(m.target)) {
+    if (checkMountPath(m.target, m.targetLoc, sink) && !goodMountPoint(m.target)) {
       sink.error('path-escape', m.targetLoc, { kind: 'mount-point', target: m.target });
     }
     if (m.from.kind === 'stage') {
@@ -195,6 +207,7 @@ function checkStageSafety(stage: RStage, sink: Sink): void {
       continue;
     }
     const src = m.from.path;
+    if (!checkMountPath(src, m.from.loc, sink)) continue;
     if (isAbsolute(src)) {
       if (posix.normalize(src) === '/') sink.error('mount-contains-root', m.from.loc, { kind: 'host-root' });
       else sink.error('path-escape', m.from.loc, { kind: 'mount-source', path: src });

@@ -57,7 +57,8 @@ export interface MessageData {
     | { readonly kind: 'version'; readonly version: string }
     | { readonly kind: 'chroot-shell'; readonly shell: string }
     | { readonly kind: 'chroot-path' }
-    | { readonly kind: 'description' };
+    | { readonly kind: 'description' }
+    | { readonly kind: 'mount-path'; readonly path: string };
   // resolution
   'duplicate-definition':
     | {
@@ -129,6 +130,11 @@ const SYNTAX: { readonly [C in SyntaxCode]: string } = {
   'placement-preposition': 'Warning: `in host` or `on chroot`; write `on host` and `in chroot`.',
   'internal-error': 'The front end itself failed on an input: a serpentc bug, reported instead of a crash.',
 };
+
+/** Recipe text inside a one-line message: control characters shown as `\xNN`. */
+// eslint-disable-next-line no-control-regex
+const visible = (text: string) =>
+  text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 const mismatch = (m: Mismatch) => `${describeType(m.expected)}, found ${describeValue(m.found)}`;
 
@@ -227,6 +233,8 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `chroot shell \`${d.shell}\` must be an absolute path inside the chroot`;
         case 'chroot-path':
           return 'chroot `path` needs at least one directory, each an absolute path inside the chroot';
+        case 'mount-path':
+          return `mount path \`${visible(d.path)}\` may hold only letters, digits and _ @ % + = : , . / - (the runtime finds its mounts in /proc/self/mountinfo)`;
         case 'description':
           return 'a description is one line of `make help`: no line breaks or other control characters';
       }
@@ -358,7 +366,7 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
         case 'mount-source':
           return `mount source \`${d.path}\` leaves the build directory`;
         case 'mount-point':
-          return `mount point \`${d.target}\` must be an absolute path inside the chroot without \`..\``;
+          return `mount point \`${d.target}\` must be an absolute path inside the chroot without \`.\` or \`..\``;
         case 'absolute-file':
           return `\`${d.path}\` is absolute; patches and files are paths beside the recipe`;
         case 'file':
