@@ -132,8 +132,8 @@ const SYNTAX: { readonly [C in SyntaxCode]: string } = {
 };
 
 /** Recipe text inside a one-line message: control characters shown as `\xNN`. */
-// eslint-disable-next-line no-control-regex
 const visible = (text: string) =>
+  // eslint-disable-next-line no-control-regex
   text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 const mismatch = (m: Mismatch) => `${describeType(m.expected)}, found ${describeValue(m.found)}`;
