@@ -62,10 +62,11 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
     }
   }
 
-  // 2. Targets. With no declaration at all, `no-recipes` or syntax errors already say what is wrong.
+  // 2. Targets. With no declaration at all, `no-recipes` or syntax errors usually say what is wrong; recipes
+  // that hold only comments are the case neither covers.
   const targets = new Map<string, RTarget>();
   for (const decl of targetDecls) targets.set(decl.name.name, readTarget(decl, sink));
-  const anything = files.some((f) => f.decls.length > 0);
+  const anything = files.some((f) => f.decls.length > 0) || !sink.hasErrors;
   const target = pickTarget(targets, targetDecls, sink, opts.target, anything);
 
   // 3. Stages; `after` and mounts may name any of them.
