@@ -1,5 +1,6 @@
 // Property test: ≥ 10,000 random and mutated inputs go through parse and check; nothing escapes as an
-// exception and every input ends in diagnostics or in a graph, and a sample of the graphs renders. FUZZ_N overrides the count; FUZZ_SEED the seed.
+// exception and every input ends in diagnostics or in a graph, and a sample of the graphs renders. FUZZ_N
+// overrides the count; FUZZ_SEED the seed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync } from 'node:fs';
