@@ -12,6 +12,8 @@ import type { GValue } from '../compiler/graph.js';
 import { emit, MANIFEST, render } from '../compiler/emit/index.js';
 import { formatBodies, formatShell } from '../compiler/emit/format.js';
 import { commentText, makeWord, shName, shQuote, shValue } from '../compiler/emit/quote.js';
+import { compile } from '../compiler/index.js';
+import { CASES_DIR } from './helpers/cases.js';
 import { requires } from './helpers/env.js';
 import { buildGraph, lit } from './fixtures/make/graph.js';
 import { fakeSources, fixtureGraph, HOSTILE, stagesDir } from './fixtures/make/fixture.js';
@@ -315,6 +317,45 @@ test('shellcheck finds nothing in any generated script or the runtime', async ()
   const scripts = result.files.filter((f) => f.endsWith('.sh') && !f.startsWith('lib/files/'));
   const r = await run('shellcheck', ['-s', 'sh', '-S', 'style', ...scripts], { cwd: out });
   assert.is(r.code, 0, r.out);
+});
+
+test('stage roots are <build>/<stage>/root and a mount source path is written normalized', async () => {
+  const dir = tempDir('roots');
+  writeFileSync(join(dir, 'base.recipe'), readFileSync(join(CASES_DIR, 'base.recipe')));
+  writeFileSync(
+    join(dir, 'more.recipe'),
+    [
+      'stage stage3 {',
+      '  after = stage2',
+      '  chroot {',
+      '    shell = "/serpent/bin/sh"',
+      '    path = ["/serpent/bin"]',
+      '    mount "/cache" { from = "cache/./ccache/" readonly = true }',
+      '    mount "/serpent" { from = stage2 }',
+      '  }',
+      '}',
+      'package p in stage3 {',
+      '  version = "1"',
+      '  build in chroot """',
+      '    true',
+      '  """',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const res = await compile(dir);
+  assert.equal(res.diagnostics, []);
+  if (!res.graph) return;
+  assert.equal(
+    res.graph.stages.map((s) => s.root),
+    ['stage1/root', 'stage2/root', 'stage3/root'],
+  );
+  const files = await render(res.graph);
+  const stage = String(files.get('lib/stages/stage3.sh'));
+  assert.match(stage, /serpent_mount_bind "\$\{serpent_build\}\/cache\/ccache" '\/cache' ro$/m);
+  assert.match(stage, /serpent_mount_bind "\$\{serpent_build\}\/stage2\/root" '\/serpent' rw$/m);
+  const build = String(files.get('stage3/p/build.sh'));
+  assert.match(build, /^ {2}root='\/'$/m);
 });
 
 test('values starting with ~ stay literal and leave shellcheck nothing to say (SC2088)', async () => {
