@@ -13,8 +13,16 @@ import { Sink, type Diagnostic, type Note } from './diagnostics/diagnostic.js';
 import { suggestion } from './diagnostics/suggest.js';
 import type { Decisions, PackagePlan, ToolIndex } from './plan/index.js';
 import type { PlannedStep } from './plan/order.js';
-import { HOST_ONLY_VARS, RUNTIME_VARS, stagesPath, type PlannedSource, type Unresolved } from './plan/values.js';
+import {
+  HOST_ONLY_VARS,
+  RUNTIME_VARS,
+  SHELL_VARS,
+  stagesPath,
+  type PlannedSource,
+  type Unresolved,
+} from './plan/values.js';
 import type { Model, RPackage, RStage } from './resolve/index.js';
+import { stageRoot } from './emit/layout.js';
 import { SHELL_BUILTINS } from './shell/index.js';
 import { isInside } from './util.js';
 
@@ -37,7 +45,7 @@ export function check(
   let real: string | null | undefined;
   const stagesReal = () => (real ??= realOrNull(opts.stagesDir));
   checkOrder(model, decisions, sink);
-  for (const stage of model.stages.values()) checkStageSafety(stage, model, sink);
+  for (const stage of model.stages.values()) checkStageSafety(stage, sink);
   for (const s of decisions.stages.values()) {
     for (const e of s.env) reportUnresolved(e.value.unresolved, sink);
     for (const p of s.path) reportUnresolved(p.unresolved, sink);
@@ -49,12 +57,16 @@ export function check(
   const unavailable: Unavailable = new Map();
   for (const p of decisions.packages.values()) {
     const { pkg, stage, statics } = p;
-    reportUnresolved(statics.unresolved, sink);
+    reportUnresolved(statics.unresolved, sink, pkg.unbound);
     if (pkg.version && !VERSION.test(statics.version))
       sink.error('bad-value', pkg.version.loc, { kind: 'version', version: statics.version });
-    for (const s of p.sources) reportUnresolved(s.unresolved, sink);
+    for (const s of p.sources) reportUnresolved(s.unresolved, sink, pkg.unbound);
     checkSources(p.sources, cacheNames, sink);
     checkFiles(pkg, opts.relOf.get(pkg.file) ?? '', opts.stagesDir, stagesReal, sink);
+    // The built-in patch step patches what the built-in extract step unpacked: the sources.
+    const firstPatch = pkg.patches.at(0);
+    if (firstPatch && pkg.sources.length === 0 && !pkg.steps.has('extract') && !pkg.steps.has('patch'))
+      sink.error('missing-field', firstPatch.loc, { kind: 'patch-source', pkg: pkg.name });
     checkPlacements(pkg, stage, sink);
     if (pkg.incomplete) continue; // a `use` named no template: what it lacks is that one mistake
     for (const m of p.missingAnchors) {
@@ -181,57 +193,51 @@ function edgeNote(model: Model, from: string, to: string): (Note & { readonly lo
   return { ...NOTES.rebuildsHere(pkg.name, target.name, at), loc: at };
 }
 
-/** `${name}` references that are neither static nor runtime variables where they stand. */
-function reportUnresolved(list: readonly Unresolved[], sink: Sink): void {
+/**
+ * `${name}` references that are neither static nor runtime variables where they stand; `blamed`: names whose
+ * absence is already reported elsewhere (a parameter the `use` failed to bind).
+ */
+function reportUnresolved(list: readonly Unresolved[], sink: Sink, blamed: ReadonlySet<string> = new Set()): void {
   for (const u of list)
-    sink.error('undefined-variable', u.loc, { kind: 'interpolation', name: u.ref }, suggestion(u.ref, u.known));
+    if (!blamed.has(u.ref))
+      sink.error('undefined-variable', u.loc, { kind: 'interpolation', name: u.ref }, suggestion(u.ref, u.known));
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Safety: a stage root is never `/`, a host system directory or outside the build directory, and no bind
-// mount exposes the chroot's own root or leaves the build directory.
+// Safety: every stage's root is `<build>/<stage>/root` (compiler/emit/layout.ts), so no root can leave the build
+// directory or be shared; no bind mount exposes the chroot's own root or leaves the build directory, and every
+// mount point (declared mounts, pseudo file systems, the work tree) is an absolute path inside the chroot.
 // ---------------------------------------------------------------------------------------------------------
-
-/** Host directories a chroot root may never be. */
-const SYSTEM_DIRS: ReadonlySet<string> = new Set([
-  '/',
-  '/bin',
-  '/boot',
-  '/dev',
-  '/etc',
-  '/home',
-  '/lib',
-  '/lib64',
-  '/opt',
-  '/proc',
-  '/root',
-  '/run',
-  '/sbin',
-  '/srv',
-  '/sys',
-  '/tmp',
-  '/usr',
-  '/var',
-]);
 
 const escapes = (rel: string) => rel === '..' || rel.startsWith('../');
 
-function checkStageSafety(stage: RStage, model: Model, sink: Sink): void {
-  const root = stage.root;
-  const absolute = isAbsolute(root);
-  const norm = absolute ? posix.normalize(root).replace(/\/+$/, '') || '/' : posix.normalize(root);
-  if (absolute ? SYSTEM_DIRS.has(norm) : norm === '.' || norm === '') {
-    sink.error('unsafe-root', stage.rootLoc, { stage: stage.name, root, absolute });
-  } else if (!absolute && escapes(norm)) {
-    sink.error('path-escape', stage.rootLoc, { kind: 'stage-root', path: root });
-  }
+/** A mount point inside the chroot: absolute, without `.` or `..` (the runtime refuses them too). */
+const goodMountPoint = (p: string) => p.startsWith('/') && !p.split('/').some((x) => x === '.' || x === '..');
+/**
+ * What a mount path may hold: the runtime finds its mounts in /proc/self/mountinfo, which escapes anything else
+ * (the same set as serpent_check_path in templates/runtime/paths.sh).
+ */
+const PLAIN_PATH = /^[A-Za-z0-9_@%+=:,./-]*$/;
+
+function checkMountPath(path: string, loc: Loc, sink: Sink): boolean {
+  if (PLAIN_PATH.test(path)) return true;
+  sink.error('bad-value', loc, { kind: 'mount-path', path });
+  return false;
+}
+
+function checkStageSafety(stage: RStage, sink: Sink): void {
   const chroot = stage.chroot;
   if (!chroot) return;
+  const root = stageRoot(stage.name);
   if (!chroot.shell.startsWith('/')) {
     sink.error('bad-value', chroot.loc, { kind: 'chroot-shell', shell: chroot.shell });
   }
   if (chroot.path.length === 0 || chroot.path.some((p) => !p.startsWith('/'))) {
     sink.error('bad-value', chroot.loc, { kind: 'chroot-path' });
+  }
+  for (const { path, loc } of chroot.points) {
+    if (checkMountPath(path, loc, sink) && !goodMountPoint(path))
+      sink.error('path-escape', loc, { kind: 'mount-point', target: path });
   }
   const points = new Map<string, Loc>();
   for (const m of chroot.mounts) {
@@ -241,32 +247,23 @@ function checkStageSafety(stage: RStage, model: Model, sink: Sink): void {
     points.set(m.target, m.targetLoc);
   }
   for (const m of chroot.mounts) {
-    if (!m.target.startsWith('/') || m.target.split('/').includes('..')) {
+    if (checkMountPath(m.target, m.targetLoc, sink) && !goodMountPoint(m.target)) {
       sink.error('path-escape', m.targetLoc, { kind: 'mount-point', target: m.target });
     }
     if (m.from.kind === 'stage') {
-      if (m.from.name === stage.name) {
+      if (m.from.name === stage.name)
         sink.error('mount-contains-root', m.from.loc, { kind: 'own-root', stage: stage.name });
-        continue;
-      }
-      const other = model.stages.get(m.from.name);
-      if (other && contains(other.root, root)) {
-        sink.error('mount-contains-root', m.from.loc, {
-          kind: 'other-root',
-          other: other.name,
-          otherRoot: other.root,
-          root,
-        });
-      }
-    } else {
-      const src = m.from.path;
-      if (isAbsolute(src) && posix.normalize(src) === '/') {
-        sink.error('mount-contains-root', m.from.loc, { kind: 'host-root' });
-      } else if (!isAbsolute(src) && escapes(posix.normalize(src))) {
-        sink.error('path-escape', m.from.loc, { kind: 'mount-source', path: src });
-      } else if (contains(src, root)) {
-        sink.error('mount-contains-root', m.from.loc, { kind: 'source', source: src, root });
-      }
+      continue;
+    }
+    const src = m.from.path;
+    if (!checkMountPath(src, m.from.loc, sink)) continue;
+    if (isAbsolute(src)) {
+      if (posix.normalize(src) === '/') sink.error('mount-contains-root', m.from.loc, { kind: 'host-root' });
+      else sink.error('path-escape', m.from.loc, { kind: 'mount-source', path: src });
+    } else if (escapes(posix.normalize(src))) {
+      sink.error('path-escape', m.from.loc, { kind: 'mount-source', path: src });
+    } else if (contains(src, root)) {
+      sink.error('mount-contains-root', m.from.loc, { kind: 'source', source: src, root });
     }
   }
 }
@@ -442,24 +439,6 @@ function isRegularFile(path: string): boolean {
 // variables it can see where it runs, and in a chroot runs only commands something makes available there.
 // ---------------------------------------------------------------------------------------------------------
 
-/** Variables every shell has. */
-const SHELL_VARS: readonly string[] = [
-  'HOME',
-  'IFS',
-  'LINENO',
-  'OLDPWD',
-  'OPTARG',
-  'OPTIND',
-  'PATH',
-  'PPID',
-  'PS1',
-  'PS2',
-  'PS4',
-  'PWD',
-  'SHELL',
-  'TERM',
-];
-
 function checkPlacements(pkg: RPackage, stage: RStage, sink: Sink): void {
   for (const item of pkg.steps.values()) {
     if (!item.placement) continue;
@@ -532,7 +511,8 @@ function checkBodies(
     const common = (step.placement === 'host' ? names.host : names.chroot).get(stage.name) ?? new Set<string>();
     const own = (n: string) => common.has(n) || p.statics.vars.has(n) || info.assigns.includes(n);
     for (const ref of info.refs) {
-      if (own(ref.name)) continue;
+      // a parameter the `use` failed to bind is reported there, not at each use in the (correct) template body
+      if (own(ref.name) || pkg.unbound.has(ref.name)) continue;
       const known = new Set([...common, ...p.statics.vars.keys(), ...info.assigns]);
       const hostOnly =
         step.placement === 'chroot' && (HOST_ONLY_VARS.includes(ref.name) || names.roots.includes(ref.name));

@@ -54,7 +54,7 @@ export interface GStage {
   readonly loc: GLoc;
   readonly after: string | null;
   readonly index: number;
-  /** The stage root relative to the build directory (or absolute). */
+  /** The stage root relative to the build directory: always `<stage>/root`. */
   readonly root: string;
   readonly description: string;
   readonly path: readonly GValue[];

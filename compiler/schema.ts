@@ -274,10 +274,6 @@ export const STAGE = {
   doc: 'A bootstrap stage.',
   fields: {
     after: field(STAGE_REF, { default: null, doc: 'The stage that must be complete before this one starts.' }),
-    root: field(STRING, {
-      default: null,
-      doc: 'The stage root relative to the build directory (default `<stage>/root`).',
-    }),
     path: field(STRINGS, { default: [], doc: 'Directories prepended to PATH for host steps.' }),
     description: field(STRING, { default: '', doc: 'One line shown by `make help`.' }),
   },

@@ -14,9 +14,10 @@ const REF_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function stringLit(ctx: Ctx, t: IToken): StringLit {
   const raw = t.image;
+  const nul = reportNul(ctx, t, 'string');
   const end = t.tokenType === T.StringLit ? raw.length - 1 : raw.length; // an unterminated string has no closing quote
   if (raw.indexOf('\\') < 0 && raw.indexOf('$') < 0) {
-    const text = raw.slice(1, end); // nothing to decode: the common case
+    const text = nul ? raw.slice(1, end).replaceAll('\0', '') : raw.slice(1, end); // nothing to decode: the common case
     return { kind: 'String', value: text, parts: text ? [{ lit: text }] : [], loc: tokenLoc(ctx.file, t) };
   }
   let value = '';
@@ -52,13 +53,32 @@ export function stringLit(ctx: Ctx, t: IToken): StringLit {
         i += 1;
       }
     } else {
-      lit += c;
-      value += c;
+      if (c !== '\0') {
+        lit += c;
+        value += c;
+      }
       i += 1;
     }
   }
   if (lit) parts.push({ lit });
   return { kind: 'String', value, parts, loc: tokenLoc(ctx.file, t) };
+}
+
+/**
+ * Reports the first NUL byte of a string or shell body: nothing downstream can hold one (a shell variable, an
+ * argument, a script). Callers drop NULs from the value, so it reports nothing else. Says whether there was one.
+ */
+function reportNul(ctx: Ctx, t: IToken, what: 'string' | 'shell body'): boolean {
+  const image = t.image;
+  const at = image.indexOf('\0');
+  if (at < 0) return false;
+  const before = image.lastIndexOf('\n', at);
+  const line = (t.startLine ?? 0) + image.slice(0, at).split('\n').length - 1;
+  const col = before < 0 ? (t.startColumn ?? 0) + at : at - before;
+  const offset = t.startOffset + at;
+  const loc = { file: ctx.file, line, col, endLine: line, endCol: col, offset, endOffset: offset };
+  report(ctx, 'nul-byte', loc, { in: what });
+  return true;
 }
 
 const BLANK = /^[ \t\r\f\v]*$/;
@@ -69,7 +89,8 @@ const BLANK = /^[ \t\r\f\v]*$/;
  * line counts as indented by the columns before it (those columns become spaces if others are indented less).
  */
 export function shellLit(ctx: Ctx, t: IToken): ShellLit {
-  const image = t.image;
+  // a NUL is dropped (columns after it on its line shift by one; the body is an error anyway)
+  const image = reportNul(ctx, t, 'shell body') ? t.image.replaceAll('\0', '') : t.image;
   const inner = image.slice(3, t.tokenType === T.Shell ? image.length - 3 : image.length);
   const lines = inner.split('\n');
   let firstLine = t.startLine ?? 0;

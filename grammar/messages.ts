@@ -44,6 +44,8 @@ export interface SyntaxData {
   'bad-interpolation': { readonly name: string | null };
   /** The character after the backslash. */
   'bad-escape': { readonly char: string };
+  /** Where the NUL byte stands. */
+  'nul-byte': { readonly in: 'string' | 'shell body' };
   'placement-preposition': { readonly write: 'on host' | 'in chroot' };
   'internal-error': { readonly reason: string };
 }
@@ -129,6 +131,10 @@ const CATALOGUE: { readonly [C in SyntaxCode]: Entry<C> } = {
   'bad-escape': {
     severity: 'error',
     message: ({ char }) => `unknown escape '\\${char}' (known: \\" \\\\ \\n \\t \\$)`,
+  },
+  'nul-byte': {
+    severity: 'error',
+    message: (d) => `a NUL byte in a ${d.in}: no shell variable or script can hold one (remove it)`,
   },
   'placement-preposition': { severity: 'warning', message: ({ write }) => `write '${write}'` },
   'internal-error': { severity: 'error', message: ({ reason }) => `internal error in the parser: ${reason}` },

@@ -170,6 +170,7 @@ export type SyntaxCode =
   | 'unterminated-shell'
   | 'bad-interpolation'
   | 'bad-escape'
+  | 'nul-byte'
   | 'placement-preposition'
   | 'internal-error';
 

@@ -12,8 +12,10 @@ import type { GValue } from '../compiler/graph.js';
 import { emit, MANIFEST, render } from '../compiler/emit/index.js';
 import { formatBodies, formatShell } from '../compiler/emit/format.js';
 import { commentText, makeWord, shName, shQuote, shValue } from '../compiler/emit/quote.js';
+import { compile } from '../compiler/index.js';
+import { CASES_DIR } from './helpers/cases.js';
 import { requires } from './helpers/env.js';
-import { buildGraph } from './fixtures/make/graph.js';
+import { buildGraph, lit } from './fixtures/make/graph.js';
 import { fakeSources, fixtureGraph, HOSTILE, stagesDir } from './fixtures/make/fixture.js';
 import { fileTree, ranSteps, removeTempDirs, run, tempDir } from './fixtures/make/harness.js';
 
@@ -41,6 +43,9 @@ const NASTY = [
   '\n',
   'tab\there',
   '~root',
+  '~',
+  '~/foo',
+  '~~/x',
   '*',
   '-n',
   'x=y',
@@ -315,6 +320,75 @@ test('shellcheck finds nothing in any generated script or the runtime', async ()
   assert.is(r.code, 0, r.out);
 });
 
+test('stage roots are <build>/<stage>/root and a mount source path is written normalized', async () => {
+  const dir = tempDir('roots');
+  writeFileSync(join(dir, 'base.recipe'), readFileSync(join(CASES_DIR, 'base.recipe')));
+  writeFileSync(
+    join(dir, 'more.recipe'),
+    [
+      'stage stage3 {',
+      '  after = stage2',
+      '  chroot {',
+      '    shell = "/serpent/bin/sh"',
+      '    path = ["/serpent/bin"]',
+      '    mount "/cache" { from = "cache/./ccache/" readonly = true }',
+      '    mount "/serpent" { from = stage2 }',
+      '  }',
+      '}',
+      'package p in stage3 {',
+      '  version = "1"',
+      '  build in chroot """',
+      '    true',
+      '  """',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const res = await compile(dir);
+  assert.equal(res.diagnostics, []);
+  if (!res.graph) return;
+  assert.equal(
+    res.graph.stages.map((s) => s.root),
+    ['stage1/root', 'stage2/root', 'stage3/root'],
+  );
+  const files = await render(res.graph);
+  const stage = String(files.get('lib/stages/stage3.sh'));
+  assert.match(stage, /serpent_mount_bind "\$\{serpent_build\}\/cache\/ccache" '\/cache' ro$/m);
+  assert.match(stage, /serpent_mount_bind "\$\{serpent_build\}\/stage2\/root" '\/serpent' rw$/m);
+  const build = String(files.get('stage3/p/build.sh'));
+  assert.match(build, /^ {2}root='\/'$/m);
+});
+
+test('values starting with ~ stay literal and leave shellcheck nothing to say (SC2088)', async () => {
+  if (!requires('shellcheck of ~ values', { tools: ['shellcheck', 'dash'] })) return;
+  const g = buildGraph({
+    stages: [{ name: 'one', env: { T: lit('~/x'), U: [{ lit: '~/' }, { ref: 'root' }] }, path: [lit('~/bin')] }],
+    packages: [
+      {
+        name: 'p',
+        stage: 'one',
+        params: { flags: '~/foo', home: '~' },
+        steps: [{ name: 'extract' }, { name: 'build', body: 'printf \'%s|\' "${flags}" "${home}" "$T" "$U" "$PATH"' }],
+      },
+    ],
+  });
+  const out = join(tempDir('tilde'), 'out');
+  const result = await emit(g, { outDir: out, stagesDir });
+  const scripts = result.files.filter((f) => f.endsWith('.sh') && !f.startsWith('lib/files/'));
+  const r = await run('shellcheck', ['-s', 'sh', '-S', 'style', ...scripts], { cwd: out });
+  assert.is(r.code, 0, r.out);
+  // the step's variable block and exports, run by dash: every ~ literal
+  const build = readFileSync(join(out, 'one/p/build.sh'), 'utf8');
+  const head = build.slice(0, build.indexOf('mkdir -p'));
+  const got = sh(
+    'dash',
+    `set -- /b /s 1 /o '' 0\n${head.replace(/^set -e$/m, '')}\nprintf '%s|' "$flags" "$home" "$T" "$U" "$PATH"`,
+  );
+  const fields = got.split('|');
+  assert.equal(fields.slice(0, 4), ['~/foo', '~', '~/x', '~//b/one/root']);
+  assert.ok(fields[4].startsWith('~/bin:'), got);
+});
+
 test('every generated script parses under dash and busybox sh', async () => {
   const shells = ['dash', 'busybox'].filter((s) => requires(`syntax under ${s}`, { tools: [s] }));
   const out = join(tempDir('syntax'), 'out');
@@ -375,6 +449,42 @@ test('make check-host lists a missing host tool and fails', async () => {
   await emit(ok, { outDir: out, stagesDir });
   const r2 = await run('make', ['check-host'], { cwd: out });
   assert.is(r2.code, 0, r2.out);
+});
+
+test('a stage description reaches make help and the Makefile as one literal line (GNU make and bmake)', async () => {
+  const description = `it's "$(touch pwned)" $HOME \${x} # not a comment \\ a\\\nsecond line\\`;
+  const g = buildGraph({
+    stages: [{ name: 'one', description }, { name: 'two' }],
+    packages: [
+      { name: 'p', stage: 'one', steps: [{ name: 'extract' }] },
+      { name: 'q', stage: 'two', steps: [{ name: 'extract' }] },
+    ],
+  });
+  const root = tempDir('describe');
+  const out = join(root, 'out');
+  await emit(g, { outDir: out, stagesDir });
+  const shown = commentText(description);
+  assert.ok(!shown.includes('\n'), 'one line');
+  const makefile = readFileSync(join(out, 'Makefile'), 'utf8');
+  assert.ok(makefile.includes(`\n# ${shown}\n`), 'the Makefile names the description in a comment');
+  for (const make of ['make', 'bmake']) {
+    if (!requires(`${make} help with a description`, { tools: [make] })) continue;
+    const help = await run(make, ['help'], { cwd: out, env: { ...process.env, MAKEFLAGS: '' } });
+    assert.is(help.code, 0, help.out);
+    const lines = help.stdout.split('\n');
+    const at = lines.findIndex((l) => /^ {2}one {2,}1 package, on the host$/.test(l));
+    assert.ok(at >= 0, help.stdout);
+    assert.is(lines[at + 1], ` ${' '.repeat(25)}${shown}`);
+    assert.match(lines[at + 2], /^ {2}two {2,}1 package, on the host$/, 'no description, no line');
+    // the comment did not swallow or break a rule: the plan still runs dry
+    const dry = await run(make, ['-n', `BUILD_DIR=${root}/build`, `SOURCES_DIR=${root}/sources`], {
+      cwd: out,
+      env: { ...process.env, MAKEFLAGS: '' },
+    });
+    assert.is(dry.code, 0, dry.out);
+    assert.is(dry.stdout.split('\n').filter((l) => /would run/.test(l)).length, 2, dry.out);
+  }
+  assert.not.ok(existsSync(join(out, 'pwned')) || existsSync('pwned'));
 });
 
 test('reserved and colliding names: stage "lib" is refused, a clashing convenience target is skipped', async () => {

@@ -1,8 +1,13 @@
 // Property test: ≥ 10,000 random and mutated inputs go through parse and check; nothing escapes as an
-// exception and every input ends in diagnostics or in a graph. FUZZ_N overrides the count; FUZZ_SEED the seed.
+// exception and every input ends in diagnostics or in a graph, and a sample of the graphs renders. FUZZ_N
+// overrides the count; FUZZ_SEED the seed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { compileSources, type Result } from '../compiler/index.js';
+import { inputPaths, render } from '../compiler/emit/render.js';
+import type { BuildGraph } from '../compiler/graph.js';
 import { prng } from '../bench/synth.js';
 import { caseSources, listCases } from './helpers/cases.js';
 
@@ -50,6 +55,24 @@ const FRAGMENTS = [
   '\u00e9',
   '\r\n',
 ];
+
+/** Every how-many-th clean input is also rendered (render formats every body: the slow part). */
+const RENDER_EVERY = 2;
+
+async function renders(graph: BuildGraph, dir: string, what: string, file: { rel: string; text: string }) {
+  const inputs = new Map<string, Buffer>();
+  for (const rel of inputPaths(graph)) {
+    const path = join(dir, rel);
+    if (existsSync(path)) inputs.set(rel, readFileSync(path));
+  }
+  try {
+    await render(graph, inputs);
+  } catch (e) {
+    assert.unreachable(`${what} passed check but render threw: ${e instanceof Error ? e.stack : String(e)}
+--- ${file.rel}
+${file.text}`);
+  }
+}
 
 function mutate(rand: () => number, text: string): string {
   const ops = 1 + Math.floor(rand() * 4);
@@ -112,8 +135,11 @@ test(`${N} random and mutated inputs end in diagnostics or a graph, never an exc
         `input #${i}: diagnostic ${d.code} has a bad location`,
       );
     }
-    if (res.graph) clean++;
-    else failing++;
+    if (res.graph) {
+      clean++;
+      // What check passes must also generate: a throw in render is a check that is missing (exit 3).
+      if (clean % RENDER_EVERY === 0) await renders(res.graph, seed.input, `input #${i} (seed ${SEED})`, files[k]);
+    } else failing++;
   }
   // Mutations must exercise both outcomes, or the test proves nothing.
   assert.ok(clean > N * 0.02, `too few clean inputs: ${clean}`);

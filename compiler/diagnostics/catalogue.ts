@@ -45,15 +45,21 @@ export interface MessageData {
     | { readonly kind: 'env-value'; readonly name: string };
   'missing-field':
     | { readonly kind: 'field'; readonly owner: Owner; readonly field: string; readonly doc: string }
-    | { readonly kind: 'argument'; readonly template: string; readonly param: string; readonly type: TypeName };
+    | { readonly kind: 'argument'; readonly template: string; readonly param: string; readonly type: TypeName }
+    | { readonly kind: 'patch-source'; readonly pkg: string };
   'bad-name':
     | { readonly kind: 'stage-pattern' | 'stage-reserved'; readonly stage: string }
     | { readonly kind: 'builtin-step'; readonly step: string }
-    | { readonly kind: 'env-name'; readonly name: string };
+    | { readonly kind: 'env-name'; readonly name: string }
+    | { readonly kind: 'param-shell-name'; readonly param: string }
+    | { readonly kind: 'param-reserved'; readonly param: string; readonly what: 'step' | 'shell' }
+    | { readonly kind: 'env-reserved'; readonly name: string };
   'bad-value':
     | { readonly kind: 'version'; readonly version: string }
     | { readonly kind: 'chroot-shell'; readonly shell: string }
-    | { readonly kind: 'chroot-path' };
+    | { readonly kind: 'chroot-path' }
+    | { readonly kind: 'description' }
+    | { readonly kind: 'mount-path'; readonly path: string };
   // resolution
   'duplicate-definition':
     | {
@@ -104,15 +110,13 @@ export interface MessageData {
   'insecure-url': { readonly kind: 'not-a-url' | 'not-https'; readonly url: string };
   'missing-file': { readonly path: string; readonly rel: string };
   'path-escape':
-    | { readonly kind: 'stage-root' | 'mount-source' | 'absolute-file' | 'file'; readonly path: string }
+    | { readonly kind: 'mount-source' | 'absolute-file' | 'file'; readonly path: string }
     | { readonly kind: 'mount-point'; readonly target: string }
     /** `real`: where the link really leads (the resolved path). */
     | { readonly kind: 'link'; readonly path: string; readonly real: string };
   // safety
-  'unsafe-root': { readonly stage: string; readonly root: string; readonly absolute: boolean };
   'mount-contains-root':
     | { readonly kind: 'own-root'; readonly stage: string }
-    | { readonly kind: 'other-root'; readonly other: string; readonly otherRoot: string; readonly root: string }
     | { readonly kind: 'host-root' }
     | { readonly kind: 'source'; readonly source: string; readonly root: string };
   // input
@@ -138,9 +142,13 @@ const SYNTAX: { readonly [C in SyntaxCode]: string } = {
   'unterminated-shell': 'A `"""` shell body has no closing `"""`.',
   'bad-interpolation': 'A `${` in a string is not followed by a name and `}`.',
   'bad-escape': 'An unknown backslash escape in a string (kept literally).',
+  'nul-byte': 'A NUL byte inside a string or shell body: nothing in a shell can hold one.',
   'placement-preposition': 'Warning: `in host` or `on chroot`; write `on host` and `in chroot`.',
   'internal-error': 'The front end itself failed on an input: a serpentc bug, reported instead of a crash.',
 };
+
+/** Recipe text inside a one-line message: line breaks and tabs written as `\n` and `\t`, invisible characters named. */
+const oneLine = (text: string) => visible(text).replace(/[\n\t]/g, (c) => (c === '\n' ? '\\n' : '\\t'));
 
 const mismatch = (m: Mismatch) => `${describeType(m.expected)}, found ${describeValue(m.found)}`;
 
@@ -196,11 +204,17 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
     },
   },
   'missing-field': {
-    summary: 'A required field or template parameter is not given.',
-    message: (d) =>
-      d.kind === 'field'
-        ? `${owner(d.owner)} needs a \`${d.field}\` field (${d.doc})`
-        : `template \`${d.template}\` needs parameter \`${d.param}\` (${describeType(d.type)})`,
+    summary: 'A required field or template parameter is not given, or patches without a source to apply them to.',
+    message: (d) => {
+      switch (d.kind) {
+        case 'field':
+          return `${owner(d.owner)} needs a \`${d.field}\` field (${d.doc})`;
+        case 'argument':
+          return `template \`${d.template}\` needs parameter \`${d.param}\` (${describeType(d.type)})`;
+        case 'patch-source':
+          return `\`${d.pkg}\` has patches but no \`source\` or \`git\` block: the patch step would find nothing to patch`;
+      }
+    },
   },
   'bad-name': {
     summary: 'A name that cannot be used where it stands (e.g. a stage name that is not a shell identifier).',
@@ -214,6 +228,12 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `\`${d.step}\` is a built-in step; write it without \`step\``;
         case 'env-name':
           return `\`${d.name}\` is not a valid environment variable name`;
+        case 'param-shell-name':
+          return `parameter \`${d.param}\` becomes a shell variable in every step, but \`${d.param}\` is not a shell variable name ([A-Za-z_][A-Za-z0-9_]*)`;
+        case 'param-reserved':
+          return `parameter \`${d.param}\` would replace ${d.what === 'step' ? "serpentc's step variable" : 'the shell variable'} \`${d.param}\` in every step`;
+        case 'env-reserved':
+          return `env entry \`${d.name}\` would replace serpentc's step variable \`${d.name}\` in every step of the stage`;
       }
     },
   },
@@ -227,6 +247,10 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `chroot shell \`${d.shell}\` must be an absolute path inside the chroot`;
         case 'chroot-path':
           return 'chroot `path` needs at least one directory, each an absolute path inside the chroot';
+        case 'mount-path':
+          return `mount path \`${oneLine(d.path)}\` may hold only letters, digits and _ @ % + = : , . / - (the runtime finds its mounts in /proc/self/mountinfo)`;
+        case 'description':
+          return 'a description is one line of `make help`: no line breaks or other control characters';
       }
     },
   },
@@ -376,12 +400,10 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
     summary: 'A path that is absolute, leaves its directory with `..`, or is a symbolic link leading outside it.',
     message: (d) => {
       switch (d.kind) {
-        case 'stage-root':
-          return `stage root \`${d.path}\` leaves the build directory`;
         case 'mount-source':
           return `mount source \`${d.path}\` leaves the build directory`;
         case 'mount-point':
-          return `mount point \`${d.target}\` must be an absolute path inside the chroot without \`..\``;
+          return `mount point \`${d.target}\` must be an absolute path inside the chroot without \`.\` or \`..\``;
         case 'absolute-file':
           return `\`${d.path}\` is absolute; patches and files are paths beside the recipe`;
         case 'file':
@@ -392,19 +414,12 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
     },
   },
   // safety
-  'unsafe-root': {
-    summary: 'A stage root that is `/` or a host system directory.',
-    message: (d) =>
-      `stage \`${d.stage}\` would use \`${d.root}\` as its root: that is ${d.absolute ? 'a host system directory' : 'the build directory itself'}`,
-  },
   'mount-contains-root': {
     summary: 'A bind-mount source that contains the chroot root itself.',
     message: (d) => {
       switch (d.kind) {
         case 'own-root':
           return `stage \`${d.stage}\` cannot mount its own root inside itself`;
-        case 'other-root':
-          return `the root of \`${d.other}\` (\`${d.otherRoot}\`) contains this stage's root \`${d.root}\``;
         case 'host-root':
           return 'mounting `/` would expose the whole host, including the chroot root itself';
         case 'source':
@@ -504,6 +519,7 @@ export const NOTES = {
       .join(', ')}${locs.length > 5 ? ` and ${locs.length - 5} more` : ''}`,
   }),
   paramDeclared: (loc: Loc): Note => ({ message: 'parameter declared here', loc }),
+  renameParam: (name: string): Note => ({ message: `rename the parameter, e.g. \`${name}\`` }),
   didYouMean: (name: string): Note => ({ message: `did you mean \`${name}\`?` }),
   nothingDeclared: (): Note => ({
     message: 'the recipe files declare nothing (only comments or blank lines): no target, stage or package',

@@ -18,6 +18,9 @@ export const RESERVED_STAGE_NAMES: ReadonlySet<string> = new Set([
   'status',
 ]);
 
+/** The prefix of the shell variables the generated scripts and the runtime define for themselves. */
+export const RESERVED_VAR_PREFIX = 'serpent_';
+
 /** Top-level directories of out/ besides the stages' script directories: a stage of that name would shadow one. */
 export const OUT_DIRS: ReadonlySet<string> = new Set(['lib']);
 

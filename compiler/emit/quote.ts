@@ -14,12 +14,14 @@ const ESCAPED = /([$`\\'])/;
  * Quotes one string as a single POSIX sh word whose value is exactly `value`, in single-quote style:
  * `'text'`, with `'`, `$`, backticks and backslashes written outside the quotes as `\'`, `\$`, … so that
  * shellcheck sees no expansion inside single quotes (SC2016, SC1003) and no command name as a bare word (SC2209).
+ * A leading `~` is written `\~` for the same reason: quoted, shellcheck takes it for a tilde meant to expand (SC2088).
  * Throws (a serpentc bug) on what no checked graph holds: a non-string, a NUL byte.
  */
 export function shQuote(value: string): string {
   if (typeof value !== 'string') throw bug(`shQuote of a ${typeof value}`);
   if (value.includes('\0')) throw bug('a NUL byte cannot be passed to a shell');
   if (value === '') return "''";
+  if (value.startsWith('~')) return value === '~' ? '\\~' : `\\~${shQuote(value.slice(1))}`;
   return value
     .split(ESCAPED)
     .filter((chunk) => chunk !== '')
@@ -58,7 +60,9 @@ export function shValue(parts: GValue): string {
   if (merged.length === 0) return "''";
   const only = merged[0];
   if (merged.length === 1 && 'lit' in only) return shQuote(only.lit);
-  const plain = merged.every((p) => 'ref' in p || (!DQ_SPECIAL.test(p.lit) && !p.lit.includes('\0')));
+  // a word starting with a quoted `~` reads as a tilde meant to expand (SC2088): shQuote writes it `\~`
+  const tilde = 'lit' in only && only.lit.startsWith('~');
+  const plain = !tilde && merged.every((p) => 'ref' in p || (!DQ_SPECIAL.test(p.lit) && !p.lit.includes('\0')));
   if (plain) {
     return `"${merged.map((p) => ('ref' in p ? `\${${p.ref}}` : p.lit)).join('')}"`;
   }

@@ -14,6 +14,7 @@ import {
   type GTarget,
   type Placement,
 } from '../graph.js';
+import { stageRoot } from '../emit/layout.js';
 import type { Model, RPackage, RStage, RTarget } from '../resolve/index.js';
 import { PREP_STEPS } from '../schema.js';
 import { SHELL_BUILTINS } from '../shell/index.js';
@@ -29,6 +30,7 @@ import {
 } from './order.js';
 import {
   graphSource,
+  mountSourcePath,
   interpolate,
   packageStatics,
   planSource,
@@ -137,7 +139,7 @@ export function plan(
       loc: gloc(s.decl.name.loc),
       after: s.after?.name ?? null,
       index,
-      root: s.root,
+      root: stageRoot(s.name),
       description: s.description,
       path: (values?.path ?? []).map((p) => p.value),
       // sort for determinism
@@ -151,7 +153,9 @@ export function plan(
             mounts: s.chroot.mounts.map((m) => ({
               target: m.target,
               source:
-                m.from.kind === 'stage' ? { kind: 'stage', stage: m.from.name } : { kind: 'path', path: m.from.path },
+                m.from.kind === 'stage'
+                  ? { kind: 'stage', stage: m.from.name }
+                  : { kind: 'path', path: mountSourcePath(m.from.path) },
               readonly: m.readonly,
             })),
           }

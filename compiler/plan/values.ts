@@ -4,6 +4,7 @@
 import { posix } from 'node:path';
 import type { Loc, StringLit } from '../../grammar/syntax.js';
 import type { GPart, GSource, GValue } from '../graph.js';
+import { RESERVED_VAR_PREFIX } from '../emit/layout.js';
 import type { BoundParam, Model, RPackage, RSource, RTarget, TargetValues } from '../resolve/index.js';
 
 /** Variables defined in every step script at run time, as seen where the step runs. */
@@ -17,6 +18,44 @@ export const RUNTIME_VARS: readonly string[] = Object.freeze([
 ]);
 /** Runtime variables that only host steps see (host paths). */
 export const HOST_ONLY_VARS: readonly string[] = Object.freeze(['sources']);
+/** Static variables of every package besides the target's. */
+export const PACKAGE_VARS: readonly string[] = Object.freeze(['name', 'stage', 'version']);
+/** Variables every shell has, which a step body may read without defining them. */
+export const SHELL_VARS: readonly string[] = Object.freeze([
+  'HOME',
+  'IFS',
+  'LINENO',
+  'OLDPWD',
+  'OPTARG',
+  'OPTIND',
+  'PATH',
+  'PPID',
+  'PS1',
+  'PS2',
+  'PS4',
+  'PWD',
+  'SHELL',
+  'TERM',
+]);
+/** Besides SHELL_VARS, variables that change how the shell itself works when assigned (POSIX). */
+const SHELL_SPECIAL: readonly string[] = Object.freeze([
+  'CDPATH',
+  'ENV',
+  'FCEDIT',
+  'HISTFILE',
+  'HISTSIZE',
+  'LANG',
+  'LC_ALL',
+  'LC_COLLATE',
+  'LC_CTYPE',
+  'LC_MESSAGES',
+  'LC_NUMERIC',
+  'LC_TIME',
+  'MAIL',
+  'MAILCHECK',
+  'MAILPATH',
+  'NLSPATH',
+]);
 /** Static variables of every package, taken from the selected target. */
 const TARGET_VARS: readonly (keyof TargetValues)[] = Object.freeze([
   'arch',
@@ -26,6 +65,32 @@ const TARGET_VARS: readonly (keyof TargetValues)[] = Object.freeze([
   'llvm_backend',
   'triplet',
 ]);
+
+/** A shell variable name: what a template parameter and an env name become in every step script. */
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Why `name` cannot be a variable a recipe defines for every step (a template parameter: a shell variable; an
+ * env entry: an exported one), or null when it can: `shell-name` it is no shell variable name; `step` a
+ * variable every step script defines (runtime paths, package and target values, `<stage>_root`, the
+ * scripts' own `serpent_*`), which it would replace; `shell` a variable the shell itself gives a meaning.
+ * `shellToo`: also refuse the shell's own variables (env entries may set HOME, LANG and the like on purpose).
+ */
+export function reservedVar(
+  name: string,
+  stages: Iterable<string>,
+  shellToo: boolean,
+): 'shell-name' | 'step' | 'shell' | null {
+  if (!SHELL_NAME.test(name)) return 'shell-name';
+  if (
+    name.startsWith(RESERVED_VAR_PREFIX) ||
+    [...RUNTIME_VARS, ...HOST_ONLY_VARS, ...PACKAGE_VARS, ...TARGET_VARS].includes(name) ||
+    [...stages].some((s) => name === `${s}_root`)
+  )
+    return 'step';
+  if (shellToo && (SHELL_VARS.includes(name) || SHELL_SPECIAL.includes(name))) return 'shell';
+  return null;
+}
 
 /** A `${name}` that is neither static nor a runtime variable where it stands; `known` is what is. */
 export interface Unresolved {
@@ -171,4 +236,9 @@ export function graphSource({ source: s, url, filename }: PlannedSource): GSourc
 /** A patch or file path written in a recipe, relative to the stages directory (`recipe`: the recipe's own path there). */
 export function stagesPath(recipe: string, path: string): string {
   return posix.normalize(posix.join(posix.dirname(recipe), path));
+}
+
+/** A mount source path (relative to the build directory, checked) as the graph holds it: normalized, no trailing `/`. */
+export function mountSourcePath(path: string): string {
+  return posix.normalize(path).replace(/\/+$/, '');
 }

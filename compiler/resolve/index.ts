@@ -13,6 +13,7 @@ import { NOTES } from '../diagnostics/catalogue.js';
 import type { Sink } from '../diagnostics/diagnostic.js';
 import { suggestion } from '../diagnostics/suggest.js';
 import { RESERVED_STAGE_NAMES } from '../emit/layout.js';
+import { reservedVar } from '../plan/values.js';
 import { CHROOT, MOUNT, PACKAGE, PASS, STAGE, TARGET, TEMPLATE } from '../schema.js';
 import { bug } from '../util.js';
 import { readBody } from './body.js';
@@ -85,6 +86,10 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
       );
       stages.set(stage.name, { ...stage, after: null });
     }
+    for (const e of stage.env) {
+      if (reservedVar(e.name, stages.keys(), false) === 'step')
+        sink.error('bad-name', e.loc, { kind: 'env-reserved', name: e.name });
+    }
     for (const m of stage.chroot?.mounts ?? []) {
       if (m.from.kind === 'stage' && !stages.has(m.from.name)) {
         sink.error('undefined-stage', m.from.loc, { stage: m.from.name }, suggestion(m.from.name, stages.keys()));
@@ -95,7 +100,7 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
   // 4. Templates. Their fields are checked where they are used: none is required in a template.
   const templates = new Map<string, RTemplate>();
   for (const decl of templateDecls) {
-    const params = readParams(decl, sink);
+    const params = readParams(decl, [...stages.keys()], sink);
     const body = readBody(decl.items, TEMPLATE, sink, { decl: 'template', name: decl.name.name }, null);
     templates.set(decl.name.name, { name: decl.name.name, decl, params, body });
   }
@@ -237,7 +242,7 @@ function pickTarget(
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Targets and stages: plain target values; stage root, path, env and chroot. Names that refer to other stages
+// Targets and stages: plain target values; stage path, env and chroot. Names that refer to other stages
 // are checked by resolve() once every stage is known.
 // ---------------------------------------------------------------------------------------------------------
 
@@ -268,7 +273,11 @@ function readStage(decl: StageDecl, sink: Sink): RStage {
     sink.error('bad-name', decl.name.loc, { kind: 'stage-reserved', stage: name });
   }
   const body = readBody(decl.items, STAGE, sink, { decl: 'stage', name }, decl.name.loc);
-  const root = body.get(STAGE.fields.root);
+  const description = body.get(STAGE.fields.description);
+  // one line of `make help`; a NUL byte is the grammar's error already
+  // eslint-disable-next-line no-control-regex
+  if (description && /[\x01-\x08\x0a-\x1f\x7f]/.test(description.value))
+    sink.error('bad-value', description.loc, { kind: 'description' });
   let chroot: RChroot | null = null;
   const ch = body.blocks(STAGE.blocks.chroot)[0];
   if (ch) {
@@ -284,12 +293,15 @@ function readStage(decl: StageDecl, sink: Sink): RStage {
         readonly: m.body.plainOr(MOUNT.fields.readonly),
       });
     }
+    const workdir = c.get(CHROOT.fields.workdir);
+    const pseudo = c.get(CHROOT.fields.pseudo);
     chroot = {
       // a missing shell is reported; this stand-in only keeps later checks from piling up
       shell: c.plain(CHROOT.fields.shell) ?? '/bin/sh',
       path: c.plain(CHROOT.fields.path) ?? [],
       workdir: c.plainOr(CHROOT.fields.workdir),
       pseudo: c.plainOr(CHROOT.fields.pseudo),
+      points: [...(workdir ? [workdir] : []), ...(pseudo ?? [])].map((s) => ({ path: s.value, loc: s.loc })),
       mounts,
       loc: ch.node.key.loc,
     };
@@ -298,11 +310,9 @@ function readStage(decl: StageDecl, sink: Sink): RStage {
     name,
     decl,
     after: body.get(STAGE.fields.after) ?? null,
-    root: root ? root.value : `${name}/root`,
-    rootLoc: root ? root.loc : decl.name.loc,
     path: body.get(STAGE.fields.path) ?? [],
     env: body.env(STAGE.blocks.env) ?? [],
     chroot,
-    description: body.plainOr(STAGE.fields.description),
+    description: description?.value ?? STAGE.fields.description.default,
   };
 }

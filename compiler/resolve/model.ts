@@ -43,6 +43,8 @@ export interface RChroot {
   readonly path: readonly string[];
   readonly workdir: string;
   readonly pseudo: readonly string[];
+  /** `workdir` and `pseudo` as written (defaults are not listed): mount points, with where they were written. */
+  readonly points: ReadonlyArray<{ readonly path: string; readonly loc: Loc }>;
   readonly mounts: readonly RMount[];
   readonly loc: Loc;
 }
@@ -58,8 +60,6 @@ export interface RStage {
   readonly decl: StageDecl;
   /** null when not written, or when it names no stage (reported). */
   readonly after: Named | null;
-  readonly root: string;
-  readonly rootLoc: Loc;
   readonly path: readonly StringLit[];
   readonly env: readonly REnvVar[];
   readonly chroot: RChroot | null;
@@ -125,6 +125,11 @@ export interface RPackage {
   readonly provides: { readonly commands: readonly Named[]; readonly libraries: readonly Named[] };
   /** Bound template parameters, in binding order (a later one may interpolate an earlier one). */
   readonly params: ReadonlyMap<string, BoundParam>;
+  /**
+   * Parameters a `use` failed to bind (a missing or wrong-typed argument, already reported at the call): their
+   * uses in the template body are consequences, not mistakes of their own.
+   */
+  readonly unbound: ReadonlySet<string>;
   readonly steps: ReadonlyMap<string, StepItem>;
   /**
    * A `use` named no template (reported): what the template would have given is missing, so checks do not

@@ -3,7 +3,7 @@
 import type { Loc, PackageDecl, PassDecl, StepItem, TemplateDecl, UseItem, Value } from '../../grammar/syntax.js';
 import { NOTES } from '../diagnostics/catalogue.js';
 import type { Sink } from '../diagnostics/diagnostic.js';
-import { suggestion } from '../diagnostics/suggest.js';
+import { didYouMean, suggestion } from '../diagnostics/suggest.js';
 import {
   GIT,
   PACKAGE,
@@ -15,6 +15,7 @@ import {
   type Named,
   type ParamTypeName,
 } from '../schema.js';
+import { reservedVar } from '../plan/values.js';
 import { bug } from '../util.js';
 import type { Body, BodyBlock } from './body.js';
 import type { BoundParam, ParamValue, RParam, RPackage, RPath, RSource, RTemplate } from './model.js';
@@ -34,6 +35,7 @@ export interface PackageDraft {
   depends: readonly Named[];
   provides: { commands: readonly Named[]; libraries: readonly Named[] };
   readonly params: Map<string, BoundParam>;
+  readonly unbound: Set<string>;
   readonly steps: Map<string, StepItem>;
   /** Fields written by any applied body, even with a wrong value: those are not also reported missing. */
   readonly written: Set<FieldSpec>;
@@ -55,6 +57,7 @@ export function emptyPackage(decl: PackageDecl | PassDecl, stage: string, passOf
     depends: [],
     provides: { commands: [], libraries: [] },
     params: new Map(),
+    unbound: new Set(),
     steps: new Map(),
     written: new Set(),
     incomplete: false,
@@ -71,6 +74,7 @@ export function inherit(base: RPackage, decl: PassDecl): PackageDraft {
   pkg.depends = [...base.depends];
   pkg.provides = { commands: [...base.provides.commands], libraries: [...base.provides.libraries] };
   for (const [k, v] of base.params) pkg.params.set(k, v);
+  for (const k of base.unbound) pkg.unbound.add(k);
   for (const [k, v] of base.steps) pkg.steps.set(k, v);
   pkg.incomplete = base.incomplete;
   return pkg;
@@ -100,10 +104,12 @@ export function bindParam(type: ParamTypeName, v: Value): ParamValue | undefined
 }
 
 /** A template's declared parameters: each named once, of a known type, with a default of that type. */
-export function readParams(decl: TemplateDecl, sink: Sink): Map<string, RParam> {
+export function readParams(decl: TemplateDecl, stages: readonly string[], sink: Sink): Map<string, RParam> {
   const params = new Map<string, RParam>();
   for (const p of decl.params) {
     const name = p.name.name;
+    // reported, and kept: its arguments and its uses in the body are not also wrong
+    checkParamName(decl.name.name, name, p.name.loc, stages, sink);
     const prev = params.get(name);
     if (prev) {
       sink.error('duplicate-definition', p.name.loc, { kind: 'param', param: name }, [NOTES.firstDefined(prev.loc)]);
@@ -134,6 +140,17 @@ export function readParams(decl: TemplateDecl, sink: Sink): Map<string, RParam> 
   return params;
 }
 
+/** A parameter becomes a shell variable in every step: a shell name that replaces no other variable. */
+function checkParamName(template: string, param: string, loc: Loc, stages: readonly string[], sink: Sink): void {
+  const why = reservedVar(param, stages, true);
+  if (why === null) return;
+  const word = (s: string) => s.replace(/[^A-Za-z0-9_]+/g, '_');
+  const better = why === 'shell-name' ? word(param) : `${word(template)}_${param.toLowerCase()}`;
+  const notes = reservedVar(better, stages, true) === null ? [NOTES.renameParam(better)] : [];
+  if (why === 'shell-name') sink.error('bad-name', loc, { kind: 'param-shell-name', param }, notes);
+  else sink.error('bad-name', loc, { kind: 'param-reserved', param, what: why }, notes);
+}
+
 /** Applies `use` items in order: template parameters are bound, then the template body is applied. */
 export function applyUses(
   pkg: PackageDraft,
@@ -154,14 +171,18 @@ export function applyUses(
       continue;
     }
     const given = new Set<string>();
+    /** parameters an unknown argument was probably meant for: that error covers their absence too */
+    const meant = new Set<string>();
     for (const arg of use.args) {
       const p = t.params.get(arg.key.name);
       if (!p) {
+        const close = didYouMean(arg.key.name, t.params.keys());
+        if (close !== null) meant.add(close);
         sink.error(
           'unknown-field',
           arg.key.loc,
           { kind: 'no-param', template: t.name, param: arg.key.name },
-          suggestion(arg.key.name, t.params.keys()),
+          close !== null ? [NOTES.didYouMean(close)] : [],
         );
         continue;
       }
@@ -172,6 +193,7 @@ export function applyUses(
       given.add(p.name);
       const bound = bindParam(p.type, arg.value);
       if (!bound) {
+        pkg.unbound.add(p.name);
         const expected = PARAM_TYPES[p.type].name;
         sink.error('wrong-type', arg.value.loc, {
           kind: 'argument',
@@ -183,17 +205,23 @@ export function applyUses(
         continue;
       }
       pkg.params.set(p.name, { ...bound, loc: arg.value.loc });
+      pkg.unbound.delete(p.name);
     }
     for (const p of t.params.values()) {
       if (given.has(p.name)) continue;
-      if (p.default) pkg.params.set(p.name, p.default);
-      else
-        sink.error(
-          'missing-field',
-          use.template.loc,
-          { kind: 'argument', template: t.name, param: p.name, type: PARAM_TYPES[p.type].name },
-          [NOTES.paramDeclared(p.loc)],
-        );
+      if (p.default) {
+        pkg.params.set(p.name, p.default);
+        pkg.unbound.delete(p.name);
+        continue;
+      }
+      pkg.unbound.add(p.name);
+      if (meant.has(p.name)) continue;
+      sink.error(
+        'missing-field',
+        use.template.loc,
+        { kind: 'argument', template: t.name, param: p.name, type: PARAM_TYPES[p.type].name },
+        [NOTES.paramDeclared(p.loc)],
+      );
     }
     applyBody(pkg, t.body);
   }

@@ -33,6 +33,8 @@ export interface PackageRules {
 
 export interface StageLine {
   readonly name: string;
+  /** The stage's `description`, one line of plain text (control characters and backslashes shown as `\xNN`). */
+  readonly description: string;
   readonly target: string | null;
   readonly clean: string | null;
   readonly packages: readonly string[];
@@ -60,7 +62,12 @@ export interface HelpView {
   readonly header: string;
   readonly title: string;
   readonly lastStage: string;
-  readonly stages: readonly { readonly pad: string; readonly where: string }[];
+  readonly stages: readonly {
+    readonly pad: string;
+    readonly where: string;
+    readonly description: string;
+    readonly indent: string;
+  }[];
   readonly examplePackage: string;
   readonly exampleStep: string;
   readonly skipped: readonly string[];
@@ -139,6 +146,7 @@ export function makeView(graph: BuildGraph): MakeView {
     const names = stageTargets.get(s.name) ?? { target: null, clean: null };
     return {
       name: s.name,
+      description: commentText(s.description),
       target: names.target,
       clean: names.clean,
       packages: stagePackages.get(s.name) ?? [],
@@ -170,7 +178,12 @@ export function makeView(graph: BuildGraph): MakeView {
       header,
       title: `serpentc build for target ${commentText(graph.target.name)} (${commentText(graph.target.triplet)})`,
       lastStage,
-      stages: stageLines.map((s) => ({ pad: s.pad, where: s.where.replace(/^stage \S+: /, '') })),
+      stages: stageLines.map((s) => ({
+        pad: s.pad,
+        where: s.where.replace(/^stage \S+: /, ''),
+        description: s.description,
+        indent: ' '.repeat(s.pad.length),
+      })),
       examplePackage: first ? `${first.pkg.stage}-${pkgDir(first.pkg)}` : '<stage>-<package>',
       exampleStep: first ? `${first.pkg.stage}-${pkgDir(first.pkg)}-${first.step.name}` : '<stage>-<package>-<step>',
       skipped: skipped.sort(byCodeUnit), // sort for determinism
