@@ -14,6 +14,9 @@ export const SHIPPING_RECIPE = `package ships in stage1 {
   version = "1"
   patches = ["patches/fix.patch"]
   files = ["files/config.site"]
+  source "https://example.org/ships-1.tar.gz" {
+    sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+  }
   build """
     make
   """
