@@ -137,7 +137,8 @@ interface Entry<C extends CompilerCode> {
 
 /** The codes grammar/ reports, with the messages it builds itself (grammar imports nothing from compiler/). */
 const SYNTAX: { readonly [C in SyntaxCode]: string } = {
-  'syntax-error': 'The text does not match the grammar; parsing recovers and reports every error it meets.',
+  'syntax-error':
+    'The text does not match the grammar; reported where the mistake is, not where the parser noticed it (see above).',
   'unterminated-string': 'A string literal runs to the end of its line without a closing quote.',
   'unterminated-shell': 'A `"""` shell body has no closing `"""`.',
   'bad-interpolation': 'A `${` in a string is not followed by a name and `}`.',
