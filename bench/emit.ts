@@ -57,7 +57,7 @@ function syntheticGraph(n: number, stagesDir: string): BuildGraph {
   let previousFinal: string | null = null;
   const stages = stageNames.map((name, index): StageDraft => ({
     name,
-    loc: { file: `${name}/stage.recipe`, line: 1 },
+    loc: { file: `${name}/stage.recipe` },
     after: index ? stageNames[index - 1] : null,
     index,
     // what plan() sets for a stage without `root` and `description`; the emitter reads neither
@@ -117,7 +117,7 @@ function syntheticGraph(n: number, stagesDir: string): BuildGraph {
               ].sort()
             : [prev];
         prev = `${id}/${s.name}`;
-        return { ...s, loc: { file: `${stage.name}/${name}.recipe`, line: 3 + k }, needs, commands: [] };
+        return { ...s, loc: { file: `${stage.name}/${name}.recipe` }, needs, commands: [] };
       });
       const version = `${1 + Math.floor(rnd() * 9)}.${Math.floor(rnd() * 20)}`;
       const sha = createHash('sha256').update(name).digest('hex');
@@ -127,7 +127,7 @@ function syntheticGraph(n: number, stagesDir: string): BuildGraph {
         stage: stage.name,
         passOf: null,
         version,
-        loc: { file: `${stage.name}/${name}.recipe`, line: 1 },
+        loc: { file: `${stage.name}/${name}.recipe` },
         sources: [
           {
             kind: 'url',

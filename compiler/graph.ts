@@ -8,10 +8,13 @@
 export type GPart = { readonly lit: string } | { readonly ref: string };
 export type GValue = readonly GPart[];
 
-/** A location in the recipes; `file` is relative to the stages directory. */
+/**
+ * Where in the recipes something is declared: the file, relative to the stages directory. Not the line: the
+ * output must not change when an edit moves a declaration (that would rerun an unrelated package, and make
+ * formatting a recipe change out/).
+ */
 export interface GLoc {
   readonly file: string;
-  readonly line: number;
 }
 
 export interface GTarget {

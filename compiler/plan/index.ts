@@ -128,7 +128,7 @@ export function plan(
   shell: ShellFacts,
   relOf: ReadonlyMap<string, string>,
 ): BuildGraph {
-  const gloc = (loc: Loc): GLoc => ({ file: relOf.get(loc.file) ?? loc.file, line: loc.line });
+  const gloc = (loc: Loc): GLoc => ({ file: relOf.get(loc.file) ?? loc.file });
   const targets = [...model.targets.values()].map(graphTarget).sort(byKey((t) => t.name)); // sort for determinism
   const target = targets.find((t) => t.name === model.target?.name) ?? targets[0];
 

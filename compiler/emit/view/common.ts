@@ -63,5 +63,5 @@ export function globalSteps(graph: BuildGraph): readonly GlobalStep[] {
 
 /** A recipe location for a comment. */
 export function locText(loc: GLoc): string {
-  return commentText(`${loc.file}:${loc.line}`);
+  return commentText(loc.file);
 }
