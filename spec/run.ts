@@ -1,6 +1,6 @@
 // Runs every compiled test (dist/spec/**/*.test.js) under one uvu process and ends with the line
 // `N passed, N failed` (`, N skipped` when some skipped). `node dist/spec/run.js emit` runs only the test
-// files whose path contains "emit".
+// files whose path under dist/spec/ contains "emit" (the path of the checkout itself does not count).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,9 @@ function hasSource(file: string): boolean {
   return existsSync(join(SPEC_DIR, `${rel}.ts`)) || existsSync(join(SPEC_DIR, `${rel}.js`));
 }
 
-const files = find(root).filter((f) => hasSource(f) && (filters.length === 0 || filters.some((p) => f.includes(p))));
+const files = find(root).filter(
+  (f) => hasSource(f) && (filters.length === 0 || filters.some((p) => relative(root, f).includes(p))),
+);
 const suites = files.map((file) => ({ name: relative(root, file), file: resolve(file) }));
 
 // uvu prints "Total:" and "Passed:"; capture them to print the one closing line CI reads.
