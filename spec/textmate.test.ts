@@ -44,12 +44,20 @@ const grammarText = readFileSync(GRAMMAR_FILE, 'utf8');
 /** The shell grammar VS Code ships is not here; the default stub has no rules, so bodies are plain embedded text. */
 const EMPTY_SHELL = { scopeName: 'source.shell', patterns: [] };
 /**
- * A stub that does what the real shell grammar can: open a double-quoted string that spans lines. The grammar
- * must still close a body at its `"""`.
+ * A stub that does what VS Code's shell grammar (better-shell-syntax) does with a body: a statement begins at the
+ * indentation of a line and runs on over line ends, and a `"` in it opens a string that does too. Handed the
+ * line of a closing `"""`, it would read the `"""` as strings and never give it back.
  */
-const QUOTING_SHELL = {
+const STATEMENT_SHELL = {
   scopeName: 'source.shell',
-  patterns: [{ name: 'string.quoted.double.shell', begin: '"', end: '"' }],
+  patterns: [
+    {
+      name: 'meta.statement.shell',
+      begin: '[ \\t]*(?=\\S)',
+      end: ';',
+      patterns: [{ name: 'string.quoted.double.shell', begin: '"', end: '"' }],
+    },
+  ],
 };
 
 let onigLib: Promise<IOnigLib> | undefined;
@@ -651,7 +659,7 @@ test('an unterminated body runs to the end of the file, as in the lexer', async 
   assert.ok(t.end.depth > 1);
 });
 
-test('a shell grammar that leaves a quote open cannot carry a body past its """', async () => {
+test('a shell grammar whose statements and quotes run on over line ends cannot carry a body past its """', async () => {
   const text = `package p in s {
   build """
     echo "it's open
@@ -660,25 +668,43 @@ test('a shell grammar that leaves a quote open cannot carry a body past its """'
   install """
     echo "x
     printf '%s\\n' "a" """
+  check """echo "one-liner" """
   version = "1"
 }
 package q in s {}
 `;
-  const t = await snippet(text, QUOTING_SHELL);
-  // the stub is used: a shell string inside the body
+  const t = await snippet(text, STATEMENT_SHELL);
+  // the stub is used: shell statements and strings inside the body
   expectScope(t, find(t, '"it\'s'), 'string.quoted.double.shell', 'the stub shell grammar');
+  expectScope(t, find(t, '"it\'s'), 'meta.statement.shell', 'the stub shell grammar');
   expectScope(t, find(t, '"it\'s'), EMBEDDED, 'the stub shell grammar');
-  // the first body closes at its own line although the shell string is still open
+  // the first body closes at its own line although a statement and a string are still open
   const close = find(t, '  """\n  install', 2);
   expectScope(t, close, 'punctuation.definition.string.end', 'closing """');
+  expectNoScope(t, close, 'meta.statement.shell', 'closing """');
+  expectScope(t, { line: close.line, col: 0 }, EMBEDDED, 'the indentation before the closing """');
   expectWord(t, '  install """', 'install', 'entity.name.function.step');
-  expectNoScope(t, find(t, '  install """', 2), 'string.quoted.double.shell', 'the step after the body');
-  // the second closes after shell text on the same line (balanced on that line)
-  expectScope(t, find(t, '"a" """'), 'string.quoted.double.shell', 'shell text before the closing """');
+  expectNoScope(t, find(t, '  install """', 2), 'meta.statement.shell', 'the step after the body');
+  // after shell text on the same line: that text is embedded but not given to the shell grammar
+  const before = find(t, `printf '%s\\n' "a" """`);
+  expectScope(t, before, EMBEDDED, 'shell text before the closing """');
+  expectNoScope(t, before, 'meta.statement.shell', 'shell text before the closing """');
   expectScope(t, find(t, '"a" """', 4), 'punctuation.definition.string.end', 'closing """ after shell text');
+  expectScope(t, find(t, '"one-liner" """', 12), 'punctuation.definition.string.end', 'a one-line body closes');
   expectWord(t, 'version = "1"', 'version', 'variable.other.property');
   expectWord(t, 'package q in s', 'q', 'entity.name.package');
   assert.is(t.end.depth, 1);
+});
+
+test('every recipe in stages/ with that shell grammar: the same scopes outside bodies, every body closed', async () => {
+  const grammar = await recipeGrammar(STATEMENT_SHELL);
+  const problems: string[] = [];
+  for (const file of stageFiles) {
+    const t = tokenize(grammar, readFileSync(file, 'utf8'));
+    if (t.end.depth !== 1) problems.push(`${relative(REPO_ROOT, file)}: depth ${t.end.depth}`);
+    problems.push(...compareWithLexer(relative(REPO_ROOT, file), t));
+  }
+  assert.equal(problems, []);
 });
 
 test('a keyword inside a longer name is no keyword; a misplaced keyword still is one', async () => {
