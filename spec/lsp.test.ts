@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compile } from '../compiler/index.js';
 import { complete, namesOf } from '../compiler/lsp/completion.js';
+import { definition } from '../compiler/lsp/definition.js';
+import { symbolAt } from '../compiler/lsp/locate.js';
 import { stagesRootOf } from '../compiler/lsp/workspace.js';
 import { PACKAGE, SCHEMA } from '../compiler/schema.js';
 import { LspClient, type PublishDiagnostics } from './helpers/lsp.js';
@@ -317,6 +319,29 @@ test('completion: nothing inside strings, shell bodies and comments', () => {
   assert.equal(labelsAt('package p in stage1 {\n  version = "1|'), []);
   assert.equal(labelsAt('package p in stage1 {\n  build """\n  mak|\n  """\n}'), []);
   assert.equal(labelsAt('package p in stage1 {\n  # a comment |\n}'), []);
+});
+
+test('definition in-process: stage references, and template parameters in bodies and `use` arguments', async () => {
+  const r = await compile(STAGES);
+  const defAt = (file: string, needle: string, delta: number) => {
+    const f = r.files.find((x) => x.file.endsWith(file));
+    if (!f) throw new Error(`no ${file}`);
+    const sym = symbolAt(f, f.text.indexOf(needle) + delta, r.model);
+    return definition(sym, r.model, (x) => x).map((l) => `${l.uri.slice(STAGES.length + 1)}:${l.range.start.line + 1}`);
+  };
+  const line = (file: string, needle: string) => {
+    const text = readFileSync(join(STAGES, file), 'utf8');
+    return `${file}:${text.slice(0, text.indexOf(needle)).split('\n').length}`;
+  };
+  assert.equal(defAt('stages.recipe', 'after = stage1', 9), [line('stages.recipe', 'stage stage1 {')]);
+  assert.equal(defAt('stages.recipe', 'from = stage2', 8), [line('stages.recipe', 'stage stage2 {')]);
+  // `${prefix}` inside a template's shell body, and the argument `flags =` of a `use`
+  assert.equal(defAt('templates.recipe', '--prefix="${prefix}"', 13), [
+    line('templates.recipe', 'prefix: string = "/usr"'),
+  ]);
+  assert.equal(defAt('compression.recipe', 'flags = ', 1), [line('templates.recipe', 'flags: string = ""')]);
+  // a comment that mentions a parameter is no reference
+  assert.equal(defAt('templates.recipe', '`${flags}`', 3), []);
 });
 
 test.run();
