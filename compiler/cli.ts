@@ -36,6 +36,9 @@ Usage:
       Ask the build graph (DIR defaults to stages). A package may be written stage/name.
   serpentc graph <stages-dir> [--target NAME]
       Print the build graph as JSON.
+  serpentc lsp [--stdio]
+      Serve the Language Server Protocol on stdin/stdout (diagnostics as you type, go to
+      definition, hover, completion) for editors; --stdio is accepted for clients that pass it.
 
 Options:
   -o, --out DIR      output directory
@@ -56,6 +59,7 @@ const OPTIONS = {
   'host-tools': { type: 'boolean' },
   transitive: { type: 'boolean' },
   dir: { type: 'string' },
+  stdio: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -69,6 +73,7 @@ interface Options {
   readonly 'host-tools'?: boolean;
   readonly transitive?: boolean;
   readonly dir?: string;
+  readonly stdio?: boolean;
   readonly help?: boolean;
   readonly version?: boolean;
 }
@@ -76,7 +81,7 @@ interface Options {
 type Option = keyof typeof OPTIONS;
 
 /** The subcommands; anything else in the first position is a recipe directory to generate from. */
-const COMMANDS = ['check', 'graph', 'query'] as const;
+const COMMANDS = ['check', 'graph', 'query', 'lsp'] as const;
 type Command = (typeof COMMANDS)[number] | 'generate';
 
 /** The options each command reads (besides --help and --version): any other is refused, never ignored. */
@@ -85,6 +90,7 @@ const COMMAND_OPTIONS: { readonly [C in Command]: readonly Option[] } = {
   check: ['target', 'host-tools'],
   graph: ['target'],
   query: ['dir', 'target', 'transitive'],
+  lsp: ['stdio'],
 };
 
 /** How messages name a command. */
@@ -93,6 +99,7 @@ const COMMAND_LABEL: { readonly [C in Command]: string } = {
   check: '`check`',
   graph: '`graph`',
   query: '`query`',
+  lsp: '`lsp`',
 };
 
 export async function cli(argv: readonly string[], io: IO): Promise<number> {
@@ -143,6 +150,13 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
     return 0;
   }
   if (cmd === 'query') return query(rest, o, io);
+  if (cmd === 'lsp') {
+    if (rest.length > 0) return usage(io, `\`lsp\` takes no arguments (it speaks LSP on stdin and stdout)`);
+    // loaded here: the server and its protocol library are only needed by editors. It owns stdin and stdout
+    // from now on, and the protocol ends the process (exit 0 after a shutdown request).
+    const { serve } = await import('./lsp/server.js');
+    return serve(process.stdin, process.stdout, io.version);
+  }
 
   // Generation: serpentc <dir> -o <out>
   if (rest.length > 0) return usage(io, `unexpected argument \`${rest[0]}\``);

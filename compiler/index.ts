@@ -3,13 +3,13 @@
 import { analyzeBodies } from './bodies.js';
 import { check } from './check.js';
 import type { Span } from '../grammar/index.js';
-import type { Loc } from '../grammar/syntax.js';
+import type { FileNode, Loc } from '../grammar/syntax.js';
 import { isSyntaxCode, WHOLE_SET_CODES } from './diagnostics/catalogue.js';
 import { foldRepeats, Sink, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { BuildGraph } from './graph.js';
 import { load, parseAll, type Loaded } from './load.js';
 import { decide, plan } from './plan/index.js';
-import { resolve } from './resolve/index.js';
+import { resolve, type Model } from './resolve/index.js';
 import { prepareShell } from './shell/index.js';
 
 export interface Result {
@@ -17,6 +17,9 @@ export interface Result {
   readonly diagnostics: readonly Diagnostic[];
   /** display path → source text, for rendering diagnostics */
   readonly texts: ReadonlyMap<string, string>;
+  /** The parsed files and the resolved model, valid or not: what editor features (serpentc lsp) navigate. */
+  readonly files: readonly FileNode[];
+  readonly model: Model;
 }
 
 export interface CompileOptions {
@@ -80,6 +83,6 @@ async function finish(
   const shell = await analysis;
   sink.addAll(check(model, decisions, shell, { stagesDir: opts.stagesDir, relOf }));
   const diagnostics = foldRepeats(withoutConsequences(sink.sorted(), loaded.damaged));
-  if (sink.hasErrors) return { graph: null, diagnostics, texts };
-  return { graph: plan(model, decisions, shell, relOf), diagnostics, texts };
+  if (sink.hasErrors) return { graph: null, diagnostics, texts, files, model };
+  return { graph: plan(model, decisions, shell, relOf), diagnostics, texts, files, model };
 }

@@ -47,6 +47,19 @@ export function load(dir: string, sink: Sink): Loaded {
   return parseAll(sources, sink);
 }
 
+/**
+ * The recipe files below `dir` in the order load() reads them; unreadable entries are reported into `sink` and
+ * skipped (serpentc lsp lists a set this way, then reads open documents from the editor instead of the disk).
+ */
+export function recipePaths(dir: string, sink: Sink): string[] {
+  try {
+    return walk(dir, sink, new Map());
+  } catch (e) {
+    sink.error('io-error', null, { kind: 'dir', path: dir, reason: errorCode(e) });
+    return [];
+  }
+}
+
 /** Parses recipe texts (a leading byte order mark dropped). */
 export function parseAll(sources: readonly RecipeSource[], sink: Sink): Loaded {
   const files: FileNode[] = [];
