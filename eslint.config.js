@@ -35,6 +35,13 @@ export default defineConfig(
     },
   },
   {
+    // The VS Code extension's entry point is CommonJS JavaScript, as VS Code loads it, outside the TS project.
+    files: ['compiler/editor/vscode/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Ambient declarations follow lib.d.ts: an (often empty) interface for the instance type merged with a
     // `var` for the constructor; `let`/`const` would not merge and a type alias cannot be augmented.
     files: ['**/*.d.ts'],
