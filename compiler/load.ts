@@ -68,6 +68,11 @@ export function parseAll(sources: readonly RecipeSource[], sink: Sink): Loaded {
   return { files, texts, relOf, damaged };
 }
 
+/** The `*.recipe` files below `dir` in sorted path order, as load reads them; what cannot be read is reported. */
+export function recipePaths(dir: string, sink: Sink): string[] {
+  return walkBelow(dir, sink, new Map());
+}
+
 /**
  * Recipe files below `dir`; an entry that cannot be read is reported and skipped, the rest is still read.
  * `seen` maps each directory read so far (by device and inode, so a symbolic link to it is recognised) to the
