@@ -1,6 +1,6 @@
 // A prettier plugin for *.recipe: the project's own front end parses, prettier's doc builders lay out. Comments
 // are attached by prettier and printed where they were; shell bodies, strings and integers keep their exact bytes.
-import { doc, type AstPath, type Doc, type Parser, type ParserOptions, type Plugin, type Printer } from 'prettier';
+import { doc, util, type AstPath, type Doc, type Parser, type ParserOptions, type Plugin, type Printer } from 'prettier';
 import { comments } from '../../grammar/comments.js';
 import { parse } from '../../grammar/index.js';
 import type {
@@ -32,6 +32,10 @@ export interface CommentNode {
   leading?: boolean;
   trailing?: boolean;
   printed?: boolean;
+  // set by prettier while attaching: the innermost node around the comment and its neighbours in there
+  enclosingNode?: Node;
+  precedingNode?: Node;
+  followingNode?: Node;
 }
 
 /** The root: the parsed file, its span and its comments (prettier takes `comments` off and attaches them). */
@@ -150,6 +154,24 @@ interface ListArgs {
   readonly alignTo?: number;
 }
 
+type BodyOwner = Decl | Block;
+
+const ownsBody = (node: Node | undefined): node is BodyOwner =>
+  node !== undefined && ['Target', 'Stage', 'Template', 'Package', 'Pass', 'Block'].includes(node.kind);
+
+/**
+ * A comment between a declaration's or block's head and its first item (`stage s {  # why`), or alone in its
+ * body: prettier would attach it to the head's last node (a parameter, the label) or the first item and move it
+ * off its line; it is left to the body (dangling), which prints it right after the `{`, where it was.
+ */
+function afterBrace(comment: CommentNode, text: string, endOfLine: boolean): boolean {
+  const owner = comment.enclosingNode;
+  if (!ownsBody(owner) || (!endOfLine && comment.followingNode)) return false;
+  const from = comment.precedingNode ? locEnd(comment.precedingNode) : locStart(owner);
+  if (!text.slice(from, comment.start).replace(/#[^\n]*/g, '').includes('{')) return false;
+  return util.addDanglingComment(owner, comment, undefined);
+}
+
 /** Comments attached to no neighbouring node (inside `{}`, `[]`, `()` with nothing else): the node prints them. */
 function dangling(node: Node): Doc[] {
   const out: Doc[] = [];
@@ -196,6 +218,11 @@ function body(
   }
   const first = node.items[0];
   const blank = node.items.some((it, i) => i > 0 && blankLineBetween(text, locEnd(node.items[i - 1]), locStart(it)));
+  const [onBrace, ...below] = dangling(path.node);
+  if (onBrace !== undefined) {
+    const rest = below.map((c) => [hardline, c]);
+    return ['{ ', onBrace, indent([...rest, hardline, sequence(path, print, text, 'items')]), hardline, '}'];
+  }
   if (alwaysBreak || blank || newlineBetween(text, headEnd, locStart(first))) {
     return ['{', indent([hardline, sequence(path, print, text, 'items')]), hardline, '}'];
   }
@@ -346,6 +373,10 @@ function printNode(path: AstPath<Node>, options: ParserOptions<Node>, print: Pri
 const printer: Printer<Node> = {
   print: printNode,
   printComment,
+  handleComments: {
+    ownLine: (comment: CommentNode, text: string) => afterBrace(comment, text, false),
+    endOfLine: (comment: CommentNode, text: string) => afterBrace(comment, text, true),
+  },
   canAttachComment: (node) => node.kind !== 'Comment' && node.kind !== 'File',
   getCommentChildNodes: (node) => children(node),
   getVisitorKeys: (node) => {
