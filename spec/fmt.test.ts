@@ -52,7 +52,11 @@ async function assertProperties(text: string, file: string): Promise<string> {
   const once = await formatted(text, file);
   const before = parse(file, text);
   const after = parse(file, once);
-  assert.equal(after.diagnostics.filter((d) => d.severity === 'error'), [], `${file}: formatted text has errors`);
+  assert.equal(
+    after.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+    `${file}: formatted text has errors`,
+  );
   assert.is(shape(after.ast), shape(before.ast), `${file}: AST changed`);
   assert.equal(commentTexts(once), commentTexts(text), `${file}: comments changed`);
   assert.is(await formatted(once, file), once, `${file}: not idempotent`);
@@ -177,7 +181,8 @@ pass p-2 of p in stage3 {
 });
 
 test('indentation, spacing and blank lines: 2 spaces, key = value, at most one blank line kept', async () => {
-  const text = 'package p in s {\n\n\n      version="1"     depends   +=[a,b ,]\n\n\n\n  build """\n    make\n  """\n}\ntarget x {}\n';
+  const text =
+    'package p in s {\n\n\n      version="1"     depends   +=[a,b ,]\n\n\n\n  build """\n    make\n  """\n}\ntarget x {}\n';
   const out = await formatted(text);
   assert.is(
     out,

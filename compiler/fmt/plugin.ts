@@ -1,6 +1,15 @@
 // A prettier plugin for *.recipe: the project's own front end parses, prettier's doc builders lay out. Comments
 // are attached by prettier and printed where they were; shell bodies, strings and integers keep their exact bytes.
-import { doc, util, type AstPath, type Doc, type Parser, type ParserOptions, type Plugin, type Printer } from 'prettier';
+import {
+  doc,
+  util,
+  type AstPath,
+  type Doc,
+  type Parser,
+  type ParserOptions,
+  type Plugin,
+  type Printer,
+} from 'prettier';
 import { comments } from '../../grammar/comments.js';
 import { parse } from '../../grammar/index.js';
 import type {
@@ -66,7 +75,12 @@ const parser: Parser<Node> = {
     const { ast, diagnostics } = parse(options.filepath, text);
     const error = diagnostics.find((d) => d.severity === 'error');
     if (error) throw new RecipeSyntaxError(error.message);
-    const found = comments(text).map((c): CommentNode => ({ kind: 'Comment', text: c.text, start: c.offset, end: c.end }));
+    const found = comments(text).map((c): CommentNode => ({
+      kind: 'Comment',
+      text: c.text,
+      start: c.offset,
+      end: c.end,
+    }));
     return { ...ast, start: 0, end: text.length, comments: found };
   },
   locStart,
@@ -168,7 +182,13 @@ function afterBrace(comment: CommentNode, text: string, endOfLine: boolean): boo
   const owner = comment.enclosingNode;
   if (!ownsBody(owner) || (!endOfLine && comment.followingNode)) return false;
   const from = comment.precedingNode ? locEnd(comment.precedingNode) : locStart(owner);
-  if (!text.slice(from, comment.start).replace(/#[^\n]*/g, '').includes('{')) return false;
+  if (
+    !text
+      .slice(from, comment.start)
+      .replace(/#[^\n]*/g, '')
+      .includes('{')
+  )
+    return false;
   return util.addDanglingComment(owner, comment, undefined);
 }
 
@@ -293,7 +313,8 @@ function use(path: AstPath<Node>, options: ParserOptions<Node>, print: Print, no
   const args = path.map(print, 'args' as never);
   // one argument (`use autotools(flags = "…")`) hugs its parentheses however long it is: breaking around it
   // would only move the same long line
-  if (args.length === 1 && !hasComments(node.args[0]) && node.args[0].value.kind !== 'List') return [...head, args[0], ')'];
+  if (args.length === 1 && !hasComments(node.args[0]) && node.args[0].value.kind !== 'List')
+    return [...head, args[0], ')'];
   return group([...head, indent([softline, join([',', line], args)]), ifBreak(','), softline, ')']);
 }
 
@@ -326,7 +347,7 @@ function declHead(path: AstPath<Node>, print: Print, node: Decl): { head: Doc; e
   }
 }
 
-function printNode(path: AstPath<Node>, options: ParserOptions<Node>, print: Print, args?: unknown): Doc {
+function printNode(path: AstPath<Node>, options: ParserOptions<Node>, print: Print, args?: ListArgs): Doc {
   const node = path.node;
   const text = options.originalText;
   switch (node.kind) {
@@ -356,7 +377,7 @@ function printNode(path: AstPath<Node>, options: ParserOptions<Node>, print: Pri
     case 'Use':
       return use(path, options, print, node);
     case 'List':
-      return list(path, options, print, node, (args ?? {}) as ListArgs);
+      return list(path, options, print, node, args ?? {});
     case 'Shell':
       return shell(text, node);
     case 'Ident':
