@@ -36,6 +36,10 @@ Usage:
       Ask the build graph (DIR defaults to stages). A package may be written stage/name.
   serpentc graph <stages-dir> [--target NAME]
       Print the build graph as JSON.
+  serpentc fmt [--check] <path>...
+      Rewrite recipe files in the canonical layout (a directory: every *.recipe below it);
+      only files that change are written. --check writes nothing, lists the files that are
+      not formatted and exits 1 if any are. A file with syntax errors is reported and left as is.
   serpentc lsp [--stdio]
       Serve the Language Server Protocol on stdin/stdout (diagnostics as you type, go to
       definition, hover, completion) for editors; --stdio is accepted for clients that pass it.
@@ -81,7 +85,7 @@ interface Options {
 type Option = keyof typeof OPTIONS;
 
 /** The subcommands; anything else in the first position is a recipe directory to generate from. */
-const COMMANDS = ['check', 'graph', 'query', 'lsp'] as const;
+const COMMANDS = ['check', 'graph', 'query', 'fmt', 'lsp'] as const;
 type Command = (typeof COMMANDS)[number] | 'generate';
 
 /** The options each command reads (besides --help and --version): any other is refused, never ignored. */
@@ -90,6 +94,7 @@ const COMMAND_OPTIONS: { readonly [C in Command]: readonly Option[] } = {
   check: ['target', 'host-tools'],
   graph: ['target'],
   query: ['dir', 'target', 'transitive'],
+  fmt: ['check'],
   lsp: ['stdio'],
 };
 
@@ -99,6 +104,7 @@ const COMMAND_LABEL: { readonly [C in Command]: string } = {
   check: '`check`',
   graph: '`graph`',
   query: '`query`',
+  fmt: '`fmt`',
   lsp: '`lsp`',
 };
 
@@ -150,6 +156,7 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
     return 0;
   }
   if (cmd === 'query') return query(rest, o, io);
+  if (cmd === 'fmt') return fmt(rest, Boolean(o.check), io);
   if (cmd === 'lsp') {
     if (rest.length > 0) return usage(io, `\`lsp\` takes no arguments (it speaks LSP on stdin and stdout)`);
     // loaded here: the server and its protocol library are only needed by editors. It owns stdin and stdout
@@ -235,6 +242,26 @@ function refusalMessage(r: Refusal, out: string, stages: string): string {
     case 'foreign':
       return `refusing to generate into \`${out}\`: it is not empty (it holds \`${r.entry}\`) and serpentc did not generate it (no ${MANIFEST}); name a new or empty directory, or pass --force to generate into it anyway`;
   }
+}
+
+async function fmt(paths: readonly string[], check: boolean, io: IO): Promise<number> {
+  if (paths.length === 0) return usage(io, '`fmt` takes one or more recipe files or directories');
+  // loaded here, not at the top: prettier is only needed for formatting
+  const { fmtPaths } = await import('./fmt/files.js');
+  const result = await fmtPaths(paths, check);
+  const failed = report(result.diagnostics, result.texts, io);
+  for (const f of result.changed) io.stdout(`${f}\n`); // rewritten, or with --check the ones that would be
+  if (check) {
+    if (result.changed.length) {
+      io.stderr(
+        `serpentc: ${result.changed.length} of ${result.files.length} recipe file(s) not formatted; run \`serpentc fmt ${paths.join(' ')}\`\n`,
+      );
+      return 1;
+    }
+    return failed;
+  }
+  io.stderr(`serpentc: fmt: ${result.files.length} files, ${result.changed.length} reformatted\n`);
+  return failed;
 }
 
 async function compileAndReport(dir: string, target: string | undefined, io: IO): Promise<Result> {

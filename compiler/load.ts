@@ -49,15 +49,11 @@ export function load(dir: string, sink: Sink): Loaded {
 
 /**
  * The recipe files below `dir` in the order load() reads them; unreadable entries are reported into `sink` and
- * skipped (serpentc lsp lists a set this way, then reads open documents from the editor instead of the disk).
+ * skipped (serpentc lsp lists a set this way, then reads open documents from the editor instead of the disk;
+ * serpentc fmt finds the files of a directory this way).
  */
 export function recipePaths(dir: string, sink: Sink): string[] {
-  try {
-    return walk(dir, sink, new Map());
-  } catch (e) {
-    sink.error('io-error', null, { kind: 'dir', path: dir, reason: errorCode(e) });
-    return [];
-  }
+  return walkBelow(dir, sink, new Map());
 }
 
 /** Parses recipe texts (a leading byte order mark dropped). */

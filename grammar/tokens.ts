@@ -46,7 +46,9 @@ export const UnterminatedString = createToken({
   label: 'an unterminated string',
 });
 
-export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, group: Lexer.SKIPPED });
+/** The lexer group comments go to: out of the token stream the parser reads, kept for the formatter (comments.ts). */
+export const COMMENTS = 'comments';
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, group: COMMENTS });
 export const WhiteSpace = createToken({
   name: 'WhiteSpace',
   pattern: /[ \t\r\n\f\v]+/,
@@ -85,7 +87,7 @@ export const Colon = createToken({ name: 'Colon', pattern: /:/, label: "':'" });
  */
 export const allTokens: TokenType[] = [
   WhiteSpace, // skipped; newlines are not significant
-  Comment, // `#` to the end of the line; skipped
+  Comment, // `#` to the end of the line; in the COMMENTS group, which the parser never sees
   Shell, // `"""` … `"""`: before strings, or `"""` would lex as the empty string `""` and a stray `"`
   UnterminatedShell, // `"""` with no closing `"""`: reported as unterminated-shell
   StringLit, // one line, escapes \" \\ \n \t \$

@@ -1,0 +1,76 @@
+// serpentc fmt over files and directories: which files are not in the canonical layout, and (without --check)
+// rewriting exactly those, each by a temporary file renamed over it, so a reader never sees half a file.
+import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { BOM } from '../../grammar/chars.js';
+import { Sink, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { recipePaths } from '../load.js';
+import { ioReason } from '../util.js';
+import { format } from './index.js';
+
+export interface FmtResult {
+  /** Every file looked at, in the order given (directories expanded in sorted path order). */
+  readonly files: readonly string[];
+  /** Files not in the canonical layout: rewritten, or with `check` only listed. */
+  readonly changed: readonly string[];
+  /** Syntax errors (those files are left untouched) and I/O failures. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** path → text, for rendering diagnostics with their source lines */
+  readonly texts: ReadonlyMap<string, string>;
+}
+
+/**
+ * Formats `paths`: a directory stands for every `*.recipe` below it, a file for itself. With `check`, writes
+ * nothing. A file is written only when its layout changes, keeping its permissions.
+ */
+export async function fmtPaths(paths: readonly string[], check: boolean): Promise<FmtResult> {
+  const sink = new Sink();
+  const files: string[] = [];
+  for (const path of paths) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch (e) {
+      sink.error('io-error', null, { kind: 'file', path, reason: ioReason(e) });
+      continue;
+    }
+    for (const f of isDir ? recipePaths(path, sink) : [path]) if (!files.includes(f)) files.push(f);
+  }
+  const changed: string[] = [];
+  const texts = new Map<string, string>();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      sink.error('io-error', null, { kind: 'file', path: file, reason: ioReason(e) });
+      continue;
+    }
+    texts.set(file, text.startsWith(BOM) ? text.slice(BOM.length) : text); // as the diagnostics' offsets count
+    const result = await format(text, file);
+    if (result.formatted === null) {
+      sink.addAll(result.diagnostics);
+      continue;
+    }
+    if (result.formatted === text) continue;
+    changed.push(file);
+    if (!check) writeAtomically(file, result.formatted, sink);
+  }
+  return { files, changed, diagnostics: sink.sorted(), texts };
+}
+
+/** Replaces `file` by a sibling temporary file renamed over it (same file system, so the rename is atomic). */
+function writeAtomically(file: string, text: string, sink: Sink): void {
+  const temp = join(dirname(file), `.${basename(file)}.serpentc-fmt-${process.pid}`);
+  try {
+    writeFileSync(temp, text, { mode: statSync(file).mode & 0o7777 });
+    renameSync(temp, file);
+  } catch (e) {
+    sink.error('io-error', null, { kind: 'write', path: file, reason: ioReason(e) });
+    try {
+      unlinkSync(temp);
+    } catch {
+      // the temporary file was never created: nothing to clean up
+    }
+  }
+}
