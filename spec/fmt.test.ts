@@ -234,6 +234,20 @@ test('a body with text on its opening line keeps its dedented text when its colu
   assert.is(bodyOf(out), bodyOf(text));
 });
 
+test('bodies with text on the opening line: blank, whitespace-only and trailing-space lines, heredocs, any column', async () => {
+  const rand = prng(3);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  for (let i = 0; i < 400; i++) {
+    const at = ' '.repeat(Math.floor(rand() * 8));
+    const lines = Array.from({ length: 1 + Math.floor(rand() * 4) }, () =>
+      pick(['make', '', ' ', '   ', '\t', 'cat <<EOF', '  x  ', 'EOF', '\t\tmake']),
+    );
+    const body = lines.map((l) => pick([at, `${at}  `, '']) + l).join('\n');
+    const text = `package a in s {\n${at}build """${pick(['make', ' x', 'make  '])}\n${body}\n${pick([at, '', '  '])}"""\n}\n`;
+    await assertProperties(text, `opening-${i}.recipe`);
+  }
+});
+
 test('long lists are filled to the print width, aligned after the bracket', async () => {
   const names = Array.from({ length: 60 }, (_, i) => `tool${i}`);
   const text = `package p in s {\n  provides {\n    commands = [${names.join(', ')}]\n  }\n}\n`;

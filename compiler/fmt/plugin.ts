@@ -275,14 +275,26 @@ function list(path: AstPath<Node>, options: ParserOptions<Node>, print: Print, n
  * reads) depends on the body's own lines only, never on where the block around it is indented. The exception is
  * a body with text right after its opening `"""` and further lines: that text counts as indented by the columns
  * before it, so moving the `"""` would change the body; it is printed with `"""` on lines of their own instead,
- * its dedented text indented one level, which dedents to the same text wherever it lands.
+ * its dedented text indented anew, which dedents to the same text.
  */
 function shell(text: string, node: ShellLit): Doc {
   const source = raw(text, node);
   const eol = source.indexOf('\n');
   if (eol < 0 || /^"""[ \t\r\f\v]*$/.test(source.slice(0, eol))) return join(literalline, source.split('\n'));
+  // Steps are items of top-level declarations, so the step line is at two spaces: the body goes at four and the
+  // closing `"""` at two. Literal lines, since prettier trims the end of ordinary ones (a body's trailing spaces
+  // are its own) and would indent blank lines.
   const lines = node.text.replace(/\n$/, '').split('\n');
-  return ['"""', indent([hardline, join(hardline, lines)]), hardline, '"""'];
+  return [
+    '"""',
+    literalline,
+    join(
+      literalline,
+      lines.map((l) => (l === '' ? '' : `    ${l}`)),
+    ),
+    literalline,
+    '  """',
+  ];
 }
 
 function field(path: AstPath<Node>, print: Print, node: Field): Doc {
