@@ -209,6 +209,16 @@ test('diagnostics as you type, definition, hover, completion, shutdown — the r
       'a package does not depend on itself',
     );
 
+    // formatting: serpentc fmt's layout as one edit of the whole text; none for a formatted file
+    type Edits = Array<{ range: { start: unknown; end: unknown }; newText: string }>;
+    const formatting = { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } };
+    assert.equal(await client.request<Edits>('textDocument/formatting', formatting), [], 'stages/ is formatted');
+    const messy = text.replace('package xz in stage2 {', 'package xz in stage2    {\n\n\n');
+    client.notify('textDocument/didChange', { textDocument: { uri, version: 20 }, contentChanges: [{ text: messy }] });
+    const edits = await client.request<Edits>('textDocument/formatting', formatting);
+    assert.is(edits.length, 1);
+    assert.is(edits[0].newText, text, 'the edit restores the formatted text');
+
     assert.is(await client.close(), 0, 'exit 0 after shutdown');
   } finally {
     client.kill();

@@ -8,6 +8,7 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  TextEdit,
   type CompletionItem,
   type Hover,
   type InitializeResult,
@@ -15,6 +16,7 @@ import {
   type TextDocumentPositionParams,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { format } from '../fmt/index.js';
 import { prepareShell } from '../shell/index.js';
 import { complete, namesOf } from './completion.js';
 import { definition } from './definition.js';
@@ -52,6 +54,7 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
         definitionProvider: true,
         hoverProvider: true,
         completionProvider: { triggerCharacters: ['[', ',', '=', '(', ' '] },
+        documentFormattingProvider: true,
       },
       serverInfo: { name: 'serpentc', version },
     };
@@ -141,6 +144,18 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
       const model = set?.latest?.result.model ?? (set ? (await set.settled()).result.model : null);
       const raw = doc.getText();
       return complete(withoutBom(raw), offsetAt(raw, p.position), namesOf(model));
+    }),
+  );
+
+  // serpentc fmt's layout: one edit replacing the whole text, none when it is formatted or has syntax errors
+  connection.onDocumentFormatting((p) =>
+    answer<TextEdit[]>('formatting', [], async () => {
+      const doc = documents.get(p.textDocument.uri);
+      if (!doc) return [];
+      const text = doc.getText();
+      const { formatted } = await format(text, pathOfUri(doc.uri) ?? doc.uri);
+      if (formatted === null || formatted === text) return [];
+      return [TextEdit.replace({ start: doc.positionAt(0), end: doc.positionAt(text.length) }, formatted)];
     }),
   );
 
