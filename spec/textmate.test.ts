@@ -525,7 +525,7 @@ test('stage3/util-linux.recipe: package and pass heads, +=, lists over several l
   expectWord(t, 'depends += [systemd]', 'systemd', 'variable.other.constant');
   expectScope(t, find(t, 'depends += [systemd]', 12), 'meta.list', 'systemd');
   // a list item on a continuation line is a value, not a key
-  expectWord(t, 'swapoff, agetty', 'swapoff', 'variable.other.constant');
+  expectWord(t, 'agetty, kill', 'agetty', 'variable.other.constant'); // a continuation line of the list
   expectWord(t, '"libblkid.so"', 'libblkid.so', 'string.quoted.double');
   expectWord(t, 'source "https://', 'source', 'variable.other.property');
   expectWord(t, 'util-linux-${version}.tar.xz', 'version', 'variable.other.readwrite');
