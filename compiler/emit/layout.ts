@@ -3,7 +3,7 @@
 // reserve (so a stage may not be called that). templates/ and the runtime library spell the same paths.
 import { bug } from '../util.js';
 
-/** Names a stage may not take: Makefile targets and directories of out/ and of the build directory. */
+/** Names a stage may not take: Makefile targets, directories of out/, entries of the build directory (`out`). */
 export const RESERVED_STAGE_NAMES: ReadonlySet<string> = new Set([
   'all',
   'check',
@@ -12,6 +12,8 @@ export const RESERVED_STAGE_NAMES: ReadonlySet<string> = new Set([
   'help',
   'lib',
   'logs',
+  'out',
+  'report',
   'source',
   'sources',
   'stamps',
@@ -25,7 +27,16 @@ export const RESERVED_VAR_PREFIX = 'serpent_';
 export const OUT_DIRS: ReadonlySet<string> = new Set(['lib']);
 
 /** The targets every Makefile defines, in the order of its `.PHONY` rule; no stage or package target may take them. */
-export const MAKE_TARGETS: readonly string[] = ['all', 'help', 'source', 'check-host', 'status', 'clean', 'distclean'];
+export const MAKE_TARGETS: readonly string[] = [
+  'all',
+  'help',
+  'source',
+  'check-host',
+  'status',
+  'report',
+  'clean',
+  'distclean',
+];
 
 /** The list of files serpentc wrote into out/, so a later run removes what it no longer generates. */
 export const MANIFEST = '.serpentc-manifest';

@@ -45,12 +45,13 @@ export const RUNTIME_PARTS: readonly RuntimePart[] = Object.freeze([
   },
   {
     file: 'step.sh',
-    purpose: 'the step runner: banner, log, clean environment, host or chroot run, atomic stamp',
+    purpose:
+      'the step runner: banner with the last time, log, timing record, clean environment, host or chroot run, stamp',
     calls: ['base.sh', 'makeflags.sh', 'paths.sh', 'chroot.sh'],
   },
   {
     file: 'commands.sh',
-    purpose: 'whole-build commands: source, check-host, status, clean, distclean',
+    purpose: 'whole-build commands: source, check-host, status, report, clean, distclean',
     calls: ['base.sh', 'makeflags.sh', 'sources.sh', 'chroot.sh'],
   },
   {

@@ -580,6 +580,75 @@ serpent_run_chroot() {
   unshare $serpent_unshare -- "$serpent_sh" "$serpent_out/lib/serpent.sh" chroot-inner "$2" "$3" "$4" "$serpent_jobs"
 }
 
+# ------------------------------------------------------------------------------------------------------------
+# The timing record BUILD_DIR/timings.log: one event per line, each appended by one printf (O_APPEND, < 512
+# bytes), so parallel steps never interleave and a SIGKILL loses at most a line, never tears one:
+#   <epoch> start <stage/package/step> <host|chroot> <jobs> <pid>
+#   <epoch> end <stage/package/step> <rc> <seconds>
+#   <epoch> stop <stage/package/step> <INT|TERM|HUP>
+# Recording never changes a step's result: a failure to write warns once per step on stderr and is ignored.
+# ------------------------------------------------------------------------------------------------------------
+
+# serpent_record EVENT: appends "EVENT" as one line.
+serpent_record() {
+  [ "${serpent_record_failed:-0}" = 0 ] || return 0
+  if ! { printf '%s\n' "$1" >> "$serpent_build/timings.log"; } 2> /dev/null; then
+    serpent_record_failed=1
+    printf 'serpent: warning: cannot append to %s: this step is not timed\n' "$serpent_build/timings.log" >&2
+  fi
+  return 0
+}
+
+# BUILD_DIR/out names the generated directory (for tools reading the record and plan.json); written when it
+# is missing or names another directory, by temp file and rename.
+serpent_record_out() {
+  serpent_known=''
+  if [ -f "$serpent_build/out" ]; then
+    read -r serpent_known < "$serpent_build/out" || :
+  fi
+  [ "$serpent_known" != "$serpent_out" ] || return 0
+  if ! { printf '%s\n' "$serpent_out" > "$serpent_build/out.tmp.$$" \
+    && mv -f "$serpent_build/out.tmp.$$" "$serpent_build/out"; } 2> /dev/null; then
+    rm -f "$serpent_build/out.tmp.$$" 2> /dev/null
+    printf 'serpent: warning: cannot write %s\n' "$serpent_build/out" >&2
+  fi
+  return 0
+}
+
+# serpent_duration SECONDS: sets serpent_duration_text to 45s, 31m02s or 2h05m09s (no process).
+serpent_duration() {
+  serpent_dur_h=$(($1 / 3600))
+  serpent_dur_m=$(($1 % 3600 / 60))
+  serpent_dur_s=$(($1 % 60))
+  [ "$serpent_dur_s" -ge 10 ] || serpent_dur_s=0$serpent_dur_s
+  if [ "$serpent_dur_h" -gt 0 ]; then
+    [ "$serpent_dur_m" -ge 10 ] || serpent_dur_m=0$serpent_dur_m
+    serpent_duration_text=${serpent_dur_h}h${serpent_dur_m}m${serpent_dur_s}s
+  elif [ "$serpent_dur_m" -gt 0 ]; then
+    serpent_duration_text=${serpent_dur_m}m${serpent_dur_s}s
+  else
+    serpent_duration_text=${1}s
+  fi
+}
+
+# serpent_last_time ID: sets serpent_last to the seconds of the step's most recent successful run, or ''.
+serpent_last_time() {
+  serpent_last=''
+  [ -f "$serpent_build/timings.log" ] || return 0
+  serpent_last=$(awk -v id="$1" '$2 == "end" && $3 == id && $4 == "0" { s = $5 } END { print s }' \
+    "$serpent_build/timings.log" 2> /dev/null) || serpent_last=''
+  case $serpent_last in
+    *[!0-9]*) serpent_last='' ;;
+  esac
+}
+
+# serpent_stop SIGNAL WORD: the traps of a running step: the log's last line and the record's stop event.
+serpent_stop() {
+  serpent_clock
+  printf 'serpent: %s %s\n' "$2" "$serpent_time" >> "$serpent_log"
+  serpent_record "$serpent_epoch stop $serpent_id $1"
+}
+
 # serpent_step INDEX TOTAL STAGE PACKAGE STEP host|chroot
 serpent_step() {
   serpent_index=$1
@@ -593,7 +662,14 @@ serpent_step() {
     return 0
   fi
   [ -f "$serpent_script" ] || serpent_die "missing $serpent_script"
-  printf '%s\n' "$serpent_label"
+  serpent_id=$3/$4/$5
+  serpent_last_time "$serpent_id"
+  if [ -n "$serpent_last" ]; then
+    serpent_duration "$serpent_last"
+    printf '%s — last %s\n' "$serpent_label" "$serpent_duration_text"
+  else
+    printf '%s\n' "$serpent_label"
+  fi
   serpent_init_jobs
   serpent_stamp=$serpent_build/stamps/$3/$4/$5
   serpent_log=$serpent_build/logs/$3/$4/$5.log
@@ -611,9 +687,11 @@ serpent_step() {
     printf 'serpent: script %s\n' "$3/$4/$5.sh"
     printf 'serpent: started %s\n' "$serpent_time"
   } > "$serpent_log"
-  trap 'printf "serpent: interrupted %s\n" "$(serpent_now)" >>"$serpent_log"; exit 130' INT
-  trap 'printf "serpent: terminated %s\n" "$(serpent_now)" >>"$serpent_log"; exit 143' TERM
-  trap 'printf "serpent: hangup %s\n" "$(serpent_now)" >>"$serpent_log"; exit 129' HUP
+  serpent_record_out
+  serpent_record "$serpent_started start $serpent_id $6 $serpent_jobs $$"
+  trap 'serpent_stop INT interrupted; exit 130' INT
+  trap 'serpent_stop TERM terminated; exit 143' TERM
+  trap 'serpent_stop HUP hangup; exit 129' HUP
   if serpent_run_"$6" "$serpent_script" "$3" "$4" "$5" >> "$serpent_log" 2>&1 < /dev/null; then
     serpent_rc=0
   else
@@ -622,6 +700,7 @@ serpent_step() {
   trap - INT TERM HUP
   serpent_clock
   serpent_took=$((serpent_epoch - serpent_started))
+  serpent_record "$serpent_epoch end $serpent_id $serpent_rc $serpent_took"
   if [ "$serpent_rc" -ne 0 ]; then
     printf 'serpent: failed (exit %s) %s after %ss\n' "$serpent_rc" "$serpent_time" "$serpent_took" >> "$serpent_log"
     {
@@ -704,13 +783,76 @@ serpent_check_host() {
   serpent_say "every host tool the plan needs is present"
 }
 
+# serpent_alive PID: is the runner of a recorded start still running? (kill -0, and where /proc shows its
+# command line, it must be the runtime's: a reused pid is not a running step)
+serpent_alive() {
+  kill -0 "$1" 2> /dev/null || return 1
+  [ -r "/proc/$1/cmdline" ] || return 0
+  grep -q serpent.sh "/proc/$1/cmdline" 2> /dev/null
+}
+
+# The steps of the plan whose last recorded event is not a successful end, one per line, in plan order:
+#   open|stop|failed INDEX STAGE PACKAGE STEP host|chroot EPOCH PID|SIGNAL|RC
+# Lines that do not parse and steps no longer in the plan are skipped.
+serpent_record_states() {
+  [ -f "$serpent_build/timings.log" ] || return 0
+  awk '
+    FNR == NR { id = $2 "/" $3 "/" $4; known[id] = $0; order[++n] = id; next }
+    $1 !~ /^[0-9]+$/ { next }
+    $2 == "start" && NF == 6 { kind[$3] = "open"; at[$3] = $1; arg[$3] = $6; next }
+    $2 == "stop" && NF == 4 { kind[$3] = "stop"; at[$3] = $1; arg[$3] = $4; next }
+    $2 == "end" && NF == 5 { kind[$3] = ($4 == "0" ? "ok" : "failed"); at[$3] = $1; arg[$3] = $4; next }
+    END {
+      for (i = 1; i <= n; i++) {
+        id = order[i]
+        if (id in kind && kind[id] != "ok") print kind[id], known[id], at[id], arg[id]
+      }
+    }
+  ' "$serpent_out/lib/steps.txt" "$serpent_build/timings.log"
+}
+
 serpent_status() {
   serpent_current=''
   serpent_done=0
   serpent_count=0
   serpent_failed=''
   serpent_pending=''
+  serpent_running=''
+  serpent_interrupted=''
+  serpent_crashed=''
+  serpent_explained=' '
   serpent_shown=0
+  serpent_clock
+  serpent_states=$(serpent_record_states)
+  while read -r serpent_kind serpent_i serpent_s serpent_p serpent_n serpent_where serpent_at serpent_arg; do
+    [ -n "$serpent_kind" ] || continue
+    [ ! -e "$serpent_build/stamps/$serpent_s/$serpent_p/$serpent_n" ] || continue
+    serpent_duration $((serpent_epoch - serpent_at))
+    serpent_line="  [$serpent_i] $serpent_s $serpent_p $serpent_n ($serpent_where)"
+    serpent_logfile=$serpent_build/logs/$serpent_s/$serpent_p/$serpent_n.log
+    case $serpent_kind in
+      open)
+        if serpent_alive "$serpent_arg"; then
+          serpent_running="$serpent_running
+$serpent_line: running for $serpent_duration_text (pid $serpent_arg)"
+        else
+          serpent_interrupted="$serpent_interrupted
+$serpent_line: interrupted $serpent_duration_text ago (killed: started, never ended): $serpent_logfile"
+        fi
+        ;;
+      stop)
+        serpent_interrupted="$serpent_interrupted
+$serpent_line: interrupted $serpent_duration_text ago (SIG$serpent_arg): $serpent_logfile"
+        ;;
+      failed)
+        serpent_crashed="$serpent_crashed
+$serpent_line: failed (exit $serpent_arg) $serpent_duration_text ago: $serpent_logfile"
+        ;;
+    esac
+    serpent_explained="$serpent_explained$serpent_s/$serpent_p/$serpent_n "
+  done << SERPENT_STATES
+$serpent_states
+SERPENT_STATES
   while read -r serpent_i serpent_s serpent_p serpent_n serpent_where; do
     if [ "$serpent_s" != "$serpent_current" ]; then
       [ -z "$serpent_current" ] || printf '%-12s %s/%s steps done\n' "$serpent_current" "$serpent_done" "$serpent_count"
@@ -722,8 +864,13 @@ serpent_status() {
     if [ -e "$serpent_build/stamps/$serpent_s/$serpent_p/$serpent_n" ]; then
       serpent_done=$((serpent_done + 1))
     elif [ -e "$serpent_build/logs/$serpent_s/$serpent_p/$serpent_n.log" ]; then
-      serpent_failed="$serpent_failed
+      case $serpent_explained in
+        *" $serpent_s/$serpent_p/$serpent_n "*) ;;
+        *)
+          serpent_failed="$serpent_failed
   [$serpent_i] $serpent_s $serpent_p $serpent_n ($serpent_where): $serpent_build/logs/$serpent_s/$serpent_p/$serpent_n.log"
+          ;;
+      esac
     elif [ "$serpent_shown" -lt 10 ]; then
       serpent_pending="$serpent_pending
   [$serpent_i] $serpent_s $serpent_p $serpent_n ($serpent_where)"
@@ -731,9 +878,107 @@ serpent_status() {
     fi
   done < "$serpent_out/lib/steps.txt"
   [ -z "$serpent_current" ] || printf '%-12s %s/%s steps done\n' "$serpent_current" "$serpent_done" "$serpent_count"
-  [ -z "$serpent_failed" ] || printf 'failed or interrupted (log without stamp):%s\n' "$serpent_failed"
+  [ -z "$serpent_running" ] || printf 'running:%s\n' "$serpent_running"
+  [ -z "$serpent_crashed" ] || printf 'failed:%s\n' "$serpent_crashed"
+  [ -z "$serpent_interrupted" ] || printf 'interrupted:%s\n' "$serpent_interrupted"
+  [ -z "$serpent_failed" ] || printf 'failed or interrupted (log without stamp, not in the record):%s\n' "$serpent_failed"
   [ -z "$serpent_pending" ] || printf 'next steps:%s\n' "$serpent_pending"
   return 0
+}
+
+# serpent_report: a plain-text summary of BUILD_DIR/timings.log (sh and awk only). The time of a step is its
+# latest completed run (an end event, whatever its exit code); totals per stage and package, in plan order.
+serpent_report() {
+  serpent_record_file=$serpent_build/timings.log
+  if [ ! -f "$serpent_record_file" ]; then
+    serpent_say "no timing record yet: $serpent_record_file (it is written as steps run)"
+    return 0
+  fi
+  serpent_clock
+  awk -v build="$serpent_build" -v record="$serpent_record_file" -v now="$serpent_epoch" '
+    function dur(t, h, m, s) {
+      h = int(t / 3600); m = int(t % 3600 / 60); s = t % 60
+      if (h > 0) return sprintf("%dh%02dm%02ds", h, m, s)
+      if (m > 0) return sprintf("%dm%02ds", m, s)
+      return sprintf("%ds", s)
+    }
+    function alive(pid) {
+      return system("kill -0 " pid " 2> /dev/null && { [ ! -r /proc/" pid "/cmdline ] || grep -q serpent.sh /proc/" pid "/cmdline; }") == 0
+    }
+    function remember(id) {
+      if (!(id in seen)) { seen[id] = 1; order[++n] = id }
+    }
+    FNR == NR { remember($2 "/" $3 "/" $4); next }
+    { events++ }
+    $1 !~ /^[0-9]+$/ { bad++; next }
+    $2 == "start" && NF == 6 && $6 ~ /^[0-9]+$/ { remember($3); last[$3] = "start"; pid[$3] = $6; jobs[$3] = $5; began[$3] = $1; next }
+    $2 == "stop" && NF == 4 { remember($3); last[$3] = "stop"; sig[$3] = $4; next }
+    $2 == "end" && NF == 5 && $4 ~ /^[0-9]+$/ && $5 ~ /^[0-9]+$/ {
+      remember($3); last[$3] = "end"; rc[$3] = $4; secs[$3] = $5; ended[$3] = $1; ran[$3] = jobs[$3]; next
+    }
+    { bad++ }
+    END {
+      timed = 0; sum = 0; first = -1; lastend = -1; maxjobs = 0; wide = 8
+      for (i = 1; i <= n; i++) {
+        id = order[i]
+        if (!(id in secs)) continue
+        timed++; sum += secs[id]
+        split(id, part, "/")
+        if (!(part[1] in stagesum)) stages[++ns] = part[1]
+        stagesum[part[1]] += secs[id]; stagecount[part[1]]++
+        pkg = part[1] "/" part[2]
+        if (!(pkg in pkgsum)) pkgs[++np] = pkg
+        pkgsum[pkg] += secs[id]; pkgcount[pkg]++
+        if (length(pkg) > wide) wide = length(pkg)
+        if (first < 0 || ended[id] - secs[id] < first) first = ended[id] - secs[id]
+        if (ended[id] > lastend) lastend = ended[id]
+        if (ran[id] + 0 > maxjobs) maxjobs = ran[id] + 0
+      }
+      printf "timing record %s: %d events", record, events
+      if (bad) printf ", %d lines skipped (not in the format)", bad
+      printf "\n"
+      if (timed == 0) { print "no step has finished yet"; }
+      else {
+        span = lastend - first
+        printf "steps timed:        %d (the latest completed run of each)\n", timed
+        printf "sum of step times:  %s (%ds)\n", dur(sum), sum
+        printf "wall-clock span:    %s (%ds, from the first start to the last end of those runs)\n", dur(span), span
+        if (span > 0) {
+          printf "parallel efficiency: %.2f steps at once on average", sum / span
+          if (maxjobs > 0) printf " (jobs %d: %d%% of the slots busy)", maxjobs, 100 * sum / span / maxjobs
+          printf "\n"
+        }
+        printf "\nper stage:\n"
+        for (i = 1; i <= ns; i++) printf "  %-" wide "s %5d steps  %s\n", stages[i], stagecount[stages[i]], dur(stagesum[stages[i]])
+        printf "\nper package:\n"
+        for (i = 1; i <= np; i++) printf "  %-" wide "s %5d steps  %s\n", pkgs[i], pkgcount[pkgs[i]], dur(pkgsum[pkgs[i]])
+        printf "\nslowest steps:\n"
+        for (k = 1; k <= 10; k++) {
+          best = ""
+          for (i = 1; i <= n; i++) {
+            id = order[i]
+            if (!(id in secs) || (id in shown)) continue
+            if (best == "" || secs[id] > secs[best]) best = id
+          }
+          if (best == "") break
+          shown[best] = 1
+          printf "  %10s  %s\n", dur(secs[best]), best
+        }
+      }
+      nf = 0; ni = 0
+      for (i = 1; i <= n; i++) {
+        id = order[i]
+        logfile = build "/logs/" id ".log"
+        if (last[id] == "end" && rc[id] != "0") failed[++nf] = id ": exit " rc[id] ", log " logfile
+        else if (last[id] == "stop") interrupted[++ni] = id ": SIG" sig[id] ", log " logfile
+        else if (last[id] == "start" && !alive(pid[id])) interrupted[++ni] = id ": killed (started, never ended), log " logfile
+        else if (last[id] == "start") running[++nr] = id ": for " dur(now - began[id]) " (pid " pid[id] ")"
+      }
+      if (nf) { printf "\nfailed:\n"; for (i = 1; i <= nf; i++) print "  " failed[i] }
+      if (ni) { printf "\ninterrupted:\n"; for (i = 1; i <= ni; i++) print "  " interrupted[i] }
+      if (nr) { printf "\nrunning:\n"; for (i = 1; i <= nr; i++) print "  " running[i] }
+    }
+  ' "$serpent_out/lib/steps.txt" "$serpent_record_file"
 }
 
 serpent_refuse_if_mounted() {
@@ -798,6 +1043,7 @@ serpent_main() {
     source) serpent_source ;;
     check-host) serpent_check_host ;;
     status) serpent_status ;;
+    report) serpent_report ;;
     clean) serpent_clean "$@" ;;
     distclean) serpent_distclean ;;
     *) serpent_die "unknown command: $serpent_command" ;;

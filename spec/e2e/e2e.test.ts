@@ -1,6 +1,7 @@
 // The mini bootstrap for real: upstream tarballs from Debian through an HTTP mirror on 127.0.0.1, the generated
 // Makefile building stage1..stage3 (a real chroot), then: a second make runs nothing; stage3 rebuilt with a SIGKILL
-// in a chroot step and resumed leaves no mount behind and yields the same stage3 tree (file list with sha256).
+// in a chroot step and resumed leaves no mount behind and yields the same stage3 tree (file list with sha256);
+// the timing record holds one successful end per step, and the killed step as interrupted.
 // Runs under CI=true or SERPENT_E2E=1 (about seven minutes on two cores); otherwise it records a skip.
 // SERPENT_E2E_MIRROR=DIR keeps the fetched tarballs in DIR between local runs.
 import { test } from 'uvu';
@@ -24,6 +25,7 @@ import { join, relative } from 'node:path';
 import type { Server } from 'node:http';
 import { requires, skipped } from '../helpers/env.js';
 import { CLI_BIN, SPEC_DIR } from '../helpers/paths.js';
+import { lastEvents, parseTimings } from '../helpers/timings.js';
 
 const stagesDir = join(SPEC_DIR, 'e2e/stages');
 const fetchScript = join(SPEC_DIR, 'e2e/fetch-sources.sh');
@@ -282,6 +284,20 @@ if (!enabled) {
     assert.is(readlinkSync(join(root, 'bin/sh')), '/serpent/bin/busybox');
     assert.equal(mountsBelow(state.work), []);
     state.manifest = manifest(root);
+    // The timing record: every line parses, and each step of the plan ended once, successfully.
+    const events = parseTimings(readFileSync(join(state.build, 'timings.log'), 'utf8'));
+    const steps = readFileSync(join(state.out, 'lib/steps.txt'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ').slice(1, 4).join('/'));
+    for (const id of steps) {
+      const ends = events.filter((e) => e.kind === 'end' && e.step === id);
+      assert.equal(
+        ends.map((e) => e.kind === 'end' && e.rc),
+        [0],
+        `${id} in timings.log`,
+      );
+    }
   });
 
   test('a second make runs nothing', async () => {
@@ -324,6 +340,13 @@ if (!enabled) {
     assert.ok(await waitFor(() => !groupAlive(pgid), 30 * 1000), 'processes of the killed make are still alive');
     assert.not.ok(existsSync(stamp), 'the killed step has no stamp');
     assert.equal(mountsBelow(state.work), [], 'the killed chroot step left mounts behind');
+    // The record still parses; the killed step's last event is its start, and make status calls it interrupted.
+    const killedStart = lastEvents(parseTimings(readFileSync(join(state.build, 'timings.log'), 'utf8'))).get(
+      'stage3/mawk/configure',
+    );
+    assert.is(killedStart?.kind, 'start');
+    const status = await run('make', makeArgs('status'));
+    assert.match(status.out, /interrupted:\n {2}\[\d+\] stage3 mawk configure \(chroot\): interrupted .*killed/);
 
     r = await run('make', makeArgs('stage3'), { log: join(state.work, 'stage3-resume.log') });
     state.timings.push(['stage3 killed+resumed', since(t0)]);

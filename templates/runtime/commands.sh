@@ -64,13 +64,76 @@ serpent_check_host() {
   serpent_say "every host tool the plan needs is present"
 }
 
+# serpent_alive PID: is the runner of a recorded start still running? (kill -0, and where /proc shows its
+# command line, it must be the runtime's: a reused pid is not a running step)
+serpent_alive() {
+  kill -0 "$1" 2> /dev/null || return 1
+  [ -r "/proc/$1/cmdline" ] || return 0
+  grep -q serpent.sh "/proc/$1/cmdline" 2> /dev/null
+}
+
+# The steps of the plan whose last recorded event is not a successful end, one per line, in plan order:
+#   open|stop|failed INDEX STAGE PACKAGE STEP host|chroot EPOCH PID|SIGNAL|RC
+# Lines that do not parse and steps no longer in the plan are skipped.
+serpent_record_states() {
+  [ -f "$serpent_build/timings.log" ] || return 0
+  awk '
+    FNR == NR { id = $2 "/" $3 "/" $4; known[id] = $0; order[++n] = id; next }
+    $1 !~ /^[0-9]+$/ { next }
+    $2 == "start" && NF == 6 { kind[$3] = "open"; at[$3] = $1; arg[$3] = $6; next }
+    $2 == "stop" && NF == 4 { kind[$3] = "stop"; at[$3] = $1; arg[$3] = $4; next }
+    $2 == "end" && NF == 5 { kind[$3] = ($4 == "0" ? "ok" : "failed"); at[$3] = $1; arg[$3] = $4; next }
+    END {
+      for (i = 1; i <= n; i++) {
+        id = order[i]
+        if (id in kind && kind[id] != "ok") print kind[id], known[id], at[id], arg[id]
+      }
+    }
+  ' "$serpent_out/lib/steps.txt" "$serpent_build/timings.log"
+}
+
 serpent_status() {
   serpent_current=''
   serpent_done=0
   serpent_count=0
   serpent_failed=''
   serpent_pending=''
+  serpent_running=''
+  serpent_interrupted=''
+  serpent_crashed=''
+  serpent_explained=' '
   serpent_shown=0
+  serpent_clock
+  serpent_states=$(serpent_record_states)
+  while read -r serpent_kind serpent_i serpent_s serpent_p serpent_n serpent_where serpent_at serpent_arg; do
+    [ -n "$serpent_kind" ] || continue
+    [ ! -e "$serpent_build/stamps/$serpent_s/$serpent_p/$serpent_n" ] || continue
+    serpent_duration $((serpent_epoch - serpent_at))
+    serpent_line="  [$serpent_i] $serpent_s $serpent_p $serpent_n ($serpent_where)"
+    serpent_logfile=$serpent_build/logs/$serpent_s/$serpent_p/$serpent_n.log
+    case $serpent_kind in
+      open)
+        if serpent_alive "$serpent_arg"; then
+          serpent_running="$serpent_running
+$serpent_line: running for $serpent_duration_text (pid $serpent_arg)"
+        else
+          serpent_interrupted="$serpent_interrupted
+$serpent_line: interrupted $serpent_duration_text ago (killed: started, never ended): $serpent_logfile"
+        fi
+        ;;
+      stop)
+        serpent_interrupted="$serpent_interrupted
+$serpent_line: interrupted $serpent_duration_text ago (SIG$serpent_arg): $serpent_logfile"
+        ;;
+      failed)
+        serpent_crashed="$serpent_crashed
+$serpent_line: failed (exit $serpent_arg) $serpent_duration_text ago: $serpent_logfile"
+        ;;
+    esac
+    serpent_explained="$serpent_explained$serpent_s/$serpent_p/$serpent_n "
+  done << SERPENT_STATES
+$serpent_states
+SERPENT_STATES
   while read -r serpent_i serpent_s serpent_p serpent_n serpent_where; do
     if [ "$serpent_s" != "$serpent_current" ]; then
       [ -z "$serpent_current" ] || printf '%-12s %s/%s steps done\n' "$serpent_current" "$serpent_done" "$serpent_count"
@@ -82,8 +145,13 @@ serpent_status() {
     if [ -e "$serpent_build/stamps/$serpent_s/$serpent_p/$serpent_n" ]; then
       serpent_done=$((serpent_done + 1))
     elif [ -e "$serpent_build/logs/$serpent_s/$serpent_p/$serpent_n.log" ]; then
-      serpent_failed="$serpent_failed
+      case $serpent_explained in
+        *" $serpent_s/$serpent_p/$serpent_n "*) ;;
+        *)
+          serpent_failed="$serpent_failed
   [$serpent_i] $serpent_s $serpent_p $serpent_n ($serpent_where): $serpent_build/logs/$serpent_s/$serpent_p/$serpent_n.log"
+          ;;
+      esac
     elif [ "$serpent_shown" -lt 10 ]; then
       serpent_pending="$serpent_pending
   [$serpent_i] $serpent_s $serpent_p $serpent_n ($serpent_where)"
@@ -91,9 +159,107 @@ serpent_status() {
     fi
   done < "$serpent_out/lib/steps.txt"
   [ -z "$serpent_current" ] || printf '%-12s %s/%s steps done\n' "$serpent_current" "$serpent_done" "$serpent_count"
-  [ -z "$serpent_failed" ] || printf 'failed or interrupted (log without stamp):%s\n' "$serpent_failed"
+  [ -z "$serpent_running" ] || printf 'running:%s\n' "$serpent_running"
+  [ -z "$serpent_crashed" ] || printf 'failed:%s\n' "$serpent_crashed"
+  [ -z "$serpent_interrupted" ] || printf 'interrupted:%s\n' "$serpent_interrupted"
+  [ -z "$serpent_failed" ] || printf 'failed or interrupted (log without stamp, not in the record):%s\n' "$serpent_failed"
   [ -z "$serpent_pending" ] || printf 'next steps:%s\n' "$serpent_pending"
   return 0
+}
+
+# serpent_report: a plain-text summary of BUILD_DIR/timings.log (sh and awk only). The time of a step is its
+# latest completed run (an end event, whatever its exit code); totals per stage and package, in plan order.
+serpent_report() {
+  serpent_record_file=$serpent_build/timings.log
+  if [ ! -f "$serpent_record_file" ]; then
+    serpent_say "no timing record yet: $serpent_record_file (it is written as steps run)"
+    return 0
+  fi
+  serpent_clock
+  awk -v build="$serpent_build" -v record="$serpent_record_file" -v now="$serpent_epoch" '
+    function dur(t, h, m, s) {
+      h = int(t / 3600); m = int(t % 3600 / 60); s = t % 60
+      if (h > 0) return sprintf("%dh%02dm%02ds", h, m, s)
+      if (m > 0) return sprintf("%dm%02ds", m, s)
+      return sprintf("%ds", s)
+    }
+    function alive(pid) {
+      return system("kill -0 " pid " 2> /dev/null && { [ ! -r /proc/" pid "/cmdline ] || grep -q serpent.sh /proc/" pid "/cmdline; }") == 0
+    }
+    function remember(id) {
+      if (!(id in seen)) { seen[id] = 1; order[++n] = id }
+    }
+    FNR == NR { remember($2 "/" $3 "/" $4); next }
+    { events++ }
+    $1 !~ /^[0-9]+$/ { bad++; next }
+    $2 == "start" && NF == 6 && $6 ~ /^[0-9]+$/ { remember($3); last[$3] = "start"; pid[$3] = $6; jobs[$3] = $5; began[$3] = $1; next }
+    $2 == "stop" && NF == 4 { remember($3); last[$3] = "stop"; sig[$3] = $4; next }
+    $2 == "end" && NF == 5 && $4 ~ /^[0-9]+$/ && $5 ~ /^[0-9]+$/ {
+      remember($3); last[$3] = "end"; rc[$3] = $4; secs[$3] = $5; ended[$3] = $1; ran[$3] = jobs[$3]; next
+    }
+    { bad++ }
+    END {
+      timed = 0; sum = 0; first = -1; lastend = -1; maxjobs = 0; wide = 8
+      for (i = 1; i <= n; i++) {
+        id = order[i]
+        if (!(id in secs)) continue
+        timed++; sum += secs[id]
+        split(id, part, "/")
+        if (!(part[1] in stagesum)) stages[++ns] = part[1]
+        stagesum[part[1]] += secs[id]; stagecount[part[1]]++
+        pkg = part[1] "/" part[2]
+        if (!(pkg in pkgsum)) pkgs[++np] = pkg
+        pkgsum[pkg] += secs[id]; pkgcount[pkg]++
+        if (length(pkg) > wide) wide = length(pkg)
+        if (first < 0 || ended[id] - secs[id] < first) first = ended[id] - secs[id]
+        if (ended[id] > lastend) lastend = ended[id]
+        if (ran[id] + 0 > maxjobs) maxjobs = ran[id] + 0
+      }
+      printf "timing record %s: %d events", record, events
+      if (bad) printf ", %d lines skipped (not in the format)", bad
+      printf "\n"
+      if (timed == 0) { print "no step has finished yet"; }
+      else {
+        span = lastend - first
+        printf "steps timed:        %d (the latest completed run of each)\n", timed
+        printf "sum of step times:  %s (%ds)\n", dur(sum), sum
+        printf "wall-clock span:    %s (%ds, from the first start to the last end of those runs)\n", dur(span), span
+        if (span > 0) {
+          printf "parallel efficiency: %.2f steps at once on average", sum / span
+          if (maxjobs > 0) printf " (jobs %d: %d%% of the slots busy)", maxjobs, 100 * sum / span / maxjobs
+          printf "\n"
+        }
+        printf "\nper stage:\n"
+        for (i = 1; i <= ns; i++) printf "  %-" wide "s %5d steps  %s\n", stages[i], stagecount[stages[i]], dur(stagesum[stages[i]])
+        printf "\nper package:\n"
+        for (i = 1; i <= np; i++) printf "  %-" wide "s %5d steps  %s\n", pkgs[i], pkgcount[pkgs[i]], dur(pkgsum[pkgs[i]])
+        printf "\nslowest steps:\n"
+        for (k = 1; k <= 10; k++) {
+          best = ""
+          for (i = 1; i <= n; i++) {
+            id = order[i]
+            if (!(id in secs) || (id in shown)) continue
+            if (best == "" || secs[id] > secs[best]) best = id
+          }
+          if (best == "") break
+          shown[best] = 1
+          printf "  %10s  %s\n", dur(secs[best]), best
+        }
+      }
+      nf = 0; ni = 0
+      for (i = 1; i <= n; i++) {
+        id = order[i]
+        logfile = build "/logs/" id ".log"
+        if (last[id] == "end" && rc[id] != "0") failed[++nf] = id ": exit " rc[id] ", log " logfile
+        else if (last[id] == "stop") interrupted[++ni] = id ": SIG" sig[id] ", log " logfile
+        else if (last[id] == "start" && !alive(pid[id])) interrupted[++ni] = id ": killed (started, never ended), log " logfile
+        else if (last[id] == "start") running[++nr] = id ": for " dur(now - began[id]) " (pid " pid[id] ")"
+      }
+      if (nf) { printf "\nfailed:\n"; for (i = 1; i <= nf; i++) print "  " failed[i] }
+      if (ni) { printf "\ninterrupted:\n"; for (i = 1; i <= ni; i++) print "  " interrupted[i] }
+      if (nr) { printf "\nrunning:\n"; for (i = 1; i <= nr; i++) print "  " running[i] }
+    }
+  ' "$serpent_out/lib/steps.txt" "$serpent_record_file"
 }
 
 serpent_refuse_if_mounted() {

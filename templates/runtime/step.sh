@@ -40,6 +40,75 @@ serpent_run_chroot() {
   unshare $serpent_unshare -- "$serpent_sh" "$serpent_out/lib/serpent.sh" chroot-inner "$2" "$3" "$4" "$serpent_jobs"
 }
 
+# ------------------------------------------------------------------------------------------------------------
+# The timing record BUILD_DIR/timings.log: one event per line, each appended by one printf (O_APPEND, < 512
+# bytes), so parallel steps never interleave and a SIGKILL loses at most a line, never tears one:
+#   <epoch> start <stage/package/step> <host|chroot> <jobs> <pid>
+#   <epoch> end <stage/package/step> <rc> <seconds>
+#   <epoch> stop <stage/package/step> <INT|TERM|HUP>
+# Recording never changes a step's result: a failure to write warns once per step on stderr and is ignored.
+# ------------------------------------------------------------------------------------------------------------
+
+# serpent_record EVENT: appends "EVENT" as one line.
+serpent_record() {
+  [ "${serpent_record_failed:-0}" = 0 ] || return 0
+  if ! { printf '%s\n' "$1" >> "$serpent_build/timings.log"; } 2> /dev/null; then
+    serpent_record_failed=1
+    printf 'serpent: warning: cannot append to %s: this step is not timed\n' "$serpent_build/timings.log" >&2
+  fi
+  return 0
+}
+
+# BUILD_DIR/out names the generated directory (for tools reading the record and plan.json); written when it
+# is missing or names another directory, by temp file and rename.
+serpent_record_out() {
+  serpent_known=''
+  if [ -f "$serpent_build/out" ]; then
+    read -r serpent_known < "$serpent_build/out" || :
+  fi
+  [ "$serpent_known" != "$serpent_out" ] || return 0
+  if ! { printf '%s\n' "$serpent_out" > "$serpent_build/out.tmp.$$" \
+    && mv -f "$serpent_build/out.tmp.$$" "$serpent_build/out"; } 2> /dev/null; then
+    rm -f "$serpent_build/out.tmp.$$" 2> /dev/null
+    printf 'serpent: warning: cannot write %s\n' "$serpent_build/out" >&2
+  fi
+  return 0
+}
+
+# serpent_duration SECONDS: sets serpent_duration_text to 45s, 31m02s or 2h05m09s (no process).
+serpent_duration() {
+  serpent_dur_h=$(($1 / 3600))
+  serpent_dur_m=$(($1 % 3600 / 60))
+  serpent_dur_s=$(($1 % 60))
+  [ "$serpent_dur_s" -ge 10 ] || serpent_dur_s=0$serpent_dur_s
+  if [ "$serpent_dur_h" -gt 0 ]; then
+    [ "$serpent_dur_m" -ge 10 ] || serpent_dur_m=0$serpent_dur_m
+    serpent_duration_text=${serpent_dur_h}h${serpent_dur_m}m${serpent_dur_s}s
+  elif [ "$serpent_dur_m" -gt 0 ]; then
+    serpent_duration_text=${serpent_dur_m}m${serpent_dur_s}s
+  else
+    serpent_duration_text=${1}s
+  fi
+}
+
+# serpent_last_time ID: sets serpent_last to the seconds of the step's most recent successful run, or ''.
+serpent_last_time() {
+  serpent_last=''
+  [ -f "$serpent_build/timings.log" ] || return 0
+  serpent_last=$(awk -v id="$1" '$2 == "end" && $3 == id && $4 == "0" { s = $5 } END { print s }' \
+    "$serpent_build/timings.log" 2> /dev/null) || serpent_last=''
+  case $serpent_last in
+    *[!0-9]*) serpent_last='' ;;
+  esac
+}
+
+# serpent_stop SIGNAL WORD: the traps of a running step: the log's last line and the record's stop event.
+serpent_stop() {
+  serpent_clock
+  printf 'serpent: %s %s\n' "$2" "$serpent_time" >> "$serpent_log"
+  serpent_record "$serpent_epoch stop $serpent_id $1"
+}
+
 # serpent_step INDEX TOTAL STAGE PACKAGE STEP host|chroot
 serpent_step() {
   serpent_index=$1
@@ -53,7 +122,14 @@ serpent_step() {
     return 0
   fi
   [ -f "$serpent_script" ] || serpent_die "missing $serpent_script"
-  printf '%s\n' "$serpent_label"
+  serpent_id=$3/$4/$5
+  serpent_last_time "$serpent_id"
+  if [ -n "$serpent_last" ]; then
+    serpent_duration "$serpent_last"
+    printf '%s — last %s\n' "$serpent_label" "$serpent_duration_text"
+  else
+    printf '%s\n' "$serpent_label"
+  fi
   serpent_init_jobs
   serpent_stamp=$serpent_build/stamps/$3/$4/$5
   serpent_log=$serpent_build/logs/$3/$4/$5.log
@@ -71,9 +147,11 @@ serpent_step() {
     printf 'serpent: script %s\n' "$3/$4/$5.sh"
     printf 'serpent: started %s\n' "$serpent_time"
   } > "$serpent_log"
-  trap 'printf "serpent: interrupted %s\n" "$(serpent_now)" >>"$serpent_log"; exit 130' INT
-  trap 'printf "serpent: terminated %s\n" "$(serpent_now)" >>"$serpent_log"; exit 143' TERM
-  trap 'printf "serpent: hangup %s\n" "$(serpent_now)" >>"$serpent_log"; exit 129' HUP
+  serpent_record_out
+  serpent_record "$serpent_started start $serpent_id $6 $serpent_jobs $$"
+  trap 'serpent_stop INT interrupted; exit 130' INT
+  trap 'serpent_stop TERM terminated; exit 143' TERM
+  trap 'serpent_stop HUP hangup; exit 129' HUP
   if serpent_run_"$6" "$serpent_script" "$3" "$4" "$5" >> "$serpent_log" 2>&1 < /dev/null; then
     serpent_rc=0
   else
@@ -82,6 +160,7 @@ serpent_step() {
   trap - INT TERM HUP
   serpent_clock
   serpent_took=$((serpent_epoch - serpent_started))
+  serpent_record "$serpent_epoch end $serpent_id $serpent_rc $serpent_took"
   if [ "$serpent_rc" -ne 0 ]; then
     printf 'serpent: failed (exit %s) %s after %ss\n' "$serpent_rc" "$serpent_time" "$serpent_took" >> "$serpent_log"
     {
