@@ -9,6 +9,7 @@ export const RESERVED_STAGE_NAMES: ReadonlySet<string> = new Set([
   'check',
   'clean',
   'distclean',
+  'explain',
   'help',
   'lib',
   'logs',
@@ -25,7 +26,16 @@ export const RESERVED_VAR_PREFIX = 'serpent_';
 export const OUT_DIRS: ReadonlySet<string> = new Set(['lib']);
 
 /** The targets every Makefile defines, in the order of its `.PHONY` rule; no stage or package target may take them. */
-export const MAKE_TARGETS: readonly string[] = ['all', 'help', 'source', 'check-host', 'status', 'clean', 'distclean'];
+export const MAKE_TARGETS: readonly string[] = [
+  'all',
+  'help',
+  'source',
+  'check-host',
+  'status',
+  'explain',
+  'clean',
+  'distclean',
+];
 
 /** The list of files serpentc wrote into out/, so a later run removes what it no longer generates. */
 export const MANIFEST = '.serpentc-manifest';
@@ -41,6 +51,8 @@ export const OUT_FILES = {
   hostTools: 'lib/host-tools.sh',
   help: 'lib/help.txt',
   steps: 'lib/steps.txt',
+  /** Every stamp rule of the Makefile as `<stamp> <prerequisite>...` (see makeView), for `make explain`. */
+  prereqs: 'lib/prereqs.txt',
 } as const;
 
 /** The script of step `<stage>/<package>/<step>`. */

@@ -11,6 +11,7 @@ serpent_main() {
     source) serpent_source ;;
     check-host) serpent_check_host ;;
     status) serpent_status ;;
+    explain) serpent_explain "$@" ;;
     clean) serpent_clean "$@" ;;
     distclean) serpent_distclean ;;
     *) serpent_die "unknown command: $serpent_command" ;;
