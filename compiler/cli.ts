@@ -10,6 +10,7 @@ import { didYouMean } from './diagnostics/suggest.js';
 import { guardOutDir, type Refusal } from './emit/guard.js';
 import { MANIFEST } from './emit/layout.js';
 import type { GPackage } from './graph.js';
+import { directDeps, findPackage, findStage, relations, select, subgraph } from './graph/select.js';
 import { compile, type Result } from './index.js';
 
 export interface IO {
@@ -34,8 +35,12 @@ Usage:
   serpentc query rdeps <package> [--transitive] [--dir DIR]
   serpentc query order <stage> [--dir DIR]
       Ask the build graph (DIR defaults to stages). A package may be written stage/name.
-  serpentc graph <stages-dir> [--target NAME]
-      Print the build graph as JSON.
+  serpentc graph <stages-dir> [--target NAME] [--format json|dot|svg] [--stage NAME]
+                 [--package NAME [--deps] [--rdeps] [--depth N]]
+      Print the build graph: JSON (the default), Graphviz DOT, or SVG (rendered by Graphviz's
+      \`dot\`, which must be installed). --stage shows one stage; --package one package (name or
+      stage/name) with its dependencies (--deps), its dependents (--rdeps) or, with neither,
+      both, at most N edges away with --depth N.
   serpentc fmt [--check] <path>...
       Rewrite recipe files in the canonical layout (a directory: every *.recipe below it);
       only files that change are written. --check writes nothing, lists the files that are
@@ -64,6 +69,12 @@ const OPTIONS = {
   transitive: { type: 'boolean' },
   dir: { type: 'string' },
   stdio: { type: 'boolean' },
+  format: { type: 'string' },
+  stage: { type: 'string' },
+  package: { type: 'string' },
+  deps: { type: 'boolean' },
+  rdeps: { type: 'boolean' },
+  depth: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -78,6 +89,12 @@ interface Options {
   readonly transitive?: boolean;
   readonly dir?: string;
   readonly stdio?: boolean;
+  readonly format?: string;
+  readonly stage?: string;
+  readonly package?: string;
+  readonly deps?: boolean;
+  readonly rdeps?: boolean;
+  readonly depth?: string;
   readonly help?: boolean;
   readonly version?: boolean;
 }
@@ -92,7 +109,7 @@ type Command = (typeof COMMANDS)[number] | 'generate';
 const COMMAND_OPTIONS: { readonly [C in Command]: readonly Option[] } = {
   generate: ['out', 'target', 'check', 'force'],
   check: ['target', 'host-tools'],
-  graph: ['target'],
+  graph: ['target', 'format', 'stage', 'package', 'deps', 'rdeps', 'depth'],
   query: ['dir', 'target', 'transitive'],
   fmt: ['check'],
   lsp: ['stdio'],
@@ -148,13 +165,7 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
       );
     return 0;
   }
-  if (cmd === 'graph') {
-    if (rest.length !== 1) return usage(io, '`graph` takes one recipe directory');
-    const res = await compileAndReport(rest[0], o.target, io);
-    if (!res.graph) return 1;
-    io.stdout(`${JSON.stringify(res.graph, null, 2)}\n`);
-    return 0;
-  }
+  if (cmd === 'graph') return graph(rest, o, io);
   if (cmd === 'query') return query(rest, o, io);
   if (cmd === 'fmt') return fmt(rest, Boolean(o.check), io);
   if (cmd === 'lsp') {
@@ -291,48 +302,91 @@ async function query(args: readonly string[], o: Options, io: IO): Promise<numbe
   if (!res.graph) return 1;
   const g = res.graph;
   if (what === 'order') {
-    const stage = g.stages.find((s) => s.name === name);
-    if (!stage) {
-      const meant = didYouMean(
-        name,
-        g.stages.map((s) => s.name),
-      );
-      return usage(
-        io,
-        `no stage \`${name}\` (stages: ${g.stages.map((s) => s.name).join(', ')})${meant === null ? '' : `; did you mean \`${meant}\`?`}`,
-      );
-    }
+    const found = findStage(g, name);
+    if ('error' in found) return usage(io, found.error);
+    const stage = found.stage;
     const width = String(stage.packages.length).length;
     stage.packages.forEach((id, i) => io.stdout(`${String(i + 1).padStart(width)} ${id.split('/')[1]}\n`));
     return 0;
   }
-  const matches = g.packages.filter((p) => p.id === name || p.name === name);
-  if (matches.length === 0) {
-    const meant = didYouMean(name, [...g.packages.map((p) => p.name), ...g.packages.map((p) => p.id)]);
-    return usage(io, `no package \`${name}\`${meant === null ? '' : `; did you mean \`${meant}\`?`}`);
-  }
-  if (matches.length > 1)
-    return usage(io, `\`${name}\` is in several stages; write one of ${matches.map((p) => p.id).join(', ')}`);
-  const pkg = matches[0];
+  const found = findPackage(g, name);
+  if ('error' in found) return usage(io, found.error);
+  const pkg = found.pkg;
   const byId = new Map(g.packages.map((p) => [p.id, p]));
-  const direct: (p: GPackage) => string[] =
-    what === 'deps'
-      ? (p) => [...p.depends.map((d) => `${p.stage}/${d}`), ...(p.passOf ? [`${p.stage}/${p.passOf}`] : [])]
-      : (p) =>
-          g.packages
-            .filter((q) => q.stage === p.stage && (q.depends.includes(p.name) || q.passOf === p.name))
-            .map((q) => q.id);
-  const found = new Set<string>();
+  const rel = relations(g);
+  const direct: (p: GPackage) => readonly string[] = what === 'deps' ? directDeps : (p) => rel.rdeps.get(p.id) ?? [];
+  const seen = new Set<string>();
   const walk = (p: GPackage) => {
     for (const id of direct(p)) {
-      if (found.has(id)) continue;
-      found.add(id);
+      if (seen.has(id)) continue;
+      seen.add(id);
       const q = byId.get(id);
       if (o.transitive && q) walk(q);
     }
   };
   walk(pkg);
   // Build order is the natural order to list packages in.
-  for (const p of g.packages) if (found.has(p.id)) io.stdout(`${p.name}\n`);
+  for (const p of g.packages) if (seen.has(p.id)) io.stdout(`${p.name}\n`);
+  return 0;
+}
+
+const FORMATS = ['json', 'dot', 'svg'] as const;
+
+/** `serpentc graph <dir>`: the (selected part of the) build graph as JSON, DOT or SVG. */
+async function graph(args: readonly string[], o: Options, io: IO): Promise<number> {
+  if (args.length !== 1) return usage(io, '`graph` takes one recipe directory');
+  const format = o.format ?? 'json';
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    const meant = didYouMean(format, FORMATS);
+    return usage(
+      io,
+      `\`--format\` takes json, dot or svg, not \`${format}\`${meant === null ? '' : `; did you mean \`${meant}\`?`}`,
+    );
+  }
+  let depth: number | undefined;
+  if (o.depth !== undefined) {
+    if (!/^[0-9]+$/.test(o.depth))
+      return usage(io, `\`--depth\` takes a number of edges (0 or more), not \`${o.depth}\``);
+    depth = Number(o.depth);
+  }
+  if (o.package === undefined) {
+    const loose = (['deps', 'rdeps', 'depth'] as const).find((k) => o[k] !== undefined);
+    if (loose !== undefined) return usage(io, `\`--${loose}\` needs \`--package NAME\`: whose dependencies?`);
+  }
+  const res = await compileAndReport(args[0], o.target, io);
+  if (!res.graph) return 1;
+  const g = res.graph;
+  if (o.stage !== undefined) {
+    const found = findStage(g, o.stage);
+    if ('error' in found) return usage(io, found.error);
+  }
+  let pkg: string | undefined;
+  if (o.package !== undefined) {
+    const found = findPackage(g, o.package, o.stage);
+    if ('error' in found) return usage(io, found.error);
+    pkg = found.pkg.id;
+  }
+  const filtered =
+    o.stage === undefined && pkg === undefined
+      ? g
+      : subgraph(g, select(g, { stage: o.stage, package: pkg, deps: o.deps, rdeps: o.rdeps, depth }), o.stage);
+  if (format === 'json') {
+    io.stdout(`${JSON.stringify(filtered, null, 2)}\n`);
+    return 0;
+  }
+  // loaded here: only the DOT formats need it
+  const { toDot } = await import('./graph/dot.js');
+  const dot = toDot(filtered);
+  if (format === 'dot') {
+    io.stdout(dot);
+    return 0;
+  }
+  const { renderSvg } = await import('./graph/svg.js');
+  const svg = renderSvg(dot);
+  if ('error' in svg) {
+    io.stderr(`serpentc: ${svg.error}\n`);
+    return 1;
+  }
+  io.stdout(svg.svg);
   return 0;
 }

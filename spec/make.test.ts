@@ -10,7 +10,6 @@ import {
   readdirSync,
   readlinkSync,
   rmSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -32,6 +31,7 @@ import {
 import type { Sources } from './fixtures/make/fixture.js';
 import type { GraphDesc } from './fixtures/make/graph.js';
 import {
+  afterStampSecond,
   killGroup,
   killGroups,
   makeEnv,
@@ -40,6 +40,7 @@ import {
   removeTempDirs,
   run,
   serve,
+  stamps,
   startGroup,
   tempDir,
   waitFor,
@@ -130,29 +131,6 @@ function make(
       env: makeEnv({ SERPENT_SH: ctx.dash, ...(opts.env ?? {}) }),
     },
   );
-}
-
-/** Stamp mtimes of a build directory, by step id (the stage barriers `<stage>/.complete` aside). */
-/**
- * Waits until the clock is in a later whole second than every stamp: bmake (20200710, Debian's) compares mtimes
- * in whole seconds, so an edit written in the same second as a stamp would look up to date to it.
- */
-async function afterStampSecond(build: string): Promise<void> {
-  const newest = Math.max(0, ...stamps(build).values());
-  await waitFor(() => Math.floor(Date.now() / 1000) > Math.floor(newest / 1000), 5_000);
-}
-
-function stamps(build: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const root = join(build, 'stamps');
-  if (!existsSync(root)) return out;
-  for (const stage of readdirSync(root)) {
-    for (const pkg of readdirSync(join(root, stage)).filter((n) => n !== '.complete')) {
-      for (const step of readdirSync(join(root, stage, pkg)))
-        out.set(`${stage}/${pkg}/${step}`, statSync(join(root, stage, pkg, step)).mtimeMs);
-    }
-  }
-  return out;
 }
 
 /** Processes whose root directory is `dir` (chrooted there). */

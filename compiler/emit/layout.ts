@@ -9,6 +9,7 @@ export const RESERVED_STAGE_NAMES: ReadonlySet<string> = new Set([
   'check',
   'clean',
   'distclean',
+  'explain',
   'help',
   'lib',
   'logs',
@@ -34,6 +35,7 @@ export const MAKE_TARGETS: readonly string[] = [
   'check-host',
   'status',
   'report',
+  'explain',
   'clean',
   'distclean',
 ];
@@ -52,6 +54,8 @@ export const OUT_FILES = {
   hostTools: 'lib/host-tools.sh',
   help: 'lib/help.txt',
   steps: 'lib/steps.txt',
+  /** Every stamp rule of the Makefile as `<stamp> <prerequisite>...` (see makeView), for `make explain`. */
+  prereqs: 'lib/prereqs.txt',
 } as const;
 
 /** The script of step `<stage>/<package>/<step>`. */

@@ -91,6 +91,7 @@ export async function render(
   files.set(OUT_FILES.makefile, template('Makefile.hbs')(view.makefile));
   files.set(OUT_FILES.help, template('help.txt.hbs')(view.help));
   files.set(OUT_FILES.steps, view.steps.length ? `${view.steps.join('\n')}\n` : '');
+  files.set(OUT_FILES.prereqs, view.prereqs.length ? `${view.prereqs.join('\n')}\n` : '');
   files.set(OUT_FILES.gitignore, template('gitignore.hbs')({ header }));
   files.set(OUT_FILES.plan, planJson(planView(graph)));
   if (files.has(MANIFEST)) throw bug(`${MANIFEST} generated twice`);

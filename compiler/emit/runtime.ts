@@ -55,9 +55,14 @@ export const RUNTIME_PARTS: readonly RuntimePart[] = Object.freeze([
     calls: ['base.sh', 'makeflags.sh', 'sources.sh', 'chroot.sh'],
   },
   {
+    file: 'explain.sh',
+    purpose: 'explain: whether make would run a step and why, from lib/prereqs.txt and the stamps',
+    calls: ['base.sh'],
+  },
+  {
     file: 'main.sh',
     purpose: 'command dispatch (serpent_main) and the run-as-a-command guard',
-    calls: ['base.sh', 'paths.sh', 'chroot.sh', 'step.sh', 'commands.sh'],
+    calls: ['base.sh', 'paths.sh', 'chroot.sh', 'step.sh', 'commands.sh', 'explain.sh'],
   },
 ]);
 

@@ -12,6 +12,7 @@ serpent_main() {
     check-host) serpent_check_host ;;
     status) serpent_status ;;
     report) serpent_report ;;
+    explain) serpent_explain "$@" ;;
     clean) serpent_clean "$@" ;;
     distclean) serpent_distclean ;;
     *) serpent_die "unknown command: $serpent_command" ;;

@@ -2,7 +2,7 @@
 // targets where their names are free, stage barriers instead of packages × packages prerequisites. Pure.
 import type { BuildGraph, Placement } from '../../graph.js';
 import { bug, byCodeUnit } from '../../util.js';
-import { barrierStamp, MAKE_TARGETS, OUT_DIRS, stageScript, stepScript } from '../layout.js';
+import { barrierStamp, MAKE_TARGETS, OUT_DIRS, OUT_FILES, stageScript, stepScript, stepStamp } from '../layout.js';
 import { commentText, makeWord } from '../quote.js';
 import { globalSteps, locText, orderedStages, pkgDir } from './common.js';
 import type { GlobalStep } from './common.js';
@@ -78,6 +78,12 @@ export interface MakeView {
   readonly help: HelpView;
   /** lib/steps.txt, one line per step */
   readonly steps: readonly string[];
+  /**
+   * lib/prereqs.txt: one line per stamp rule of the Makefile, in the Makefile's order, `<stamp> <prerequisite>...`
+   * exactly as the rule names them: stamps as `stamps/<id>` (relative to BUILD_DIR; no stage may be called
+   * `stamps`), files relative to out/. `make explain` reads it to say what make would do.
+   */
+  readonly prereqs: readonly string[];
 }
 
 /** The Makefile, the help text and the step list. */
@@ -154,6 +160,15 @@ export function makeView(graph: BuildGraph): MakeView {
       pad: s.name.padEnd(width),
     };
   });
+  const usedBarriers = barriers.used();
+  const prereqs = [
+    ...usedBarriers.map((b) => [stepStamp(barrierStamp(b.stage)), ...b.finals.map(stepStamp)].join(' ')),
+    ...[...packages.values()].flatMap((p) =>
+      p.steps.map((s) =>
+        [stepStamp(s.id), s.script, OUT_FILES.runtime, ...s.extra, ...s.needs.map(stepStamp)].join(' '),
+      ),
+    ),
+  ];
   const first: GlobalStep | undefined = steps.find((s) => s.step.placement === 'chroot') ?? steps.at(0);
   return {
     makefile: {
@@ -167,7 +182,7 @@ export function makeView(graph: BuildGraph): MakeView {
       all: stagePackages.get(lastStage) ?? [],
       stages: stageLines,
       packages: [...packages.values()],
-      barriers: barriers.used(),
+      barriers: usedBarriers,
       phonyLines: phonyLines([
         ...MAKE_TARGETS,
         ...stageLines.flatMap((s) => [s.target, s.clean].filter((n) => n !== null)),
@@ -188,6 +203,7 @@ export function makeView(graph: BuildGraph): MakeView {
       exampleStep: first ? `${first.pkg.stage}-${pkgDir(first.pkg)}-${first.step.name}` : '<stage>-<package>-<step>',
       skipped: skipped.sort(byCodeUnit), // sort for determinism
     },
+    prereqs,
     steps: steps.map(
       ({ pkg, step, index }) =>
         `${index} ${pkg.stage} ${pkgDir(pkg)} ${step.name} ${step.placement === 'chroot' ? 'chroot' : 'host'}`,
