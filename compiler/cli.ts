@@ -48,9 +48,15 @@ Usage:
   serpentc lsp [--stdio]
       Serve the Language Server Protocol on stdin/stdout (diagnostics as you type, go to
       definition, hover, completion) for editors; --stdio is accepted for clients that pass it.
+  serpentc report <build-dir> [-o FILE] [--plan PLAN]
+      Write one self-contained HTML page on the latest build in <build-dir>/timings.log: the
+      steps over time, the critical path, totals, parallel efficiency, failed steps with the
+      end of their logs, the comparison with earlier builds. FILE defaults to
+      <build-dir>/report.html, PLAN to plan.json in the out/ directory <build-dir>/out names.
 
 Options:
-  -o, --out DIR      output directory
+  -o, --out DIR      output directory (report: the page to write)
+  --plan FILE        report: the plan.json of the build
   -t, --target NAME  target profile (default: the target marked default)
   --force            generate into a non-empty directory serpentc did not generate
   -h, --help         this help
@@ -75,6 +81,7 @@ const OPTIONS = {
   deps: { type: 'boolean' },
   rdeps: { type: 'boolean' },
   depth: { type: 'string' },
+  plan: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -95,6 +102,7 @@ interface Options {
   readonly deps?: boolean;
   readonly rdeps?: boolean;
   readonly depth?: string;
+  readonly plan?: string;
   readonly help?: boolean;
   readonly version?: boolean;
 }
@@ -102,7 +110,7 @@ interface Options {
 type Option = keyof typeof OPTIONS;
 
 /** The subcommands; anything else in the first position is a recipe directory to generate from. */
-const COMMANDS = ['check', 'graph', 'query', 'fmt', 'lsp'] as const;
+const COMMANDS = ['check', 'graph', 'query', 'fmt', 'lsp', 'report'] as const;
 type Command = (typeof COMMANDS)[number] | 'generate';
 
 /** The options each command reads (besides --help and --version): any other is refused, never ignored. */
@@ -113,6 +121,7 @@ const COMMAND_OPTIONS: { readonly [C in Command]: readonly Option[] } = {
   query: ['dir', 'target', 'transitive'],
   fmt: ['check'],
   lsp: ['stdio'],
+  report: ['out', 'plan'],
 };
 
 /** How messages name a command. */
@@ -123,6 +132,7 @@ const COMMAND_LABEL: { readonly [C in Command]: string } = {
   query: '`query`',
   fmt: '`fmt`',
   lsp: '`lsp`',
+  report: '`report`',
 };
 
 export async function cli(argv: readonly string[], io: IO): Promise<number> {
@@ -168,6 +178,7 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
   if (cmd === 'graph') return graph(rest, o, io);
   if (cmd === 'query') return query(rest, o, io);
   if (cmd === 'fmt') return fmt(rest, Boolean(o.check), io);
+  if (cmd === 'report') return reportCommand(rest, o, io);
   if (cmd === 'lsp') {
     if (rest.length > 0) return usage(io, `\`lsp\` takes no arguments (it speaks LSP on stdin and stdout)`);
     // loaded here: the server and its protocol library are only needed by editors. It owns stdin and stdout
@@ -273,6 +284,29 @@ async function fmt(paths: readonly string[], check: boolean, io: IO): Promise<nu
   }
   io.stderr(`serpentc: fmt: ${result.files.length} files, ${result.changed.length} reformatted\n`);
   return failed;
+}
+
+async function reportCommand(args: readonly string[], o: Options, io: IO): Promise<number> {
+  if (args.length !== 1) return usage(io, '`report` takes one build directory');
+  // loaded here, not at the top: only the report needs it
+  const { writeReport } = await import('./report/index.js');
+  try {
+    const r = writeReport(args[0], {
+      ...(o.out === undefined ? {} : { out: o.out }),
+      ...(o.plan === undefined ? {} : { plan: o.plan }),
+    });
+    const b = r.model.build;
+    if (r.plan === null) io.stderr(`serpentc: report: no plan.json found (pass --plan): no critical path or passes\n`);
+    if (r.model.ignored.length)
+      io.stderr(`serpentc: report: ${r.model.ignored.length} line(s) of the record ignored\n`);
+    io.stderr(
+      `serpentc: report: ${r.file}: ${b === null ? 'no build in the record' : `build ${b.index + 1} of ${r.model.builds}, ${b.bars.length} steps`}\n`,
+    );
+    return 0;
+  } catch (e) {
+    io.stderr(`serpentc: report: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
 }
 
 async function compileAndReport(dir: string, target: string | undefined, io: IO): Promise<Result> {

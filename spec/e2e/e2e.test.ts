@@ -25,6 +25,7 @@ import { join, relative } from 'node:path';
 import type { Server } from 'node:http';
 import { requires, skipped } from '../helpers/env.js';
 import { CLI_BIN, SPEC_DIR } from '../helpers/paths.js';
+import { reportRendersInBrowser } from '../helpers/browser.js';
 import { lastEvents, parseTimings } from '../helpers/timings.js';
 
 const stagesDir = join(SPEC_DIR, 'e2e/stages');
@@ -54,6 +55,7 @@ const TOOLS = [
   'mount',
   'umount',
   'findmnt',
+  'chromium',
 ];
 
 const wanted = Boolean(process.env.CI || process.env.SERPENT_E2E);
@@ -365,6 +367,14 @@ if (!enabled) {
     r = await run('make', makeArgs('stage3'));
     assert.is(r.code, 0, tail(r.out));
     assert.equal(stepLines(r.out), []);
+  });
+
+  // serpentc report on this build's real timing record (the resumed stage3 run is its latest build).
+  test('serpentc report renders the real record in Chromium', () => {
+    assert.ok(state.manifest, 'needs the build');
+    const r = reportRendersInBrowser(state.build, join(state.out, 'plan.json'));
+    assert.is(r.bars, r.steps);
+    console.log(`e2e report: ${JSON.stringify(r)}`);
   });
 }
 
