@@ -162,8 +162,8 @@ if (enabled) {
     const before = events().length;
     const r = await make(['one-p1']);
     assert.is(r.code, 0, r.out);
-    assert.match(r.stdout, /^\[\s*\d+\/\d+\] one p1 build \(host\) — last \d+s$/m);
-    assert.match(r.stdout, /^\[\s*\d+\/\d+\] one p1 install \(host\) — last \d+s$/m);
+    assert.match(r.stdout, /^\[\s*\d+\/\d+\] one p1 build \(host\) — ETA \d+s \(as long as the last run\)$/m);
+    assert.match(r.stdout, /^\[\s*\d+\/\d+\] one p1 install \(host\) — ETA \d+s \(as long as the last run\)$/m);
     assert.equal(ranSteps(r.stdout), ['one/p1/build', 'one/p1/install']);
     assertOneRunEach(events().slice(before), ['one/p1/build', 'one/p1/install'], null);
   });

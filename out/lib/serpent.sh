@@ -666,7 +666,7 @@ serpent_step() {
   serpent_last_time "$serpent_id"
   if [ -n "$serpent_last" ]; then
     serpent_duration "$serpent_last"
-    printf '%s — last %s\n' "$serpent_label" "$serpent_duration_text"
+    printf '%s — ETA %s (as long as the last run)\n' "$serpent_label" "$serpent_duration_text"
   else
     printf '%s\n' "$serpent_label"
   fi
