@@ -159,7 +159,7 @@ serpent_bind_jobserver_fifo() {
   set +f
 }
 
-# Inside the namespace (or with traps): mounts, then `env -i chroot ROOT SHELL SCRIPT JOBS`.
+# Inside the namespace (or with traps): mounts, then `env -i LC_ALL=C chroot ROOT SHELL SCRIPT JOBS`.
 serpent_chroot_inner() {
   serpent_stage=$1
   serpent_pkg=$2
@@ -195,6 +195,6 @@ serpent_chroot_inner() {
   if [ -n "$serpent_mf" ]; then
     set -- MAKEFLAGS="$serpent_mf" "$@"
   fi
-  env -i "$@"
+  env -i LC_ALL=C "$@"
 }
 

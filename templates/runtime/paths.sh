@@ -32,6 +32,9 @@ serpent_init() {
   serpent_check_path SOURCES_DIR "$sources"
   serpent_mirrors=${SERPENT_MIRRORS:-}
   serpent_mirror_only=${SERPENT_MIRROR_ONLY:-0}
+  serpent_fetch_connect=${SERPENT_FETCH_CONNECT_TIMEOUT:-30}
+  serpent_fetch_stall=${SERPENT_FETCH_STALL_TIMEOUT:-60}
+  serpent_fetch_max=${SERPENT_FETCH_MAX_TIME:-3600}
   serpent_sh=${SERPENT_SH:-/bin/sh}
 }
 

@@ -1,5 +1,6 @@
 # ------------------------------------------------------------------------------------------------------------
-# Sources: mirrors first, partial file then rename, sha256 verified before use (cached files included).
+# Sources: mirrors first, bounded waits, partial file then rename, sha256 verified before the rename and before
+# use (cached files included).
 # ------------------------------------------------------------------------------------------------------------
 
 serpent_sha256() {
@@ -18,22 +19,81 @@ serpent_verify() {
   return 1
 }
 
+# Every network wait is bounded (FETCH_CONNECT_TIMEOUT, FETCH_STALL_TIMEOUT, FETCH_MAX_TIME, in seconds):
+# connecting, no progress for the stall time (under 1 byte/s), and the whole transfer of one URL. One try per
+# URL, no retries: a failed or stalled URL falls through to the next mirror, then upstream.
+serpent_fetch_limits() {
+  serpent_connect=${serpent_fetch_connect:-30}
+  serpent_stall=${serpent_fetch_stall:-60}
+  serpent_maxtime=${serpent_fetch_max:-3600}
+  for serpent_limit in "$serpent_connect" "$serpent_stall" "$serpent_maxtime"; do
+    case $serpent_limit in
+      '' | 0 | *[!0-9]*)
+        printf 'serpent: FETCH_CONNECT_TIMEOUT, FETCH_STALL_TIMEOUT and FETCH_MAX_TIME must be positive whole seconds\n' >&2
+        return 1
+        ;;
+    esac
+  done
+}
+
+# serpent_bounded SECONDS COMMAND…: runs COMMAND, killed after SECONDS when timeout(1) exists.
+serpent_bounded() {
+  serpent_secs=$1
+  shift
+  if serpent_have timeout; then
+    timeout "$serpent_secs" "$@"
+  else
+    "$@"
+  fi
+}
+
 # serpent_download URL FILE: file:// and plain paths are copied; other URLs go through curl or wget.
 serpent_download() {
   case $1 in
     file://*) cp "${1#file://}" "$2" ;;
     /*) cp "$1" "$2" ;;
     *)
+      serpent_fetch_limits || return 1
       if serpent_have curl; then
-        curl -fsSL --retry 2 -o "$2" "$1"
+        curl -fsSL --connect-timeout "$serpent_connect" --speed-limit 1 --speed-time "$serpent_stall" \
+          --max-time "$serpent_maxtime" -o "$2" "$1"
       elif serpent_have wget; then
-        wget -q -O "$2" "$1"
+        # GNU wget retries 20 times by default and has separate timeouts; busybox wget knows only -T.
+        if wget --version 2> /dev/null | grep -q 'GNU Wget'; then
+          serpent_bounded "$serpent_maxtime" wget -q --tries=1 --connect-timeout="$serpent_connect" \
+            --dns-timeout="$serpent_connect" --read-timeout="$serpent_stall" -O "$2" "$1"
+        else
+          serpent_bounded "$serpent_maxtime" wget -q -T "$serpent_stall" -O "$2" "$1"
+        fi
       else
         printf 'serpent: neither curl nor wget is installed\n' >&2
         return 1
       fi
       ;;
   esac
+}
+
+# serpent_sweep_partials: removes the partial downloads and git work directories of dead runs from the cache
+# (named FILE.partial.PID[.tar] and FILE.git.PID); those of live processes stay.
+serpent_sweep_partials() {
+  [ "${serpent_swept:-0}" = 1 ] && return 0
+  serpent_swept=1
+  for serpent_stale in "$sources"/*.partial.* "$sources"/*.git.*; do
+    [ -e "$serpent_stale" ] || continue
+    case $serpent_stale in
+      *.partial.*) serpent_pid=${serpent_stale##*.partial.} ;;
+      *) serpent_pid=${serpent_stale##*.git.} ;;
+    esac
+    serpent_pid=${serpent_pid%.tar}
+    case $serpent_pid in
+      '' | *[!0-9]*) continue ;;
+    esac
+    if [ -d "/proc/$serpent_pid" ] || kill -0 "$serpent_pid" 2> /dev/null; then
+      continue
+    fi
+    serpent_say "removing ${serpent_stale##*/} (left by a dead run)"
+    rm -rf "$serpent_stale"
+  done
 }
 
 # serpent_try_file URL SHA256 DEST: download to a partial file, verify, rename.
@@ -50,6 +110,12 @@ serpent_try_file() {
   mv -f "$serpent_part" "$3"
 }
 
+# serpent_git_fetch ARGS…: git fetch into $serpent_repo, bounded like serpent_download (http(s) transports).
+serpent_git_fetch() {
+  serpent_bounded "$serpent_maxtime" git -c http.lowSpeedLimit=1 -c http.lowSpeedTime="$serpent_stall" \
+    -C "$serpent_repo" fetch -q "$@"
+}
+
 # serpent_try_git URL COMMIT SHA256 DEST: the cached artifact is `git archive --format=tar` of the pinned
 # commit with prefix `<file name without .tar*>/`, compressed with `gzip -n` when the file name ends in .gz.
 serpent_try_git() {
@@ -63,10 +129,11 @@ serpent_try_git() {
   serpent_say "fetching $1 at $2"
   serpent_base=${4##*/}
   serpent_base=${serpent_base%%.tar*}
+  serpent_fetch_limits || return 1
   if git init -q "$serpent_repo" \
     && {
-      git -C "$serpent_repo" fetch -q --depth 1 "$1" "$2" 2> /dev/null \
-        || git -C "$serpent_repo" fetch -q "$1" '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'
+      serpent_git_fetch --depth 1 "$1" "$2" 2> /dev/null \
+        || serpent_git_fetch "$1" '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'
     } \
     && git -C "$serpent_repo" archive --format=tar --prefix="$serpent_base/" "$2" > "$serpent_part.tar"; then
     case $4 in
@@ -87,6 +154,7 @@ serpent_try_git() {
 serpent_fetch() {
   serpent_dest=$sources/$4
   mkdir -p "$sources" || return 1
+  serpent_sweep_partials
   if [ -f "$serpent_dest" ]; then
     if serpent_verify "$serpent_dest" "$3" "cached $serpent_dest"; then
       return 0

@@ -4,11 +4,12 @@
 
 serpent_run_host() {
   serpent_mf=$(serpent_job_flags)
-  set -- "$serpent_sh" "$1" "$serpent_build" "$sources" "$serpent_jobs" "$serpent_out" "$serpent_mirrors" "$serpent_mirror_only"
+  set -- "$serpent_sh" "$1" "$serpent_build" "$sources" "$serpent_jobs" "$serpent_out" "$serpent_mirrors" \
+    "$serpent_mirror_only" "$serpent_fetch_connect" "$serpent_fetch_stall" "$serpent_fetch_max"
   if [ -n "$serpent_mf" ]; then
     set -- MAKEFLAGS="$serpent_mf" "$@"
   fi
-  env -i HOME="${HOME:-/}" TERM="${TERM:-dumb}" PATH="$PATH" "$@"
+  env -i HOME="${HOME:-/}" TERM="${TERM:-dumb}" LC_ALL=C PATH="$PATH" "$@"
 }
 
 serpent_run_chroot() {
@@ -131,6 +132,8 @@ serpent_step() {
     printf '%s\n' "$serpent_label"
   fi
   serpent_init_jobs
+  # Steps (and so the roots they build) never depend on the caller's umask.
+  umask 022
   serpent_stamp=$serpent_build/stamps/$3/$4/$5
   serpent_log=$serpent_build/logs/$3/$4/$5.log
   # Every process costs: test before creating or deleting.

@@ -85,6 +85,9 @@ export function envView(ctx: StepContext, pkg: GPackage, placement: Placement): 
     add('serpent_out', '$4');
     add('serpent_mirrors', '$5');
     add('serpent_mirror_only', '$6');
+    add('serpent_fetch_connect', '$7');
+    add('serpent_fetch_stall', '$8');
+    add('serpent_fetch_max', '$9');
   }
   const statics = [...pkg.vars].sort((a, b) => byCodeUnit(a.name, b.name)); // sort for determinism
   for (const v of statics) add(v.name, shQuote(v.value));

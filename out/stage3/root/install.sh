@@ -11,6 +11,9 @@ set -e
   serpent_out=$4
   serpent_mirrors=$5
   serpent_mirror_only=$6
+  serpent_fetch_connect=$7
+  serpent_fetch_stall=$8
+  serpent_fetch_max=$9
   arch='x86_64'
   cflags='-march=haswell -mtune=skylake -O2 -fPIC -pipe'
   cxxflags='-march=haswell -mtune=skylake -O2 -fPIC -pipe'
