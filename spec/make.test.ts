@@ -241,13 +241,14 @@ if (enabled) {
     assert.not.ok(existsSync(join(ctx.build, 'host/root/probe')), 'a chroot step wrote into the read-only bind source');
     const names = envNames(readFileSync(join(work, 'env.txt'), 'utf8'));
     for (const n of ['PATH', 'GREETING', 'HOSTILE']) assert.ok(names.includes(n), `${n} missing`);
-    const allowed = new Set(['PATH', 'GREETING', 'HOSTILE', 'PWD', 'OLDPWD', 'SHLVL', 'MAKEFLAGS']);
+    const allowed = new Set(['PATH', 'LC_ALL', 'GREETING', 'HOSTILE', 'PWD', 'OLDPWD', 'SHLVL', 'MAKEFLAGS']);
     assert.equal(
       names.filter((n) => !allowed.has(n)),
       [],
       'host variables leaked into the chroot',
     );
     assert.match(readFileSync(join(work, 'env.txt'), 'utf8'), /^PATH=\/usr\/bin:\/serpent\/usr\/bin$/m);
+    assert.match(readFileSync(join(work, 'env.txt'), 'utf8'), /^LC_ALL=C$/m);
     assert.is(readFileSync(join(work, 'flags.out'), 'utf8'), HOSTILE);
     assert.is(readFileSync(join(work, 'env.out'), 'utf8'), HOSTILE);
     assert.is(readFileSync(join(work, 'gamma.out'), 'utf8'), 'gamma 3.0\n');
@@ -258,9 +259,11 @@ if (enabled) {
     const work = join(ctx.build, 'host/work/hostile');
     const env = readFileSync(join(work, 'env.txt'), 'utf8');
     const names = envNames(env);
+    assert.match(env, /^LC_ALL=C$/m);
     const allowed = new Set([
       'HOME',
       'TERM',
+      'LC_ALL',
       'PATH',
       'GREETING',
       'HOSTILE',
