@@ -453,6 +453,12 @@ if (enabled) {
     );
     killGroup(job.child);
     await job.done;
+    // the step runs in a session of its own: its guard kills it (SIGKILL too) within a second, releasing its lock
+    const lock = join(ctx.build, 'locks/target/slow/build');
+    for (let i = 0; (await run('flock', ['-n', lock, 'true'])).code !== 0; i++) {
+      if (i > 50) throw new Error('the killed step still holds its lock');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     // SIGKILL cannot be trapped: the fallback leaves its mounts, and everything that deletes refuses
     assert.ok(mountsBelow(ctx.build).length > 0);
     const clean = await make(['clean-target']);

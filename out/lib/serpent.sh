@@ -536,20 +536,77 @@ serpent_unshare_flags() {
   printf '%s' "$serpent_probe"
 }
 
-# serpent_lock DIR: one holder at a time; a holder that died (SIGKILL) is replaced.
-serpent_lock() {
+# ------------------------------------------------------------------------------------------------------------
+# Locks. With flock(1) (util-linux, busybox) a lock is flock(2) on an open file: the kernel releases it when its
+# last holder dies, whatever killed it, so a file left behind never blocks. Without flock (or with
+# SERPENT_NO_FLOCK=1) the fallback is a directory: mkdir takes it, the holder's pid is written into it by temp
+# file and rename, and a waiter removes it when the pid is dead, when that pid is no longer a runtime process
+# (/proc/PID/cmdline without serpent.sh: the pid was reused), or when it has had no pid for two seconds (its
+# holder died between mkdir and writing the pid).
+# ------------------------------------------------------------------------------------------------------------
+
+serpent_flock_ok() {
+  [ "${SERPENT_NO_FLOCK:-}" != 1 ] && serpent_have flock
+}
+
+# serpent_runtime_alive PID: PID runs and is a runtime process (lib/serpent.sh).
+serpent_runtime_alive() {
+  kill -0 "$1" 2> /dev/null || return 1
+  [ -r "/proc/$1/cmdline" ] || return 0
+  case $(tr '\000' ' ' < "/proc/$1/cmdline" 2> /dev/null) in
+    *serpent.sh*) return 0 ;;
+  esac
+  return 1
+}
+
+# serpent_dir_lock DIR [WHAT]: the fallback lock; says once that it waits for WHAT (holder from WHAT's info).
+serpent_dir_lock() {
+  serpent_nopid=0
+  serpent_waited=0
   while ! mkdir "$1" 2> /dev/null; do
-    if read -r serpent_holder < "$1/pid" 2> /dev/null && ! kill -0 "$serpent_holder" 2> /dev/null; then
+    serpent_holder=''
+    read -r serpent_holder < "$1/pid" 2> /dev/null || serpent_holder=''
+    if [ -z "$serpent_holder" ]; then
+      serpent_nopid=$((serpent_nopid + 1))
+      if [ "$serpent_nopid" -gt 2 ]; then
+        serpent_say "removing the stale lock $1 (no pid in it)"
+        rm -rf "$1"
+        serpent_nopid=0
+        continue
+      fi
+    elif ! serpent_runtime_alive "$serpent_holder"; then
+      serpent_say "removing the stale lock $1 (pid $serpent_holder is not running the runtime)"
       rm -rf "$1"
       continue
+    else
+      serpent_nopid=0
+      if [ "$serpent_waited" = 0 ] && [ -n "${2:-}" ]; then
+        serpent_holder_text "$2"
+        serpent_say "$2 is being built by $serpent_holder_text; waiting"
+      fi
+      serpent_waited=1
     fi
     sleep 1
   done
-  printf '%s\n' "$$" > "$1/pid"
+  printf '%s\n' "$$" > "$1/pid.$$" && mv -f "$1/pid.$$" "$1/pid"
+}
+
+# serpent_lock NAME: the stage's chroot lock (NAME .chroot-lock below the stage), on fd 8 or as a directory.
+serpent_lock() {
+  if serpent_flock_ok; then
+    exec 8>> "$1.file" || serpent_die "cannot open $1.file"
+    flock 8 || serpent_die "cannot lock $1.file"
+  else
+    serpent_dir_lock "$1"
+  fi
 }
 
 serpent_unlock() {
-  rm -rf "$1"
+  if serpent_flock_ok; then
+    exec 8>&-
+  else
+    rm -rf "$1"
+  fi
 }
 
 # GNU make ≥ 4.4 may pass its jobserver as a named pipe: bind it to the same path inside the root.
@@ -714,11 +771,114 @@ serpent_last_time() {
   esac
 }
 
-# serpent_stop SIGNAL WORD: the traps of a running step: the log's last line and the record's stop event.
-serpent_stop() {
+# ------------------------------------------------------------------------------------------------------------
+# One run of a step at a time, across makes: BUILD_DIR/locks/<stage>/<package>/<step> is locked (flock on fd 9,
+# or the directory <step>.d) from before the banner until the step's process exits, and holds one line about its
+# last holder: `running|done|failed|stopped PID TIME`. A second make that reaches a step being built says who
+# builds it, waits, and then does nothing if that holder finished it (`done` and the stamp is there).
+# ------------------------------------------------------------------------------------------------------------
+
+# serpent_holder_text ID: sets serpent_holder_text to "pid N (since TIME)" from the step's lock file.
+serpent_holder_text() {
+  serpent_holder_text='another make'
+  serpent_hstate=''
+  serpent_hpid=''
+  serpent_htime=''
+  if [ -f "$serpent_build/locks/$1" ]; then
+    read -r serpent_hstate serpent_hpid serpent_htime < "$serpent_build/locks/$1" || :
+  fi
+  if [ "$serpent_hstate" = running ] && [ -n "$serpent_hpid" ]; then
+    serpent_holder_text="pid $serpent_hpid (since $serpent_htime)"
+  fi
+}
+
+# serpent_step_state STATE: the lock file's line (rewritten in place: the lock is on the file, not its content).
+serpent_step_state() {
   serpent_clock
-  printf 'serpent: %s %s\n' "$2" "$serpent_time" >> "$serpent_log"
+  { printf '%s %s %s\n' "$1" "$$" "$serpent_time" > "$serpent_lockfile"; } 2> /dev/null || :
+}
+
+# serpent_step_lock ID: takes the step's lock, waiting for another holder; 0 when this make must run the step,
+# 1 when the holder it waited for built it.
+serpent_step_lock() {
+  serpent_lockfile=$serpent_build/locks/$1
+  if [ ! -d "${serpent_lockfile%/*}" ]; then
+    mkdir -p "${serpent_lockfile%/*}" || serpent_die "cannot create ${serpent_lockfile%/*}"
+  fi
+  serpent_waited=0
+  if serpent_flock_ok; then
+    exec 9>> "$serpent_lockfile" || serpent_die "cannot open $serpent_lockfile"
+    if ! flock -n 9; then
+      serpent_holder_text "$1"
+      serpent_say "$1 is being built by $serpent_holder_text; waiting"
+      flock 9 || serpent_die "cannot lock $serpent_lockfile"
+      serpent_waited=1
+    fi
+  else
+    trap 'rm -rf "$serpent_lockfile.d"' EXIT
+    serpent_dir_lock "$serpent_lockfile.d" "$1"
+  fi
+  # make decided before another make built it: the stamp's rule is checked again, now.
+  read -r serpent_hstate serpent_hpid serpent_htime < "$serpent_lockfile" 2> /dev/null || serpent_hstate=''
+  if [ "$serpent_hstate" = "done" ] && ! serpent_always_make && serpent_stamp_current "$1"; then
+    serpent_say "$1 was built meanwhile by pid $serpent_hpid: nothing to do"
+    return 1
+  fi
+  serpent_step_state running
+  return 0
+}
+
+# GNU make -B (always make): no second check.
+serpent_always_make() {
+  case ${MAKEFLAGS:-} in
+    -* | '') return 1 ;;
+  esac
+  case ${MAKEFLAGS%% *} in
+    *B*) return 0 ;;
+  esac
+  return 1
+}
+
+# serpent_stamp_current ID: the stamp exists and no prerequisite of its rule (lib/prereqs.txt) is newer or missing.
+serpent_stamp_current() {
+  serpent_stamp=$serpent_build/stamps/$1
+  [ -e "$serpent_stamp" ] && [ -f "$serpent_out/lib/prereqs.txt" ] || return 1
+  set -f
+  while read -r serpent_target serpent_prereqs; do
+    [ "$serpent_target" = "stamps/$1" ] || continue
+    for serpent_p in $serpent_prereqs; do
+      case $serpent_p in
+        stamps/*) serpent_path=$serpent_build/$serpent_p ;;
+        *) serpent_path=$serpent_out/$serpent_p ;;
+      esac
+      if [ ! -e "$serpent_path" ] || serpent_newer "$serpent_path" "$serpent_stamp"; then
+        set +f
+        return 1
+      fi
+    done
+    set +f
+    return 0
+  done < "$serpent_out/lib/prereqs.txt"
+  set +f
+  return 1
+}
+
+# serpent_stop SIGNAL WORD CODE: the traps of a running step. The step runs in its own session and process
+# group (setsid), out of reach of the signals sent to make's: TERM goes to that whole group, the step is waited
+# for and what is left of its group is killed; then the log's last line, the record's stop event, and exit CODE.
+# HUP also comes from the watchdog when make is gone.
+serpent_stop() {
+  trap '' INT TERM HUP
+  kill "${serpent_watch:-}" 2> /dev/null
+  if [ -n "${serpent_child:-}" ]; then
+    kill -TERM "-$serpent_child" 2> /dev/null || kill -TERM "$serpent_child" 2> /dev/null
+    wait "$serpent_child" 2> /dev/null
+    kill -KILL "-$serpent_child" 2> /dev/null
+  fi
+  serpent_step_state stopped
   serpent_record "$serpent_epoch stop $serpent_id $1"
+  printf 'serpent: %s %s\n' "$2" "$serpent_time" >> "$serpent_log"
+  exit "$3"
 }
 
 # serpent_step INDEX TOTAL STAGE PACKAGE STEP host|chroot
@@ -735,6 +895,7 @@ serpent_step() {
   fi
   [ -f "$serpent_script" ] || serpent_die "missing $serpent_script"
   serpent_id=$3/$4/$5
+  serpent_step_lock "$serpent_id" || return 0
   serpent_last_time "$serpent_id"
   if [ -n "$serpent_last" ]; then
     serpent_duration "$serpent_last"
@@ -763,19 +924,44 @@ serpent_step() {
   } > "$serpent_log"
   serpent_record_out
   serpent_record "$serpent_started start $serpent_id $6 $serpent_jobs $$"
-  trap 'serpent_stop INT interrupted; exit 130' INT
-  trap 'serpent_stop TERM terminated; exit 143' TERM
-  trap 'serpent_stop HUP hangup; exit 129' HUP
-  if serpent_run_"$6" "$serpent_script" "$3" "$4" "$5" >> "$serpent_log" 2>&1 < /dev/null; then
+  serpent_child=''
+  trap 'serpent_stop INT interrupted 130' INT
+  trap 'serpent_stop TERM terminated 143' TERM
+  trap 'serpent_stop HUP hangup 129' HUP
+  # In the background so that a trap runs at once (a shell runs traps only between commands), and in a session
+  # of its own so that its whole tree can be signalled (without setsid: the child alone).
+  if serpent_have setsid; then
+    setsid "$serpent_sh" "$serpent_out/lib/serpent.sh" run-step "$6" "$serpent_script" "$3" "$4" "$5" \
+      >> "$serpent_log" 2>&1 < /dev/null &
+  else
+    "$serpent_sh" "$serpent_out/lib/serpent.sh" run-step "$6" "$serpent_script" "$3" "$4" "$5" \
+      >> "$serpent_log" 2>&1 < /dev/null &
+  fi
+  serpent_child=$!
+  # A make that dies without signalling its job (bmake without -j on TERM, any make on KILL): a watchdog sends
+  # HUP here when the parent is gone (one `sleep 1` a second; without the lock's fd or make's output).
+  serpent_parent=$PPID
+  serpent_self=$$
+  (
+    while kill -0 "$serpent_parent" 2> /dev/null; do
+      sleep 1
+    done
+    kill -HUP "$serpent_self" 2> /dev/null
+  ) 9>&- > /dev/null 2>&1 < /dev/null &
+  serpent_watch=$!
+  if wait "$serpent_child"; then
     serpent_rc=0
   else
     serpent_rc=$?
   fi
   trap - INT TERM HUP
+  kill "$serpent_watch" 2> /dev/null
+  serpent_child=''
   serpent_clock
   serpent_took=$((serpent_epoch - serpent_started))
   serpent_record "$serpent_epoch end $serpent_id $serpent_rc $serpent_took"
   if [ "$serpent_rc" -ne 0 ]; then
+    serpent_step_state failed
     printf 'serpent: failed (exit %s) %s after %ss\n' "$serpent_rc" "$serpent_time" "$serpent_took" >> "$serpent_log"
     {
       printf '%s FAILED (exit %s)\n' "$serpent_label" "$serpent_rc"
@@ -789,6 +975,7 @@ serpent_step() {
   if ! { : > "$serpent_stamp.tmp.$$" && mv -f "$serpent_stamp.tmp.$$" "$serpent_stamp"; }; then
     serpent_die "cannot write the stamp $serpent_stamp"
   fi
+  serpent_step_state "done"
 }
 
 # ------------------------------------------------------------------------------------------------------------
@@ -1220,6 +1407,31 @@ serpent_main() {
   [ $# -eq 0 ] || shift
   case $serpent_command in
     step) serpent_step "$@" ;;
+    run-step)
+      case ${1:-} in
+        host | chroot) ;;
+        *) serpent_die "run-step: host or chroot, not ${1:-nothing}" ;;
+      esac
+      serpent_init_jobs
+      # The step's own process group (setsid made this process its leader) dies with its runner: a watchdog
+      # kills the group when the runner is gone (SIGKILL, which the runner cannot forward).
+      serpent_runner=$PPID
+      serpent_group=$$
+      (
+        while kill -0 "$serpent_runner" 2> /dev/null; do
+          sleep 1
+        done
+        kill -KILL "-$serpent_group" 2> /dev/null
+      ) 9>&- > /dev/null 2>&1 < /dev/null &
+      serpent_guard=$!
+      if serpent_run_"$1" "$2" "$3" "$4" "$5"; then
+        serpent_rc=0
+      else
+        serpent_rc=$?
+      fi
+      kill "$serpent_guard" 2> /dev/null
+      exit "$serpent_rc"
+      ;;
     chroot-inner)
       serpent_jobs=$4
       serpent_chroot_inner "$1" "$2" "$3" unshare

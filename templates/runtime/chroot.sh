@@ -125,20 +125,77 @@ serpent_unshare_flags() {
   printf '%s' "$serpent_probe"
 }
 
-# serpent_lock DIR: one holder at a time; a holder that died (SIGKILL) is replaced.
-serpent_lock() {
+# ------------------------------------------------------------------------------------------------------------
+# Locks. With flock(1) (util-linux, busybox) a lock is flock(2) on an open file: the kernel releases it when its
+# last holder dies, whatever killed it, so a file left behind never blocks. Without flock (or with
+# SERPENT_NO_FLOCK=1) the fallback is a directory: mkdir takes it, the holder's pid is written into it by temp
+# file and rename, and a waiter removes it when the pid is dead, when that pid is no longer a runtime process
+# (/proc/PID/cmdline without serpent.sh: the pid was reused), or when it has had no pid for two seconds (its
+# holder died between mkdir and writing the pid).
+# ------------------------------------------------------------------------------------------------------------
+
+serpent_flock_ok() {
+  [ "${SERPENT_NO_FLOCK:-}" != 1 ] && serpent_have flock
+}
+
+# serpent_runtime_alive PID: PID runs and is a runtime process (lib/serpent.sh).
+serpent_runtime_alive() {
+  kill -0 "$1" 2> /dev/null || return 1
+  [ -r "/proc/$1/cmdline" ] || return 0
+  case $(tr '\000' ' ' < "/proc/$1/cmdline" 2> /dev/null) in
+    *serpent.sh*) return 0 ;;
+  esac
+  return 1
+}
+
+# serpent_dir_lock DIR [WHAT]: the fallback lock; says once that it waits for WHAT (holder from WHAT's info).
+serpent_dir_lock() {
+  serpent_nopid=0
+  serpent_waited=0
   while ! mkdir "$1" 2> /dev/null; do
-    if read -r serpent_holder < "$1/pid" 2> /dev/null && ! kill -0 "$serpent_holder" 2> /dev/null; then
+    serpent_holder=''
+    read -r serpent_holder < "$1/pid" 2> /dev/null || serpent_holder=''
+    if [ -z "$serpent_holder" ]; then
+      serpent_nopid=$((serpent_nopid + 1))
+      if [ "$serpent_nopid" -gt 2 ]; then
+        serpent_say "removing the stale lock $1 (no pid in it)"
+        rm -rf "$1"
+        serpent_nopid=0
+        continue
+      fi
+    elif ! serpent_runtime_alive "$serpent_holder"; then
+      serpent_say "removing the stale lock $1 (pid $serpent_holder is not running the runtime)"
       rm -rf "$1"
       continue
+    else
+      serpent_nopid=0
+      if [ "$serpent_waited" = 0 ] && [ -n "${2:-}" ]; then
+        serpent_holder_text "$2"
+        serpent_say "$2 is being built by $serpent_holder_text; waiting"
+      fi
+      serpent_waited=1
     fi
     sleep 1
   done
-  printf '%s\n' "$$" > "$1/pid"
+  printf '%s\n' "$$" > "$1/pid.$$" && mv -f "$1/pid.$$" "$1/pid"
+}
+
+# serpent_lock NAME: the stage's chroot lock (NAME .chroot-lock below the stage), on fd 8 or as a directory.
+serpent_lock() {
+  if serpent_flock_ok; then
+    exec 8>> "$1.file" || serpent_die "cannot open $1.file"
+    flock 8 || serpent_die "cannot lock $1.file"
+  else
+    serpent_dir_lock "$1"
+  fi
 }
 
 serpent_unlock() {
-  rm -rf "$1"
+  if serpent_flock_ok; then
+    exec 8>&-
+  else
+    rm -rf "$1"
+  fi
 }
 
 # GNU make ≥ 4.4 may pass its jobserver as a named pipe: bind it to the same path inside the root.

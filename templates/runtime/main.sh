@@ -4,6 +4,31 @@ serpent_main() {
   [ $# -eq 0 ] || shift
   case $serpent_command in
     step) serpent_step "$@" ;;
+    run-step)
+      case ${1:-} in
+        host | chroot) ;;
+        *) serpent_die "run-step: host or chroot, not ${1:-nothing}" ;;
+      esac
+      serpent_init_jobs
+      # The step's own process group (setsid made this process its leader) dies with its runner: a watchdog
+      # kills the group when the runner is gone (SIGKILL, which the runner cannot forward).
+      serpent_runner=$PPID
+      serpent_group=$$
+      (
+        while kill -0 "$serpent_runner" 2> /dev/null; do
+          sleep 1
+        done
+        kill -KILL "-$serpent_group" 2> /dev/null
+      ) 9>&- > /dev/null 2>&1 < /dev/null &
+      serpent_guard=$!
+      if serpent_run_"$1" "$2" "$3" "$4" "$5"; then
+        serpent_rc=0
+      else
+        serpent_rc=$?
+      fi
+      kill "$serpent_guard" 2> /dev/null
+      exit "$serpent_rc"
+      ;;
     chroot-inner)
       serpent_jobs=$4
       serpent_chroot_inner "$1" "$2" "$3" unshare

@@ -103,11 +103,114 @@ serpent_last_time() {
   esac
 }
 
-# serpent_stop SIGNAL WORD: the traps of a running step: the log's last line and the record's stop event.
-serpent_stop() {
+# ------------------------------------------------------------------------------------------------------------
+# One run of a step at a time, across makes: BUILD_DIR/locks/<stage>/<package>/<step> is locked (flock on fd 9,
+# or the directory <step>.d) from before the banner until the step's process exits, and holds one line about its
+# last holder: `running|done|failed|stopped PID TIME`. A second make that reaches a step being built says who
+# builds it, waits, and then does nothing if that holder finished it (`done` and the stamp is there).
+# ------------------------------------------------------------------------------------------------------------
+
+# serpent_holder_text ID: sets serpent_holder_text to "pid N (since TIME)" from the step's lock file.
+serpent_holder_text() {
+  serpent_holder_text='another make'
+  serpent_hstate=''
+  serpent_hpid=''
+  serpent_htime=''
+  if [ -f "$serpent_build/locks/$1" ]; then
+    read -r serpent_hstate serpent_hpid serpent_htime < "$serpent_build/locks/$1" || :
+  fi
+  if [ "$serpent_hstate" = running ] && [ -n "$serpent_hpid" ]; then
+    serpent_holder_text="pid $serpent_hpid (since $serpent_htime)"
+  fi
+}
+
+# serpent_step_state STATE: the lock file's line (rewritten in place: the lock is on the file, not its content).
+serpent_step_state() {
   serpent_clock
-  printf 'serpent: %s %s\n' "$2" "$serpent_time" >> "$serpent_log"
+  { printf '%s %s %s\n' "$1" "$$" "$serpent_time" > "$serpent_lockfile"; } 2> /dev/null || :
+}
+
+# serpent_step_lock ID: takes the step's lock, waiting for another holder; 0 when this make must run the step,
+# 1 when the holder it waited for built it.
+serpent_step_lock() {
+  serpent_lockfile=$serpent_build/locks/$1
+  if [ ! -d "${serpent_lockfile%/*}" ]; then
+    mkdir -p "${serpent_lockfile%/*}" || serpent_die "cannot create ${serpent_lockfile%/*}"
+  fi
+  serpent_waited=0
+  if serpent_flock_ok; then
+    exec 9>> "$serpent_lockfile" || serpent_die "cannot open $serpent_lockfile"
+    if ! flock -n 9; then
+      serpent_holder_text "$1"
+      serpent_say "$1 is being built by $serpent_holder_text; waiting"
+      flock 9 || serpent_die "cannot lock $serpent_lockfile"
+      serpent_waited=1
+    fi
+  else
+    trap 'rm -rf "$serpent_lockfile.d"' EXIT
+    serpent_dir_lock "$serpent_lockfile.d" "$1"
+  fi
+  # make decided before another make built it: the stamp's rule is checked again, now.
+  read -r serpent_hstate serpent_hpid serpent_htime < "$serpent_lockfile" 2> /dev/null || serpent_hstate=''
+  if [ "$serpent_hstate" = "done" ] && ! serpent_always_make && serpent_stamp_current "$1"; then
+    serpent_say "$1 was built meanwhile by pid $serpent_hpid: nothing to do"
+    return 1
+  fi
+  serpent_step_state running
+  return 0
+}
+
+# GNU make -B (always make): no second check.
+serpent_always_make() {
+  case ${MAKEFLAGS:-} in
+    -* | '') return 1 ;;
+  esac
+  case ${MAKEFLAGS%% *} in
+    *B*) return 0 ;;
+  esac
+  return 1
+}
+
+# serpent_stamp_current ID: the stamp exists and no prerequisite of its rule (lib/prereqs.txt) is newer or missing.
+serpent_stamp_current() {
+  serpent_stamp=$serpent_build/stamps/$1
+  [ -e "$serpent_stamp" ] && [ -f "$serpent_out/lib/prereqs.txt" ] || return 1
+  set -f
+  while read -r serpent_target serpent_prereqs; do
+    [ "$serpent_target" = "stamps/$1" ] || continue
+    for serpent_p in $serpent_prereqs; do
+      case $serpent_p in
+        stamps/*) serpent_path=$serpent_build/$serpent_p ;;
+        *) serpent_path=$serpent_out/$serpent_p ;;
+      esac
+      if [ ! -e "$serpent_path" ] || serpent_newer "$serpent_path" "$serpent_stamp"; then
+        set +f
+        return 1
+      fi
+    done
+    set +f
+    return 0
+  done < "$serpent_out/lib/prereqs.txt"
+  set +f
+  return 1
+}
+
+# serpent_stop SIGNAL WORD CODE: the traps of a running step. The step runs in its own session and process
+# group (setsid), out of reach of the signals sent to make's: TERM goes to that whole group, the step is waited
+# for and what is left of its group is killed; then the log's last line, the record's stop event, and exit CODE.
+# HUP also comes from the watchdog when make is gone.
+serpent_stop() {
+  trap '' INT TERM HUP
+  kill "${serpent_watch:-}" 2> /dev/null
+  if [ -n "${serpent_child:-}" ]; then
+    kill -TERM "-$serpent_child" 2> /dev/null || kill -TERM "$serpent_child" 2> /dev/null
+    wait "$serpent_child" 2> /dev/null
+    kill -KILL "-$serpent_child" 2> /dev/null
+  fi
+  serpent_step_state stopped
   serpent_record "$serpent_epoch stop $serpent_id $1"
+  printf 'serpent: %s %s\n' "$2" "$serpent_time" >> "$serpent_log"
+  exit "$3"
 }
 
 # serpent_step INDEX TOTAL STAGE PACKAGE STEP host|chroot
@@ -124,6 +227,7 @@ serpent_step() {
   fi
   [ -f "$serpent_script" ] || serpent_die "missing $serpent_script"
   serpent_id=$3/$4/$5
+  serpent_step_lock "$serpent_id" || return 0
   serpent_last_time "$serpent_id"
   if [ -n "$serpent_last" ]; then
     serpent_duration "$serpent_last"
@@ -152,19 +256,44 @@ serpent_step() {
   } > "$serpent_log"
   serpent_record_out
   serpent_record "$serpent_started start $serpent_id $6 $serpent_jobs $$"
-  trap 'serpent_stop INT interrupted; exit 130' INT
-  trap 'serpent_stop TERM terminated; exit 143' TERM
-  trap 'serpent_stop HUP hangup; exit 129' HUP
-  if serpent_run_"$6" "$serpent_script" "$3" "$4" "$5" >> "$serpent_log" 2>&1 < /dev/null; then
+  serpent_child=''
+  trap 'serpent_stop INT interrupted 130' INT
+  trap 'serpent_stop TERM terminated 143' TERM
+  trap 'serpent_stop HUP hangup 129' HUP
+  # In the background so that a trap runs at once (a shell runs traps only between commands), and in a session
+  # of its own so that its whole tree can be signalled (without setsid: the child alone).
+  if serpent_have setsid; then
+    setsid "$serpent_sh" "$serpent_out/lib/serpent.sh" run-step "$6" "$serpent_script" "$3" "$4" "$5" \
+      >> "$serpent_log" 2>&1 < /dev/null &
+  else
+    "$serpent_sh" "$serpent_out/lib/serpent.sh" run-step "$6" "$serpent_script" "$3" "$4" "$5" \
+      >> "$serpent_log" 2>&1 < /dev/null &
+  fi
+  serpent_child=$!
+  # A make that dies without signalling its job (bmake without -j on TERM, any make on KILL): a watchdog sends
+  # HUP here when the parent is gone (one `sleep 1` a second; without the lock's fd or make's output).
+  serpent_parent=$PPID
+  serpent_self=$$
+  (
+    while kill -0 "$serpent_parent" 2> /dev/null; do
+      sleep 1
+    done
+    kill -HUP "$serpent_self" 2> /dev/null
+  ) 9>&- > /dev/null 2>&1 < /dev/null &
+  serpent_watch=$!
+  if wait "$serpent_child"; then
     serpent_rc=0
   else
     serpent_rc=$?
   fi
   trap - INT TERM HUP
+  kill "$serpent_watch" 2> /dev/null
+  serpent_child=''
   serpent_clock
   serpent_took=$((serpent_epoch - serpent_started))
   serpent_record "$serpent_epoch end $serpent_id $serpent_rc $serpent_took"
   if [ "$serpent_rc" -ne 0 ]; then
+    serpent_step_state failed
     printf 'serpent: failed (exit %s) %s after %ss\n' "$serpent_rc" "$serpent_time" "$serpent_took" >> "$serpent_log"
     {
       printf '%s FAILED (exit %s)\n' "$serpent_label" "$serpent_rc"
@@ -178,5 +307,6 @@ serpent_step() {
   if ! { : > "$serpent_stamp.tmp.$$" && mv -f "$serpent_stamp.tmp.$$" "$serpent_stamp"; }; then
     serpent_die "cannot write the stamp $serpent_stamp"
   fi
+  serpent_step_state "done"
 }
 
