@@ -62,7 +62,7 @@ export function parse(file: string, text: string): ParseResult {
 
 /**
  * Parses into `diagnostics`; the ones after which the parser had to guess (recovery) also go into `desync`,
- * text no token matches (which the parser never sees) into `lexical`.
+ * stray characters outside printable ASCII that no token matches (which the parser never sees) into `lexical`.
  */
 function run(
   file: string,
@@ -80,7 +80,9 @@ function run(
     const loc = spanLoc(e.offset, e.offset + e.length - 1);
     const d = syntaxDiagnostic('syntax-error', loc, { kind: 'unexpected-text', text: bad });
     diagnostics.push(d);
-    lexical.add(d);
+    // A pasted character outside printable ASCII (an invisible one, a curly quote) is a slip of its own; ASCII
+    // the lexer cannot read is usually text that is no recipe code (a shell line outside its body).
+    if (/[^\x20-\x7e]/.test(bad)) lexical.add(d);
   }
 
   let unterminatedShell = false;

@@ -43,7 +43,8 @@ interface Culprit {
  * The syntax diagnostics to report and the damaged spans, from every syntax diagnostic of a file (sorted by
  * position) and its tokens. `kinds.desync` holds the diagnostics after which the parser had to guess (its own errors,
  * an unterminated string or body); the others (a bad escape, a missing comma the grammar tolerates,
- * stray characters the lexer skipped) leave the parse of what follows intact; `kinds.lexical` holds the last.
+ * stray characters the lexer skipped) leave the parse of what follows intact; `kinds.lexical` holds the stray
+ * characters outside printable ASCII, each a slip of its own.
  */
 export function recover(
   file: string,

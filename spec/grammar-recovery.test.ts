@@ -191,6 +191,28 @@ test('recovery: a """ too many or too few is blamed, not the code it turned into
   assert.equal(at(steps('')), [[5, 9, `this '"""' ends the shell body`, 2]]);
 });
 
+test('recovery: ASCII the lexer cannot read on line after line is one mistake; pasted odd characters are not', () => {
+  // a closing line too early: the rest of the body is read as recipe code, and errs on every line
+  const early = [
+    'package a in s {',
+    '  configure """',
+    '    cmake -S . \\',
+    '  """',
+    '      -DA=1 \\',
+    '      -DB=2 \\',
+  ];
+  const text = [...early, '      -DC=3', '  """', '}', ''].join('\n');
+  assert.equal(
+    p(text).diagnostics.map((d) => [d.loc?.line, d.message]),
+    [[5, "unexpected character '-'"]],
+  );
+  // an invisible character on each of two lines: two slips
+  assert.equal(
+    p('target t {\n  a = 1\u200b\n  b =\u00a0[]\n}\n').diagnostics.map((d) => d.loc?.line),
+    [2, 3],
+  );
+});
+
 test('recovery: errors after a desynchronising one are dropped up to the next declaration at column 1', () => {
   const r = p(
     [
