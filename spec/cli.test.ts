@@ -1,30 +1,18 @@
 // The command line: exit codes, help, version, check, query, graph, host tools — run in-process and as a process.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseArgs } from 'node:util';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli } from '../compiler/cli.js';
+import { runCli } from './helpers/cli.js';
 import { diagnosticsDoc, fieldsDoc } from '../compiler/docs.js';
 import { caseDir, caseOf, removeCaseDirs } from './helpers/cases.js';
 import { CLI_BIN, REPO_ROOT } from './helpers/paths.js';
 
 const dirOf = (area: string, name: string) => caseDir(caseOf(area, name));
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await cli(argv, {
-    version: '9.9.9',
-    stdout: (s) => (out += s),
-    stderr: (s) => (err += s),
-    color: false,
-    parseArgs,
-  });
-  return { code, out, err };
-}
+const run = runCli;
 
 test('--help and --version exit 0', async () => {
   const h = await run(['--help']);

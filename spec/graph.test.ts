@@ -3,10 +3,9 @@
 // --stage, --package with --deps/--rdeps/--depth), escaping of hostile names, SVG of stages/, the CLI's errors.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cli } from '../compiler/cli.js';
+import { runCli } from './helpers/cli.js';
 import { dotQuote, FILL, toDot } from '../compiler/graph/dot.js';
 import { select, subgraph } from '../compiler/graph/select.js';
 import type { BuildGraph } from '../compiler/graph.js';
@@ -19,18 +18,7 @@ import { buildGraph } from './fixtures/make/graph.js';
 
 const haveDot = requires('graph: Graphviz dot', { tools: ['dot'] });
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await cli(argv, {
-    version: '0',
-    stdout: (s) => (out += s),
-    stderr: (s) => (err += s),
-    color: false,
-    parseArgs,
-  });
-  return { code, out, err };
-}
+const run = runCli;
 
 /** base.recipe (stage1 host, stage2 chroot) plus a template, dependencies and a pass. */
 const RECIPES = {

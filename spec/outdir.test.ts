@@ -17,24 +17,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { cli } from '../compiler/cli.js';
+import { runCli } from './helpers/cli.js';
 import { MANIFEST } from '../compiler/emit/index.js';
 import { requires, skipped } from './helpers/env.js';
 import { removeTree, serpentc, shippingTree, type Tree } from './helpers/sandbox.js';
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await cli(argv, {
-    version: '0',
-    stdout: (s) => (out += s),
-    stderr: (s) => (err += s),
-    color: false,
-    parseArgs,
-  });
-  return { code, out, err };
-}
+const run = runCli;
 
 const trees: Tree[] = [];
 function tree(): Tree {

@@ -6,9 +6,8 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { docsRecord, simulate, type SimPlan } from '../bench/report.js';
-import { cli } from '../compiler/cli.js';
+import { runCli } from './helpers/cli.js';
 import { escapeHtml, html } from '../compiler/report/escape.js';
 import { writeReport } from '../compiler/report/index.js';
 import {
@@ -397,19 +396,7 @@ test('the docs record renders with every part: chart, busy chart, critical path,
   }
 });
 
-/** Runs the CLI in-process. */
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await cli(argv, {
-    version: 'test',
-    stdout: (s) => (out += s),
-    stderr: (s) => (err += s),
-    color: false,
-    parseArgs,
-  });
-  return { code, out, err };
-}
+const run = runCli;
 
 test('serpentc report: default page and plan, -o and --plan, a missing record, usage errors', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'serpent-report-'));
