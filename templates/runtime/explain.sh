@@ -13,6 +13,22 @@ serpent_newer() {
   [ "$1" -nt "$2" ]
 }
 
+# serpent_prereq_state STAMP PREREQ: sets serpent_prereq_state to absent, newer or older, for prerequisite
+# PREREQ (a path of lib/prereqs.txt: stamps/… below the build directory, anything else below out/) of STAMP.
+serpent_prereq_state() {
+  case $2 in
+    stamps/*) serpent_path=$serpent_build/$2 ;;
+    *) serpent_path=$serpent_out/$2 ;;
+  esac
+  if [ ! -e "$serpent_path" ]; then
+    serpent_prereq_state=absent
+  elif serpent_newer "$serpent_path" "$1"; then
+    serpent_prereq_state=newer
+  else
+    serpent_prereq_state=older
+  fi
+}
+
 # One line per fact, for the awk below: `T <stamp> present|missing`, then `P <stamp> <prerequisite> newer|older|absent`
 # for each prerequisite in rule order (a missing stamp's prerequisites are not compared: it is remade anyway).
 serpent_explain_facts() {
@@ -22,17 +38,8 @@ serpent_explain_facts() {
     if [ -e "$serpent_stamp" ]; then
       printf 'T %s present\n' "$serpent_target"
       for serpent_p in $serpent_prereqs; do
-        case $serpent_p in
-          stamps/*) serpent_path=$serpent_build/$serpent_p ;;
-          *) serpent_path=$serpent_out/$serpent_p ;;
-        esac
-        if [ ! -e "$serpent_path" ]; then
-          printf 'P %s %s absent\n' "$serpent_target" "$serpent_p"
-        elif serpent_newer "$serpent_path" "$serpent_stamp"; then
-          printf 'P %s %s newer\n' "$serpent_target" "$serpent_p"
-        else
-          printf 'P %s %s older\n' "$serpent_target" "$serpent_p"
-        fi
+        serpent_prereq_state "$serpent_stamp" "$serpent_p"
+        printf 'P %s %s %s\n' "$serpent_target" "$serpent_p" "$serpent_prereq_state"
       done
     else
       printf 'T %s missing\n' "$serpent_target"

@@ -179,11 +179,8 @@ serpent_stamp_current() {
   while read -r serpent_target serpent_prereqs; do
     [ "$serpent_target" = "stamps/$1" ] || continue
     for serpent_p in $serpent_prereqs; do
-      case $serpent_p in
-        stamps/*) serpent_path=$serpent_build/$serpent_p ;;
-        *) serpent_path=$serpent_out/$serpent_p ;;
-      esac
-      if [ ! -e "$serpent_path" ] || serpent_newer "$serpent_path" "$serpent_stamp"; then
+      serpent_prereq_state "$serpent_stamp" "$serpent_p"
+      if [ "$serpent_prereq_state" != older ]; then
         set +f
         return 1
       fi
