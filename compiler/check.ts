@@ -62,7 +62,7 @@ export function check(
       sink.error('bad-value', pkg.version.loc, { kind: 'version', version: statics.version });
     for (const s of p.sources) reportUnresolved(s.unresolved, sink, pkg.unbound);
     checkSources(p.sources, cacheNames, sink);
-    checkFiles(pkg, opts.relOf.get(pkg.file) ?? '', opts.stagesDir, stagesReal, sink);
+    checkFiles(pkg, (file) => opts.relOf.get(file) ?? '', opts.stagesDir, stagesReal, sink);
     // The built-in patch step patches what the built-in extract step unpacked: the sources.
     const firstPatch = pkg.patches.at(0);
     if (firstPatch && pkg.sources.length === 0 && !pkg.steps.has('extract') && !pkg.steps.has('patch'))
@@ -358,8 +358,13 @@ function checkSources(
   cacheNames: Map<string, { readonly sha: string; readonly loc: Loc }>,
   sink: Sink,
 ): void {
-  for (const { source: s, url, filename } of sources) {
-    const m = URL_SHAPE.exec(url);
+  for (const { source, url, filename } of sources) {
+    // a layer's substitute is checked as the source itself would be; a local `file://` one is fine too
+    const sub = source.substitute;
+    const s = sub
+      ? { ...source, kind: 'url' as const, url: sub.by, sha256: sub.sha256, commit: null, insecure: source.insecure }
+      : source;
+    const m = URL_SHAPE.exec(url) ?? (sub && /^file:\/\/\/\S+$/.test(url) ? ['', 'https'] : null);
     if (!m) {
       sink.error('insecure-url', s.url.loc, { kind: 'not-a-url', url });
     } else if (m[1].toLowerCase() !== 'https' && !s.insecure) {
@@ -396,12 +401,12 @@ function realOrNull(path: string): string | null {
 /**
  * Patches and files: relative, inside the stages directory, existing regular files. Inside means after every
  * symbolic link is followed: the file is copied into out/ (which is committed), so a link out of the stages
- * directory would publish whatever it points at. `recipe`: the recipe's path there; `stagesReal`: the stages
+ * directory would publish whatever it points at. `relOf`: a recipe's path there; `stagesReal`: the stages
  * directory's own real path.
  */
 function checkFiles(
   pkg: RPackage,
-  recipe: string,
+  relOf: (file: string) => string,
   stagesDir: string,
   stagesReal: () => string | null,
   sink: Sink,
@@ -411,7 +416,7 @@ function checkFiles(
       sink.error('path-escape', f.loc, { kind: 'absolute-file', path: f.path });
       continue;
     }
-    const rel = stagesPath(recipe, f.path);
+    const rel = stagesPath(relOf(f.from ?? pkg.file), f.path);
     if (rel === '..' || rel.startsWith('../')) {
       sink.error('path-escape', f.loc, { kind: 'file', path: f.path });
       continue;

@@ -24,18 +24,20 @@ export interface IO {
 const HELP = `serpentc — compile Serpent OS bootstrap recipes into Makefiles and POSIX sh
 
 Usage:
-  serpentc <stages-dir> -o <out-dir> [--check] [--force] [--target NAME]
-      Generate out-dir (a Makefile, one script per step, lib/, patches, plan.json).
+  serpentc <stages-dir> [<layer-dir>...] -o <out-dir> [--check] [--force] [--target NAME]
+      Generate out-dir (a Makefile, one script per step, lib/, patches, plan.json); layer
+      directories (each declares \`layer NAME\`) apply on top of stages-dir, in order.
       --check writes nothing, lists the files that differ and exits 1 if any do.
       out-dir may not be /, nor inside stages-dir; an existing non-empty directory that
       serpentc did not generate (it has no .serpentc-manifest) is refused unless --force.
-  serpentc check <stages-dir> [--target NAME] [--host-tools]
+  serpentc check <stages-dir> [<layer-dir>...] [--target NAME] [--host-tools]
       Parse and check; --host-tools lists the commands host steps need.
-  serpentc query deps <package> [--transitive] [--dir DIR]
-  serpentc query rdeps <package> [--transitive] [--dir DIR]
-  serpentc query order <stage> [--dir DIR]
-      Ask the build graph (DIR defaults to stages). A package may be written stage/name.
-  serpentc graph <stages-dir> [--target NAME] [--format json|dot|svg] [--stage NAME]
+  serpentc query deps <package> [--transitive] [--dir DIR]...
+  serpentc query rdeps <package> [--transitive] [--dir DIR]...
+  serpentc query order <stage> [--dir DIR]...
+      Ask the build graph (DIR defaults to stages; a second --dir names a layer on it, and
+      so on). A package may be written stage/name.
+  serpentc graph <stages-dir> [<layer-dir>...] [--target NAME] [--format json|dot|svg] [--stage NAME]
                  [--package NAME [--deps] [--rdeps] [--depth N]]
       Print the build graph: JSON (the default), Graphviz DOT, or SVG (rendered by Graphviz's
       \`dot\`, which must be installed). --stage shows one stage; --package one package (name or
@@ -73,7 +75,7 @@ const OPTIONS = {
   force: { type: 'boolean' },
   'host-tools': { type: 'boolean' },
   transitive: { type: 'boolean' },
-  dir: { type: 'string' },
+  dir: { type: 'string', multiple: true },
   stdio: { type: 'boolean' },
   format: { type: 'string' },
   stage: { type: 'string' },
@@ -94,7 +96,7 @@ interface Options {
   readonly force?: boolean;
   readonly 'host-tools'?: boolean;
   readonly transitive?: boolean;
-  readonly dir?: string;
+  readonly dir?: string[];
   readonly stdio?: boolean;
   readonly format?: string;
   readonly stage?: string;
@@ -165,13 +167,15 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
   }
 
   if (cmd === 'check') {
-    if (rest.length !== 1) return usage(io, '`check` takes one recipe directory');
-    const res = await compileAndReport(rest[0], o.target, io);
+    if (rest.length === 0) return usage(io, '`check` takes a recipe directory (and the layers on it)');
+    const noLayer = missingLayer(rest.slice(1));
+    if (noLayer !== null) return usage(io, noLayer);
+    const res = await compileAndReport(rest, o.target, io);
     if (!res.graph) return 1;
     if (o['host-tools']) for (const t of res.graph.hostTools) io.stdout(`${t}\n`);
     else
       io.stderr(
-        `${rest[0]}: ok — ${res.graph.stages.length} stages, ${res.graph.packages.length} packages, ${res.graph.packages.reduce((n, p) => n + p.steps.length, 0)} steps\n`,
+        `${rest.join(' + ')}: ok — ${res.graph.stages.length} stages, ${res.graph.packages.length} packages, ${res.graph.packages.reduce((n, p) => n + p.steps.length, 0)} steps\n`,
       );
     return 0;
   }
@@ -187,14 +191,15 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
     return serve(process.stdin, process.stdout, io.version);
   }
 
-  // Generation: serpentc <dir> -o <out>
-  if (rest.length > 0) return usage(io, `unexpected argument \`${rest[0]}\``);
+  // Generation: serpentc <dir> [<layer>...] -o <out>
+  const noLayer = missingLayer(rest);
+  if (noLayer !== null) return usage(io, noLayer);
   if (!o.out) return usage(io, 'generation needs an output directory: serpentc <stages-dir> -o <out-dir>');
   // Refused before anything is compiled or written, and with --check too: --check must not suggest a run that
   // would be refused.
   const refusal = guardOutDir(o.out, cmd, Boolean(o.force));
   if (refusal !== null) return usage(io, refusalMessage(refusal, o.out, cmd));
-  const res = await compileAndReport(cmd, o.target, io);
+  const res = await compileAndReport([cmd, ...rest], o.target, io);
   if (!res.graph) return 1;
   // loaded here, not at the top: the emitter's templates are only needed for generation
   const { emit } = await import('./emit/index.js');
@@ -205,7 +210,7 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
     for (const f of drift) io.stdout(`${f}\n`);
     if (drift.length) {
       io.stderr(
-        `serpentc: ${drift.length} file(s) in ${o.out} differ from what ${cmd} generates; run \`serpentc ${cmd} -o ${o.out}${o.force ? ' --force' : ''}\`\n`,
+        `serpentc: ${drift.length} file(s) in ${o.out} differ from what ${[cmd, ...rest].join(' + ')} generates; run \`serpentc ${[cmd, ...rest].join(' ')} -o ${o.out}${o.force ? ' --force' : ''}\`\n`,
       );
       return 1;
     }
@@ -215,6 +220,15 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
     `serpentc: ${o.out}: ${result.files.length} files, ${result.changed.length} written, ${result.removed.length} removed\n`,
   );
   return 0;
+}
+
+/**
+ * A layer directory argument that does not exist, as a usage message, or null: a stray word after the recipe
+ * directory reads as a layer, and one that is not there is a mistyped command line, not a recipe error.
+ */
+function missingLayer(layers: readonly string[]): string | null {
+  const missing = layers.find((d) => !existsSync(d));
+  return missing === undefined ? null : `unexpected argument \`${missing}\`: no such layer directory`;
 }
 
 function usage(io: IO, message: string): number {
@@ -309,8 +323,8 @@ async function reportCommand(args: readonly string[], o: Options, io: IO): Promi
   }
 }
 
-async function compileAndReport(dir: string, target: string | undefined, io: IO): Promise<Result> {
-  const res = await compile(dir, target === undefined ? {} : { target });
+async function compileAndReport(dirs: readonly string[], target: string | undefined, io: IO): Promise<Result> {
+  const res = await compile(dirs, target === undefined ? {} : { target });
   report(res.diagnostics, res.texts, io);
   return res;
 }
@@ -332,7 +346,7 @@ async function query(args: readonly string[], o: Options, io: IO): Promise<numbe
   }
   if (!name || extra.length)
     return usage(io, `\`query ${what}\` takes one ${what === 'order' ? 'stage' : 'package'} name`);
-  const res = await compileAndReport(o.dir ?? 'stages', o.target, io);
+  const res = await compileAndReport(o.dir ?? ['stages'], o.target, io);
   if (!res.graph) return 1;
   const g = res.graph;
   if (what === 'order') {
@@ -368,7 +382,9 @@ const FORMATS = ['json', 'dot', 'svg'] as const;
 
 /** `serpentc graph <dir>`: the (selected part of the) build graph as JSON, DOT or SVG. */
 async function graph(args: readonly string[], o: Options, io: IO): Promise<number> {
-  if (args.length !== 1) return usage(io, '`graph` takes one recipe directory');
+  if (args.length === 0) return usage(io, '`graph` takes a recipe directory (and the layers on it)');
+  const noLayer = missingLayer(args.slice(1));
+  if (noLayer !== null) return usage(io, noLayer);
   const format = o.format ?? 'json';
   if (!(FORMATS as readonly string[]).includes(format)) {
     const meant = didYouMean(format, FORMATS);
@@ -387,7 +403,7 @@ async function graph(args: readonly string[], o: Options, io: IO): Promise<numbe
     const loose = (['deps', 'rdeps', 'depth'] as const).find((k) => o[k] !== undefined);
     if (loose !== undefined) return usage(io, `\`--${loose}\` needs \`--package NAME\`: whose dependencies?`);
   }
-  const res = await compileAndReport(args[0], o.target, io);
+  const res = await compileAndReport(args, o.target, io);
   if (!res.graph) return 1;
   const g = res.graph;
   if (o.stage !== undefined) {

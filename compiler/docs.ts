@@ -54,6 +54,36 @@ export function fieldsDoc(): string {
     },
     2,
   );
+  section('`layer NAME { … }`', SCHEMA.layer, 2);
+  section(
+    '`amend package NAME in STAGE { … }`',
+    {
+      ...SCHEMA['amend package'],
+      fields: {},
+      blocks: { substitute: SCHEMA['amend package'].blocks.substitute, drop: SCHEMA['amend package'].blocks.drop },
+    },
+    2,
+  );
+  section(
+    '`replace package NAME in STAGE { … }`',
+    {
+      ...SCHEMA['replace package'],
+      doc: `${SCHEMA['replace package'].doc} The fields and blocks of a package, and \`drop\`.`,
+      fields: {},
+      blocks: {},
+    },
+    2,
+  );
+  section(
+    '`amend stage NAME { … }`',
+    {
+      ...SCHEMA['amend stage'],
+      doc: `${SCHEMA['amend stage'].doc} The fields and blocks of a stage.`,
+      fields: {},
+      blocks: {},
+    },
+    2,
+  );
   return `${out.join('\n').trimEnd()}\n`;
 }
 

@@ -65,6 +65,16 @@ export interface GStage {
   readonly chroot: GChroot | null;
   /** Package ids in build order (a valid topological order, ties broken by id). */
   readonly packages: readonly string[];
+  /** The layers that amended the stage, bottom first; absent when none did (so a base's plan is unchanged). */
+  readonly layers?: readonly string[];
+}
+
+/** What a layer's `substitute` replaced: the source as the package below declares it, and why. */
+export interface GSubstitution {
+  readonly url: string;
+  readonly sha256: string;
+  readonly layer: string;
+  readonly reason: string;
 }
 
 /** `filename`: the cache file name, unique per content (e.g. `musl-1.2.5.tar.gz`, `libwildebeest-<commit12>.tar`). */
@@ -75,6 +85,8 @@ export type GSource =
       readonly sha256: string;
       readonly filename: string;
       readonly strip: number;
+      /** Present when a layer substituted this file (url, sha256, filename are the substitute's). */
+      readonly substitutes?: GSubstitution;
     }
   | {
       readonly kind: 'git';
@@ -83,6 +95,7 @@ export type GSource =
       readonly sha256: string;
       readonly filename: string;
       readonly strip: number;
+      readonly substitutes?: GSubstitution;
     };
 
 export type Placement = 'host' | 'chroot';
@@ -125,6 +138,13 @@ export interface GPackage {
   /** Static shell variables of every step (name, version, stage, target fields, template parameters), by name. */
   readonly vars: readonly GVar[];
   readonly steps: readonly GStep[];
+  /** The layers that amended or replaced the package, bottom first; absent when none did. */
+  readonly layers?: readonly string[];
+}
+
+export interface GLayer {
+  readonly name: string;
+  readonly description: string;
 }
 
 export interface BuildGraph {
@@ -135,6 +155,8 @@ export interface BuildGraph {
   readonly packages: readonly GPackage[];
   /** Every command a host step runs plus what built-in steps need, sorted. */
   readonly hostTools: readonly string[];
+  /** The layers built on the base, bottom first; absent without layers. */
+  readonly layers?: readonly GLayer[];
 }
 
 /** Freezes a value and everything reachable from it: the graph is immutable once planned. */

@@ -7,7 +7,7 @@ import type { FileNode, Loc } from '../grammar/syntax.js';
 import { isSyntaxCode, WHOLE_SET_CODES } from './diagnostics/catalogue.js';
 import { foldRepeats, Sink, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { BuildGraph } from './graph.js';
-import { load, parseAll, type Loaded } from './load.js';
+import { loadSet, parseAll, type Loaded, type LoadedLayer } from './load.js';
 import { decide, plan } from './plan/index.js';
 import { resolve, type Model } from './resolve/index.js';
 import { prepareShell } from './shell/index.js';
@@ -27,11 +27,16 @@ export interface CompileOptions {
   readonly target?: string;
 }
 
-/** Compiles a recipe directory into a build graph. */
-export async function compile(dir: string, opts: CompileOptions = {}): Promise<Result> {
+/**
+ * Compiles a recipe directory into a build graph; several directories are a base and the layers built on it,
+ * bottom first (docs/language.md, Layers).
+ */
+export async function compile(dirs: string | readonly string[], opts: CompileOptions = {}): Promise<Result> {
   prepareShell(); // the shell parser compiles in the background while recipes are read and parsed
   const sink = new Sink();
-  return finish(load(dir, sink), sink, { ...opts, stagesDir: dir });
+  const list = typeof dirs === 'string' ? [dirs] : dirs;
+  const loaded = loadSet(list, sink);
+  return finish({ ...loaded, files: loaded.base }, sink, { ...opts, stagesDir: list[0] ?? '.' }, loaded.layers);
 }
 
 /**
@@ -43,15 +48,17 @@ export async function compileSources(
   opts: CompileOptions & { readonly stagesDir: string },
 ): Promise<Result> {
   const sink = new Sink();
-  return finish(
-    parseAll(
-      sources.map((s) => ({ display: s.rel, rel: s.rel, text: s.text })),
-      sink,
-    ),
+  const loaded = parseAll(
+    sources.map((s) => ({ display: s.rel, rel: s.rel, text: s.text })),
     sink,
-    opts,
   );
+  // as load() reads a directory: the layers below it are no part of it
+  const roots = loaded.files.flatMap((f) => (f.decls.some((d) => d.kind === 'Layer') ? [dirOf(f.file)] : []));
+  const below = (file: string) => roots.some((r) => r !== '' && file.startsWith(`${r}/`));
+  return finish({ ...loaded, files: loaded.files.filter((f) => !below(f.file)) }, sink, opts);
 }
+
+const dirOf = (rel: string): string => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
 
 /**
  * The diagnostics that are not consequences of a syntax error: none about a damaged span (at its location or
@@ -75,9 +82,11 @@ async function finish(
   loaded: Loaded,
   sink: Sink,
   opts: CompileOptions & { readonly stagesDir: string },
+  layers: readonly LoadedLayer[] = [],
 ): Promise<Result> {
-  const { files, texts, relOf } = loaded;
-  const model = resolve(files, sink, opts);
+  const { texts, relOf } = loaded;
+  const model = resolve(loaded.files, sink, { ...opts, layers });
+  const files = [...loaded.files, ...layers.flatMap((l) => l.files)];
   const analysis = analyzeBodies(model); // the shell parser may still be compiling: decide meanwhile
   const decisions = decide(model);
   const shell = await analysis;

@@ -1,9 +1,10 @@
 // Reads a recipe directory: every `*.recipe` file below it, in sorted path order, parsed into ASTs.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve as resolvePath, sep } from 'node:path';
 import { BOM } from '../grammar/chars.js';
 import { parse, type Span } from '../grammar/index.js';
-import type { FileNode } from '../grammar/syntax.js';
+import type { FileNode, LayerDecl } from '../grammar/syntax.js';
+import { NOTES } from './diagnostics/catalogue.js';
 import type { Sink } from './diagnostics/diagnostic.js';
 import { byKey } from './util.js';
 
@@ -23,6 +24,76 @@ export interface Loaded {
   /** display path → path relative to the stages directory */
   readonly relOf: ReadonlyMap<string, string>;
 }
+
+/** A layer as loaded: its declaration and its recipe files. */
+export interface LoadedLayer {
+  readonly decl: LayerDecl;
+  readonly files: readonly FileNode[];
+}
+
+/** A base directory with the layers built on it. */
+export interface LoadedSet extends Loaded {
+  /** The base's files; `files` holds every file of the set. */
+  readonly base: readonly FileNode[];
+  readonly layers: readonly LoadedLayer[];
+}
+
+/**
+ * Loads a base recipe directory and the layer directories built on it, in order. A directory holding a file
+ * that declares `layer NAME` is a layer: loading a directory leaves out the layers below it (so `stages/` does
+ * not pick up `stages/layers/host-llvm/`); the base must be no layer, each further directory must be one.
+ * Paths relative to the stages directory (patches, files, plan locations) are relative to the base.
+ */
+export function loadSet(dirs: readonly string[], sink: Sink): LoadedSet {
+  const base = dirs[0] ?? '.';
+  const files: FileNode[] = [];
+  const texts = new Map<string, string>();
+  const relOf = new Map<string, string>();
+  const damaged = new Map<string, readonly Span[]>();
+  const sets: FileNode[][] = [];
+  const layers: LoadedLayer[] = [];
+  dirs.forEach((dir, i) => {
+    const loaded = load(dir, sink);
+    const own = resolvePath(dir);
+    /** directories of the layers declared below `dir` (and `dir` itself, when it is one) */
+    const roots = new Map<string, LayerDecl>();
+    for (const f of loaded.files) {
+      for (const d of f.decls) {
+        const root = resolvePath(dirname(f.file));
+        if (d.kind === 'Layer' && !roots.has(root)) roots.set(root, d);
+      }
+    }
+    const nested = [...roots.keys()].filter((r) => r !== own);
+    const kept = loaded.files.filter((f) => !nested.some((r) => isBelow(resolvePath(f.file), r)));
+    for (const f of kept) {
+      files.push(f);
+      texts.set(f.file, loaded.texts.get(f.file) ?? '');
+      relOf.set(f.file, relative(base, f.file).split(sep).join('/'));
+      const d = loaded.damaged.get(f.file);
+      if (d) damaged.set(f.file, d);
+    }
+    const decl = roots.get(own);
+    // two layer declarations in one directory are two definitions of a layer: resolve-style duplicate
+    const declared = kept.flatMap((f) => f.decls.filter((d): d is LayerDecl => d.kind === 'Layer'));
+    for (const extra of declared.filter((d) => d !== decl)) {
+      if (decl && resolvePath(dirname(extra.loc.file)) === own)
+        sink.error('duplicate-definition', extra.name.loc, { kind: 'decl', decl: 'layer', name: extra.name.name }, [
+          NOTES.firstDefined(decl.name.loc),
+        ]);
+    }
+    if (i === 0) {
+      if (decl) sink.error('layer-mismatch', decl.name.loc, { kind: 'layer-as-base', dir, layer: decl.name.name });
+      sets.push(kept);
+    } else if (!decl) {
+      if (loaded.files.length) sink.error('layer-mismatch', null, { kind: 'base-as-layer', dir });
+    } else {
+      layers.push({ decl, files: kept });
+    }
+  });
+  return { files, texts, relOf, damaged, base: sets[0] ?? [], layers };
+}
+
+const isBelow = (path: string, dir: string): boolean => path.startsWith(`${dir}${sep}`);
 
 /** @param dir the recipe directory as the user wrote it (used for display paths) */
 export function load(dir: string, sink: Sink): Loaded {

@@ -332,7 +332,95 @@ export const PASS = {
   use: true,
 } satisfies DeclSpec;
 
-export const SCHEMA = { target: TARGET, stage: STAGE, package: PACKAGE, template: TEMPLATE, pass: PASS } as const;
+export const LAYER = {
+  doc: 'Declares the directory holding it a layer: recipes built on top of the directories named before it.',
+  fields: {
+    description: field(STRING, { required: true, doc: 'What the layer changes and why, in one line.' }),
+  },
+  blocks: {},
+  steps: false,
+  use: false,
+} satisfies DeclSpec;
+
+export const SUBSTITUTE = {
+  doc: "Another file for a source of the package below (labelled with that source's URL as written).",
+  fields: {
+    by: field(STRING, { required: true, doc: 'The URL of the substitute file (`file://` for a local one).' }),
+    sha256: field(STRING, { required: true, doc: 'SHA-256 of the substitute file, 64 hex digits.' }),
+    reason: field(STRING, { required: true, doc: 'Why the source is substituted (shown in the build log).' }),
+    strip: field(INT, { default: null, doc: "Leading path components to drop; default: the source's." }),
+  },
+  blocks: {},
+  steps: false,
+  use: false,
+} satisfies DeclSpec;
+
+export const DROP = {
+  doc: 'Dependencies of the package below that a layer removes, with the reason.',
+  fields: {
+    depends: field(PACKAGE_REFS, { required: true, doc: 'The dependencies removed.' }),
+    reason: field(STRING, { required: true, doc: 'Why the package no longer needs them.' }),
+  },
+  blocks: {},
+  steps: false,
+  use: false,
+} satisfies DeclSpec;
+
+/**
+ * `amend package`: every package item (applied on top of the package below, as a pass's items are), plus the
+ * changes only a layer makes: substituting a source and dropping dependencies.
+ */
+export const AMEND_PACKAGE = {
+  doc: "A layer's change to a package below it: fields given replace, `+=` extends, steps replace or add.",
+  fields: PACKAGE.fields,
+  blocks: {
+    ...PACKAGE.blocks,
+    substitute: {
+      label: 'string',
+      repeat: true,
+      spec: SUBSTITUTE,
+      doc: 'Another file for a source: `substitute "<url as written>" { by = "…" sha256 = "…" reason = "…" }`.',
+    },
+    drop: {
+      label: null,
+      repeat: true,
+      spec: DROP,
+      doc: 'Dependencies removed: `drop { depends = [x] reason = "…" }`.',
+    },
+  },
+  steps: true,
+  use: true,
+} satisfies DeclSpec;
+
+/** `replace package`: a whole new definition (a package's items, the required ones required). */
+export const REPLACE_PACKAGE = {
+  doc: "A layer's new definition of a package below it.",
+  fields: PACKAGE.fields,
+  blocks: { ...PACKAGE.blocks, drop: AMEND_PACKAGE.blocks.drop },
+  steps: true,
+  use: true,
+} satisfies DeclSpec;
+
+/** `amend stage`: stage fields given replace those below; `env` entries replace or add one by one. */
+export const AMEND_STAGE = {
+  doc: "A layer's change to a stage below it.",
+  fields: STAGE.fields,
+  blocks: STAGE.blocks,
+  steps: false,
+  use: false,
+} satisfies DeclSpec;
+
+export const SCHEMA = {
+  target: TARGET,
+  stage: STAGE,
+  package: PACKAGE,
+  template: TEMPLATE,
+  pass: PASS,
+  layer: LAYER,
+  'amend package': AMEND_PACKAGE,
+  'replace package': REPLACE_PACKAGE,
+  'amend stage': AMEND_STAGE,
+} as const;
 
 const TYPE_WORDS: { readonly [T in ScalarName]: string } = {
   string: 'a string',

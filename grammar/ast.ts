@@ -5,10 +5,12 @@ import * as T from './tokens.js';
 import type {
   ArgCst,
   BodyCst,
+  ChangeDeclCst,
   DeclCst,
   FileCst,
   ItemCst,
   KeyedItemCst,
+  LayerDeclCst,
   ListCst,
   ParamCst,
   PlacementCst,
@@ -213,8 +215,43 @@ function param(ctx: Ctx, node: ParamCst): Param | null {
   return { kind: 'Param', name, type, default: dflt, loc };
 }
 
+function layerDecl(ctx: Ctx, node: LayerDeclCst): Decl | null {
+  const c = node.children;
+  const bodyNode = c.body?.[0];
+  const name = ident(ctx, tok(c.Identifier));
+  const keyword = tok(c.Layer);
+  if (!name || !bodyNode || !keyword) return null;
+  const items = body(ctx, bodyNode);
+  return { kind: 'Layer', name, items, loc: span(ctx.file, keyword, bodyEnd(bodyNode, items) ?? name.loc) };
+}
+
+function changeDecl(ctx: Ctx, node: ChangeDeclCst): Decl | null {
+  const c = node.children;
+  const bodyNode = c.body?.[0];
+  const keyword = tok(c.Amend) ?? tok(c.Replace);
+  const name = ident(ctx, tok(c.Identifier, 0));
+  if (!name || !bodyNode || !keyword) return null;
+  const subject = tok(c.Package) ? 'package' : 'stage';
+  const stage = subject === 'package' ? ident(ctx, tok(c.Identifier, 1)) : null;
+  if (subject === 'package' && !stage) return null;
+  const items = body(ctx, bodyNode);
+  const kind = tokenMatcher(keyword, T.Amend) ? 'Amend' : 'Replace';
+  if (kind === 'Replace' && subject === 'stage') {
+    // a stage is amended, never replaced: packages, roots and mounts hang on it
+    const message = 'a stage is amended, never replaced: write `amend stage NAME { … }`';
+    report(ctx, 'syntax-error', span(ctx.file, keyword, name.loc), { kind: 'parse', message });
+    return null;
+  }
+  const loc = span(ctx.file, keyword, bodyEnd(bodyNode, items) ?? stage?.loc ?? name.loc);
+  return { kind, subject, name, stage, items, loc };
+}
+
 function decl(ctx: Ctx, node: DeclCst): Decl | null {
   const c = node.children;
+  const layer = c.layerDecl?.[0];
+  if (layer) return layerDecl(ctx, layer);
+  const change = c.changeDecl?.[0];
+  if (change) return changeDecl(ctx, change);
   const bodyNode = c.body?.[0];
   const name = ident(ctx, tok(c.Identifier, 0));
   if (!name || !bodyNode) return null;

@@ -14,6 +14,8 @@ export interface FileCst extends CstNode {
 export interface DeclCst extends CstNode {
   readonly name: 'decl';
   readonly children: {
+    layerDecl?: LayerDeclCst[];
+    changeDecl?: ChangeDeclCst[];
     Target?: IToken[];
     Stage?: IToken[];
     Template?: IToken[];
@@ -27,6 +29,25 @@ export interface DeclCst extends CstNode {
     param?: ParamCst[];
     Comma?: IToken[];
     RParen?: IToken[];
+    body?: BodyCst[];
+  };
+}
+
+export interface LayerDeclCst extends CstNode {
+  readonly name: 'layerDecl';
+  readonly children: { Layer?: IToken[]; Identifier?: IToken[]; body?: BodyCst[] };
+}
+
+export interface ChangeDeclCst extends CstNode {
+  readonly name: 'changeDecl';
+  /** `amend|replace package NAME in STAGE` (Identifier: NAME, STAGE) or `amend|replace stage NAME`. */
+  readonly children: {
+    Amend?: IToken[];
+    Replace?: IToken[];
+    Package?: IToken[];
+    Stage?: IToken[];
+    Identifier?: IToken[];
+    In?: IToken[];
     body?: BodyCst[];
   };
 }

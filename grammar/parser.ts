@@ -32,8 +32,10 @@ export class RecipeParser extends CstParser {
 
   readonly decl = this.RULE('decl', () => {
     this.OR({
-      ERR_MSG: 'a declaration (target, stage, template, package or pass)',
+      ERR_MSG: 'a declaration (target, stage, template, package, pass, layer, amend or replace)',
       DEF: [
+        { ALT: () => this.SUBRULE(this.layerDecl) },
+        { ALT: () => this.SUBRULE(this.changeDecl) },
         {
           ALT: () => {
             this.CONSUME(T.Target);
@@ -86,6 +88,36 @@ export class RecipeParser extends CstParser {
         },
       ],
     });
+  });
+
+  // `layer NAME { … }`: the directory holding it is a layer, built on top of the recipe directories before it.
+  readonly layerDecl = this.RULE('layerDecl', () => {
+    this.CONSUME(T.Layer);
+    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.body);
+  });
+
+  // `amend package NAME in STAGE { … }`, `replace package NAME in STAGE { … }`, `amend stage NAME { … }`: a
+  // layer's change to a declaration of the directories below it.
+  readonly changeDecl = this.RULE('changeDecl', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Amend) }, { ALT: () => this.CONSUME(T.Replace) }]);
+    this.OR2([
+      {
+        ALT: () => {
+          this.CONSUME(T.Package);
+          this.CONSUME(T.Identifier);
+          this.CONSUME(T.In);
+          this.CONSUME2(T.Identifier);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Stage);
+          this.CONSUME3(T.Identifier);
+        },
+      },
+    ]);
+    this.SUBRULE(this.body);
   });
 
   readonly param = this.RULE('param', () => {

@@ -149,7 +149,29 @@ export interface PassDecl {
   readonly loc: Loc;
 }
 
-export type Decl = TargetDecl | StageDecl | TemplateDecl | PackageDecl | PassDecl;
+/** `layer NAME { … }`: declares the directory holding it a layer (docs/language.md, Layers). */
+export interface LayerDecl {
+  readonly kind: 'Layer';
+  readonly name: Ident;
+  readonly items: readonly Item[];
+  readonly loc: Loc;
+}
+
+/**
+ * A layer's change to a declaration below it: `amend package NAME in STAGE { … }` (items apply on top, as a
+ * pass's do), `replace package NAME in STAGE { … }` (a whole new definition), `amend stage NAME { … }`.
+ */
+export interface ChangeDecl {
+  readonly kind: 'Amend' | 'Replace';
+  readonly subject: 'package' | 'stage';
+  readonly name: Ident;
+  /** The package's stage; null for a stage. */
+  readonly stage: Ident | null;
+  readonly items: readonly Item[];
+  readonly loc: Loc;
+}
+
+export type Decl = TargetDecl | StageDecl | TemplateDecl | PackageDecl | PassDecl | LayerDecl | ChangeDecl;
 
 export interface FileNode {
   readonly kind: 'File';

@@ -69,6 +69,9 @@ export const Of = keyword('of');
 export const On = keyword('on');
 export const Use = keyword('use');
 export const Step = keyword('step');
+export const Layer = keyword('layer');
+export const Amend = keyword('amend');
+export const Replace = keyword('replace');
 
 export const LCurly = createToken({ name: 'LCurly', pattern: /{/, label: "'{'" });
 export const RCurly = createToken({ name: 'RCurly', pattern: /}/, label: "'}'" });
@@ -106,6 +109,9 @@ export const allTokens: TokenType[] = [
   On,
   Use,
   Step,
+  Layer,
+  Amend,
+  Replace,
   Identifier,
   LCurly,
   RCurly,

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { compile } from '../compiler/index.js';
 import { summaries } from '../compiler/diagnostics/catalogue.js';
 import { formatDiagnostic } from '../compiler/diagnostics/render.js';
-import { CASES_DIR, caseDir, caseTarget, listCases, removeCaseDirs, type Case } from './helpers/cases.js';
+import { CASES_DIR, caseDir, caseDirs, caseTarget, listCases, removeCaseDirs, type Case } from './helpers/cases.js';
 
 const update = process.env.UPDATE_SNAPSHOTS === '1';
 
 async function run(c: Case) {
   const input = caseDir(c);
-  const res = await compile(input, caseTarget(c));
+  const res = await compile(caseDirs(c), caseTarget(c));
   const text = res.diagnostics
     .map((d) => formatDiagnostic(d, (f) => res.texts.get(f)))
     .join('\n')

@@ -8,7 +8,7 @@ import type { Note } from './diagnostic.js';
 
 /** The body a field, block or step was written in, as messages name it: "package `musl`", "`chroot` block". */
 export type Owner =
-  | { readonly decl: 'target' | 'stage' | 'package' | 'template' | 'pass'; readonly name: string }
+  | { readonly decl: 'target' | 'stage' | 'package' | 'template' | 'pass' | 'layer'; readonly name: string }
   | { readonly block: string };
 
 function owner(o: Owner): string {
@@ -64,9 +64,11 @@ export interface MessageData {
   'duplicate-definition':
     | {
         readonly kind: 'decl';
-        readonly decl: 'target' | 'stage' | 'template' | 'package' | 'pass';
+        readonly decl: 'target' | 'stage' | 'template' | 'package' | 'pass' | 'layer';
         readonly name: string;
       }
+    /** `change`: the change's head as written (`amend package llvm in stage1`). */
+    | { readonly kind: 'change'; readonly change: string; readonly layer: string }
     | { readonly kind: 'param' | 'argument'; readonly param: string }
     | { readonly kind: 'pass-name'; readonly name: string; readonly stage: string }
     | { readonly kind: 'field' | 'block' | 'step'; readonly key: string; readonly owner: Owner }
@@ -76,7 +78,15 @@ export interface MessageData {
   'undefined-package':
     | { readonly kind: 'pass-base'; readonly pass: string; readonly base: string; readonly stage: string | null }
     | { readonly kind: 'ambiguous-base'; readonly base: string }
-    | { readonly kind: 'dependency'; readonly name: string; readonly stage: string };
+    | { readonly kind: 'dependency'; readonly name: string; readonly stage: string }
+    | { readonly kind: 'drop'; readonly name: string; readonly pkg: string };
+  'undefined-source': { readonly pkg: string; readonly url: string };
+  // layers
+  'layer-mismatch':
+    | { readonly kind: 'layer-as-base'; readonly dir: string; readonly layer: string }
+    | { readonly kind: 'base-as-layer'; readonly dir: string }
+    | { readonly kind: 'change-in-base'; readonly change: string };
+  'dropped-dependency': { readonly layer: string; readonly pkg: string; readonly dep: string };
   'undefined-stage': { readonly stage: string };
   /** `known`: every target name, sorted. */
   'undefined-target': { readonly target: string; readonly known: readonly string[] };
@@ -280,6 +290,8 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `\`${d.target}\` is mounted twice`;
         case 'cache-name':
           return `two different sources would be cached as \`${d.filename}\``;
+        case 'change':
+          return `\`${d.change}\` changes what layer \`${d.layer}\` already changes: a layer changes each package or stage once`;
       }
     },
   },
@@ -293,8 +305,31 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `\`${d.base}\` names packages in several stages; a pass cannot tell which to rebuild`;
         case 'dependency':
           return `package \`${d.name}\` is not defined in stage \`${d.stage}\``;
+        case 'drop':
+          return `\`${d.name}\` is not a dependency of \`${d.pkg}\`, so there is nothing to drop`;
       }
     },
+  },
+  'undefined-source': {
+    summary: 'A `substitute` naming no source of the package (by its URL as the recipe writes it).',
+    message: (d) => `package \`${d.pkg}\` has no source \`${d.url}\``,
+  },
+  'layer-mismatch': {
+    summary: 'A layer directory given as the base, a base given as a layer, or a layer-only declaration in a base.',
+    message: (d) => {
+      switch (d.kind) {
+        case 'layer-as-base':
+          return `\`${d.dir}\` is the layer \`${d.layer}\`, not a base: name the directory it builds on first (\`serpentc BASE ${d.dir} …\`)`;
+        case 'base-as-layer':
+          return `\`${d.dir}\` is given as a layer but declares none: a layer directory holds \`layer NAME { description = "…" }\``;
+        case 'change-in-base':
+          return `\`${d.change}\` changes a layer below, but this recipe directory is a base (it declares no \`layer\`)`;
+      }
+    },
+  },
+  'dropped-dependency': {
+    summary: 'A layer whose amendment or replacement leaves out a dependency without `drop { … reason = "…" }`.',
+    message: (d) => `layer \`${d.layer}\` leaves \`${d.dep}\` out of the dependencies of \`${d.pkg}\``,
   },
   'undefined-stage': {
     summary: 'A reference to a stage that does not exist.',
@@ -458,6 +493,8 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
  */
 export const WHOLE_SET_CODES: ReadonlySet<CompilerCode> = new Set<CompilerCode>([
   'undefined-package',
+  'undefined-source',
+  'dropped-dependency',
   'undefined-stage',
   'undefined-template',
   'undefined-variable',
@@ -476,6 +513,7 @@ export const WHOLE_SET_CODES: ReadonlySet<CompilerCode> = new Set<CompilerCode>(
  */
 export const ONCE_PER_NAME_CODES: ReadonlySet<CompilerCode> = new Set<CompilerCode>([
   'undefined-package',
+  'undefined-source',
   'undefined-stage',
   'undefined-template',
   'undefined-variable',
@@ -575,6 +613,10 @@ export const NOTES = {
   shortCommit: (id: string): Note => ({
     message: `\`${id}\` looks abbreviated; \`git rev-parse ${id}\` in a clone prints the full id`,
   }),
+  dropWithReason: (dep: string): Note => ({
+    message: `a layer removes a dependency only on purpose: \`drop { depends = [${dep}] reason = "…" }\`, or keep it with \`depends += […]\``,
+  }),
+  layerDeclared: (loc: Loc): Note => ({ message: 'the layer is declared here', loc }),
   pinRef: (ref: string, url: string): Note => ({
     message: `a branch or tag can move; \`git ls-remote ${url} ${ref}\` prints the commit it names now`,
   }),

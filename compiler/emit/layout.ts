@@ -56,6 +56,8 @@ export const OUT_FILES = {
   steps: 'lib/steps.txt',
   /** Every stamp rule of the Makefile as `<stamp> <prerequisite>...` (see makeView), for `make explain`. */
   prereqs: 'lib/prereqs.txt',
+  /** Written only when a layer substitutes sources: one line per substituted source, for `make status`. */
+  substitutions: 'lib/substitutions.txt',
 } as const;
 
 /** The script of step `<stage>/<package>/<step>`. */

@@ -11,7 +11,7 @@ import { formatBodies } from './format.js';
 import { checkRelPath, inputCopy, MANIFEST, OUT_FILES, stageScript, stepScript } from './layout.js';
 import { runtimeLibrary } from './runtime.js';
 import { globalSteps, orderedStages } from './view/common.js';
-import { hostToolsView, sourcesView, stageView } from './view/lib.js';
+import { hostToolsView, sourcesView, stageView, substitutionsView } from './view/lib.js';
 import { makeView } from './view/make.js';
 import { planJson, planView } from './view/plan.js';
 import { envView, stepContext, stepView } from './view/step.js';
@@ -94,6 +94,8 @@ export async function render(
   files.set(OUT_FILES.prereqs, view.prereqs.length ? `${view.prereqs.join('\n')}\n` : '');
   files.set(OUT_FILES.gitignore, template('gitignore.hbs')({ header }));
   files.set(OUT_FILES.plan, planJson(planView(graph)));
+  const substitutions = substitutionsView(graph);
+  if (substitutions.length) files.set(OUT_FILES.substitutions, `${substitutions.join('\n')}\n`);
   if (files.has(MANIFEST)) throw bug(`${MANIFEST} generated twice`);
   return files;
 }

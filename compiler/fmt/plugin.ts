@@ -111,6 +111,9 @@ function children(node: Node): Node[] {
     case 'Stage':
     case 'Package':
     case 'Pass':
+    case 'Layer':
+    case 'Amend':
+    case 'Replace':
       return [...node.items];
     case 'Block':
       return node.label ? [node.label, ...node.items] : [...node.items];
@@ -171,7 +174,8 @@ interface ListArgs {
 type BodyOwner = Decl | Block;
 
 const ownsBody = (node: Node | undefined): node is BodyOwner =>
-  node !== undefined && ['Target', 'Stage', 'Template', 'Package', 'Pass', 'Block'].includes(node.kind);
+  node !== undefined &&
+  ['Target', 'Stage', 'Template', 'Package', 'Pass', 'Layer', 'Amend', 'Replace', 'Block'].includes(node.kind);
 
 /**
  * A comment between a declaration's or block's head and its first item (`stage s {  # why`), or alone in its
@@ -348,6 +352,14 @@ function declHead(path: AstPath<Node>, print: Print, node: Decl): { head: Doc; e
       const inStage: Doc = node.stage ? [' in ', node.stage.name] : '';
       return { head: ['pass ', node.name.name, ' of ', node.of.name, inStage], end: locEnd(node.stage ?? node.of) };
     }
+    case 'Layer':
+      return { head: ['layer ', node.name.name], end: locEnd(node.name) };
+    case 'Amend':
+    case 'Replace': {
+      const word = node.kind === 'Amend' ? 'amend ' : 'replace ';
+      if (node.stage === null) return { head: [word, 'stage ', node.name.name], end: locEnd(node.name) };
+      return { head: [word, 'package ', node.name.name, ' in ', node.stage.name], end: locEnd(node.stage) };
+    }
     case 'Template': {
       const end = node.params.length ? locEnd(node.params[node.params.length - 1]) : locEnd(node.name);
       if (node.params.length === 0) return { head: ['template ', node.name.name, '()'], end };
@@ -374,6 +386,9 @@ function printNode(path: AstPath<Node>, options: ParserOptions<Node>, print: Pri
     case 'Stage':
     case 'Package':
     case 'Pass':
+    case 'Layer':
+    case 'Amend':
+    case 'Replace':
     case 'Template': {
       const { head, end } = declHead(path, print, node);
       return [head, ' ', body(path, options, print, node, end, true)];
@@ -431,6 +446,9 @@ const printer: Printer<Node> = {
       case 'Stage':
       case 'Package':
       case 'Pass':
+      case 'Layer':
+      case 'Amend':
+      case 'Replace':
         return ['items'];
       default:
         return [];

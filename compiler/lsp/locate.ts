@@ -29,6 +29,7 @@ const within = (loc: Loc | null | undefined, offset: number): loc is Loc =>
 /** The stage a package or pass declaration ends up in (a pass without `in` takes its base's). */
 export function stageOfDecl(decl: Decl, model: Model): string | null {
   if (decl.kind === 'Package') return decl.stage.name;
+  if (decl.kind === 'Amend' || decl.kind === 'Replace') return decl.stage?.name ?? null;
   if (decl.kind !== 'Pass') return null;
   if (decl.stage) return decl.stage.name;
   for (const p of model.packages.values()) if (p.decl === decl) return p.stage;
@@ -44,6 +45,8 @@ export function symbolAt(file: FileNode, offset: number, model: Model): Sym | nu
     const ctx: Ctx = { stage, template: decl.kind === 'Template' ? decl.name.name : null, file, model };
     if (within(decl.name.loc, offset)) return declName(decl, stage);
     if (decl.kind === 'Package' && within(decl.stage.loc, offset)) return ident('stage', decl.stage);
+    if ((decl.kind === 'Amend' || decl.kind === 'Replace') && decl.stage && within(decl.stage.loc, offset))
+      return ident('stage', decl.stage);
     if (decl.kind === 'Pass') {
       if (within(decl.of.loc, offset)) return { kind: 'package', name: decl.of.name, stage, loc: decl.of.loc };
       if (decl.stage && within(decl.stage.loc, offset)) return ident('stage', decl.stage);
@@ -54,7 +57,7 @@ export function symbolAt(file: FileNode, offset: number, model: Model): Sym | nu
           return { kind: 'param', name: p.name.name, template: decl.name.name, loc: p.name.loc };
       }
     }
-    const spec: DeclSpec = SCHEMA[KIND_KEYS[decl.kind]];
+    const spec: DeclSpec = SCHEMA[specKey(decl)];
     return inItems(decl.items, spec, offset, ctx);
   }
   return null;
@@ -66,7 +69,15 @@ const KIND_KEYS = {
   Template: 'template',
   Package: 'package',
   Pass: 'pass',
-} as const satisfies Record<Decl['kind'], keyof typeof SCHEMA>;
+  Layer: 'layer',
+} as const satisfies Record<Exclude<Decl['kind'], 'Amend' | 'Replace'>, keyof typeof SCHEMA>;
+
+/** The schema entry a declaration's body is read with. */
+export function specKey(decl: Decl): keyof typeof SCHEMA {
+  if (decl.kind === 'Amend') return decl.subject === 'stage' ? 'amend stage' : 'amend package';
+  if (decl.kind === 'Replace') return 'replace package';
+  return KIND_KEYS[decl.kind];
+}
 
 function declName(decl: Decl, stage: string | null): Sym | null {
   const n = decl.name;
@@ -78,7 +89,11 @@ function declName(decl: Decl, stage: string | null): Sym | null {
       return ident('stage', n);
     case 'Template':
       return ident('template', n);
+    case 'Amend':
+    case 'Replace':
+      return decl.subject === 'stage' ? ident('stage', n) : { kind: 'package', name: n.name, stage, loc: n.loc };
     case 'Target':
+    case 'Layer':
       return null;
   }
 }

@@ -161,6 +161,7 @@ export function plan(
           }
         : null,
       packages: decisions.packageOrder.get(s.name) ?? [],
+      ...(s.layers.length ? { layers: s.layers } : {}),
     };
   });
 
@@ -214,8 +215,8 @@ export function plan(
         version: vars.find((v) => v.name === 'version')?.value ?? '',
         loc: gloc(pkg.decl.name.loc),
         sources: p.sources.map(graphSource),
-        patches: pkg.patches.map((f) => stagesPath(recipe, f.path)),
-        files: pkg.files.map((f) => stagesPath(recipe, f.path)),
+        patches: pkg.patches.map((f) => stagesPath(f.from === undefined ? recipe : (relOf.get(f.from) ?? ''), f.path)),
+        files: pkg.files.map((f) => stagesPath(f.from === undefined ? recipe : (relOf.get(f.from) ?? ''), f.path)),
         depends: p.deps.map((d) => d.split('/')[1]),
         // sort for determinism
         provides: {
@@ -224,11 +225,13 @@ export function plan(
         },
         vars,
         steps: gsteps,
+        ...(pkg.layers.length ? { layers: pkg.layers } : {}),
       });
     }
   }
   const tools = hostTools(model, steps, decisions.tools);
-  return deepFreeze({ target, targets, stages, packages, hostTools: tools });
+  const layers = model.layers.map((l) => ({ name: l.name, description: l.description }));
+  return deepFreeze({ target, targets, stages, packages, hostTools: tools, ...(layers.length ? { layers } : {}) });
 }
 
 function graphTarget(t: RTarget): GTarget {

@@ -201,8 +201,11 @@ function paramText(p: BoundParam, statics: ReadonlyMap<string, string>, unresolv
 /** A source with its URL interpolated and its cache file name chosen. */
 export interface PlannedSource {
   readonly source: RSource;
+  /** The URL and cache file name the build fetches: a layer's substitute's when there is one. */
   readonly url: string;
   readonly filename: string;
+  /** The source's own URL when a layer substituted it, else null. */
+  readonly original: string | null;
   /** `${name}`s in the URL that are no static value of the package. */
   readonly unresolved: readonly Unresolved[];
 }
@@ -210,7 +213,14 @@ export interface PlannedSource {
 export function planSource(pkg: RPackage, source: RSource, statics: ReadonlyMap<string, string>): PlannedSource {
   const r = interpolate(source.url, statics, NONE);
   const url = flat(r.value);
-  return { source, url, filename: cacheFileName(pkg, source, url), unresolved: r.unresolved };
+  const sub = source.substitute;
+  if (sub) {
+    const s = interpolate(sub.by, statics, NONE);
+    const by = flat(s.value);
+    const filename = cacheFileName(pkg, { ...source, kind: 'url' }, by);
+    return { source, url: by, filename, original: url, unresolved: [...r.unresolved, ...s.unresolved] };
+  }
+  return { source, url, filename: cacheFileName(pkg, source, url), original: null, unresolved: r.unresolved };
 }
 
 /** The cache file name of a source, unique per content (e.g. `musl-1.2.5.tar.gz`, `libwildebeest-<commit12>.tar`). */
@@ -227,8 +237,14 @@ function cacheFileName(pkg: RPackage, source: RSource, url: string): string {
 }
 
 /** A planned source as the graph holds it. */
-export function graphSource({ source: s, url, filename }: PlannedSource): GSource {
+export function graphSource({ source: s, url, filename, original }: PlannedSource): GSource {
   const sha256 = s.sha256?.value ?? '';
+  const sub = s.substitute;
+  if (sub && original !== null) {
+    // the substitute is a plain file, whatever the source below was (a git archive becomes its tarball)
+    const substitutes = { url: original, sha256, layer: sub.layer, reason: sub.reason };
+    return { kind: 'url', url, sha256: sub.sha256?.value ?? '', filename, strip: sub.strip ?? s.strip, substitutes };
+  }
   if (s.kind === 'git') return { kind: 'git', url, commit: s.commit?.value ?? '', sha256, filename, strip: s.strip };
   return { kind: 'url', url, sha256, filename, strip: s.strip };
 }

@@ -1,8 +1,10 @@
 // Resolves names and checks every item against the schema; merges templates and passes into one effective
 // description per package. Reports schema and name errors into the sink and never throws for a user mistake.
 import type {
+  ChangeDecl,
   Decl,
   FileNode,
+  LayerDecl,
   PackageDecl,
   PassDecl,
   StageDecl,
@@ -14,10 +16,11 @@ import type { Sink } from '../diagnostics/diagnostic.js';
 import { suggestion } from '../diagnostics/suggest.js';
 import { RESERVED_STAGE_NAMES } from '../emit/layout.js';
 import { reservedVar } from '../plan/values.js';
-import { CHROOT, MOUNT, PACKAGE, PASS, STAGE, TARGET, TEMPLATE } from '../schema.js';
+import { CHROOT, LAYER, MOUNT, PACKAGE, PASS, STAGE, TARGET, TEMPLATE } from '../schema.js';
 import { bug } from '../util.js';
-import { readBody } from './body.js';
-import type { Model, RChroot, RMount, RPackage, RStage, RTarget, RTemplate } from './model.js';
+import { readBody, type Body } from './body.js';
+import { applyPackageChanges, applyStageChanges, changeHead, type LayerChange } from './layers.js';
+import type { Model, RChroot, RLayer, RMount, RPackage, RStage, RTarget, RTemplate } from './model.js';
 import { applyBody, applyUses, emptyPackage, inherit, readParams } from './package.js';
 
 export type * from './model.js';
@@ -30,36 +33,74 @@ const DECL_WORDS = {
   Template: 'template',
   Package: 'package',
   Pass: 'pass',
+  Layer: 'layer',
 } as const;
 
-export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly target?: string } = {}): Model {
-  // 1. Collect declarations by kind; duplicates point at the first definition.
+/** A layer's recipe files and its declaration (load.ts found it and checked there is one). */
+export interface LayerFiles {
+  readonly decl: LayerDecl;
+  readonly files: readonly FileNode[];
+}
+
+export interface ResolveOptions {
+  readonly target?: string;
+  /** The layers built on `files`, bottom first. */
+  readonly layers?: readonly LayerFiles[];
+}
+
+export function resolve(files: readonly FileNode[], sink: Sink, opts: ResolveOptions = {}): Model {
+  // 1. Collect declarations by kind; duplicates point at the first definition. A layer's own declarations
+  // join the base's (a layer may add packages); its changes are applied below, layer by layer.
   const seen = new Map<string, Decl>();
   const targetDecls: TargetDecl[] = [];
   const stageDecls: StageDecl[] = [];
   const templateDecls: TemplateDecl[] = [];
   const packageDecls: PackageDecl[] = [];
   const passDecls: PassDecl[] = [];
-  for (const file of files) {
-    for (const decl of file.decls) {
-      const key = declKey(decl);
-      const first = seen.get(key);
-      if (first) {
-        sink.error(
-          'duplicate-definition',
-          decl.name.loc,
-          { kind: 'decl', decl: DECL_WORDS[decl.kind], name: decl.name.name },
-          [NOTES.firstDefined(first.name.loc)],
-        );
-        continue;
+  const changes: LayerChange[] = [];
+  /** declarations a layer added → its name */
+  const addedBy = new Map<Decl, string>();
+  const layers: RLayer[] = [];
+  const sets = [{ layer: null as string | null, files }];
+  for (const l of opts.layers ?? []) {
+    const name = l.decl.name.name;
+    const body = readBody(l.decl.items, LAYER, sink, { decl: 'layer', name }, l.decl.name.loc);
+    layers.push({ name, decl: l.decl, description: body.plain(LAYER.fields.description) ?? '' });
+    sets.push({ layer: name, files: l.files });
+  }
+  for (const { layer, files: set } of sets) {
+    for (const file of set) {
+      for (const decl of file.decls) {
+        if (decl.kind === 'Layer') continue; // load.ts placed it (one per layer directory)
+        if (isChange(decl)) {
+          if (layer === null)
+            sink.error('layer-mismatch', decl.name.loc, { kind: 'change-in-base', change: changeHead(decl) });
+          else changes.push({ layer, decl });
+          continue;
+        }
+        if (layer !== null) addedBy.set(decl, layer);
+        collect(decl);
       }
-      seen.set(key, decl);
-      if (decl.kind === 'Target') targetDecls.push(decl);
-      else if (decl.kind === 'Stage') stageDecls.push(decl);
-      else if (decl.kind === 'Template') templateDecls.push(decl);
-      else if (decl.kind === 'Package') packageDecls.push(decl);
-      else passDecls.push(decl);
     }
+  }
+  function collect(decl: TargetDecl | StageDecl | TemplateDecl | PackageDecl | PassDecl): void {
+    const key = declKey(decl);
+    const first = seen.get(key);
+    if (first) {
+      sink.error(
+        'duplicate-definition',
+        decl.name.loc,
+        { kind: 'decl', decl: DECL_WORDS[decl.kind], name: decl.name.name },
+        [NOTES.firstDefined(first.name.loc)],
+      );
+      return;
+    }
+    seen.set(key, decl);
+    if (decl.kind === 'Target') targetDecls.push(decl);
+    else if (decl.kind === 'Stage') stageDecls.push(decl);
+    else if (decl.kind === 'Template') templateDecls.push(decl);
+    else if (decl.kind === 'Package') packageDecls.push(decl);
+    else passDecls.push(decl);
   }
 
   // 2. Targets. With no declaration at all and errors already reported, `no-recipes`, an I/O or a syntax error
@@ -74,8 +115,9 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
   const stages = new Map<string, RStage>();
   for (const decl of stageDecls) {
     const stage = readStage(decl, sink);
-    stages.set(stage.name, stage);
+    stages.set(stage.name, addedBy.has(decl) ? { ...stage, layers: [addedBy.get(decl) ?? ''] } : stage);
   }
+  applyStageChanges(changes, stages, (body) => readChroot(body), sink);
   for (const stage of stages.values()) {
     if (stage.after && !stages.has(stage.after.name)) {
       sink.error(
@@ -124,6 +166,8 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
     const pkg = emptyPackage(decl, decl.stage.name, null);
     applyUses(pkg, body.uses, templates, sink);
     applyBody(pkg, body);
+    const layer = addedBy.get(decl);
+    if (layer !== undefined) pkg.layers = [layer];
     // Required fields may come from a template, so they are checked on the merged package.
     for (const [field, spec] of Object.entries(PACKAGE.fields)) {
       if (spec.required && !pkg.written.has(spec) && !pkg.incomplete)
@@ -131,6 +175,7 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
     }
     packages.set(pkg.id, pkg);
   }
+  applyPackageChanges(changes, packages, stages, templates, sink);
   /** package name → its stage, for pass lookup (names unique per stage) */
   const byName = new Map<string, string>();
   const ambiguous = new Set<string>();
@@ -186,10 +231,14 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: { readonly
     const pkg = inherit(base, decl);
     applyUses(pkg, body.uses, templates, sink);
     applyBody(pkg, body);
+    const layer = addedBy.get(decl);
+    if (layer !== undefined) pkg.layers = [...pkg.layers.filter((l) => l !== layer), layer];
     packages.set(id, pkg);
   }
-  return { targets, stages, templates, packages, target, unplaced };
+  return { targets, stages, templates, packages, target, unplaced, layers };
 }
+
+const isChange = (d: Decl): d is ChangeDecl => d.kind === 'Amend' || d.kind === 'Replace';
 
 /** Declarations that may not share a name: packages per stage, everything else globally per kind. */
 function declKey(d: Decl): string {
@@ -278,34 +327,7 @@ function readStage(decl: StageDecl, sink: Sink): RStage {
   // eslint-disable-next-line no-control-regex
   if (description && /[\x01-\x08\x0a-\x1f\x7f]/.test(description.value))
     sink.error('bad-value', description.loc, { kind: 'description' });
-  let chroot: RChroot | null = null;
-  const ch = body.blocks(STAGE.blocks.chroot)[0];
-  if (ch) {
-    const c = ch.body;
-    const mounts: RMount[] = [];
-    for (const m of c.blocks(CHROOT.blocks.mount)) {
-      const from = m.body.get(MOUNT.fields.from);
-      if (!from || !m.label) continue;
-      mounts.push({
-        target: m.label.value,
-        targetLoc: m.label.loc,
-        from,
-        readonly: m.body.plainOr(MOUNT.fields.readonly),
-      });
-    }
-    const workdir = c.get(CHROOT.fields.workdir);
-    const pseudo = c.get(CHROOT.fields.pseudo);
-    chroot = {
-      // a missing shell is reported; this stand-in only keeps later checks from piling up
-      shell: c.plain(CHROOT.fields.shell) ?? '/bin/sh',
-      path: c.plain(CHROOT.fields.path) ?? [],
-      workdir: c.plainOr(CHROOT.fields.workdir),
-      pseudo: c.plainOr(CHROOT.fields.pseudo),
-      points: [...(workdir ? [workdir] : []), ...(pseudo ?? [])].map((s) => ({ path: s.value, loc: s.loc })),
-      mounts,
-      loc: ch.node.key.loc,
-    };
-  }
+  const chroot = readChroot(body);
   return {
     name,
     decl,
@@ -314,5 +336,36 @@ function readStage(decl: StageDecl, sink: Sink): RStage {
     env: body.env(STAGE.blocks.env) ?? [],
     chroot,
     description: description?.value ?? STAGE.fields.description.default,
+    layers: [],
+  };
+}
+
+/** A stage body's `chroot` block, or null. */
+function readChroot(body: Body): RChroot | null {
+  const ch = body.blocks(STAGE.blocks.chroot)[0];
+  if (!ch) return null;
+  const c = ch.body;
+  const mounts: RMount[] = [];
+  for (const m of c.blocks(CHROOT.blocks.mount)) {
+    const from = m.body.get(MOUNT.fields.from);
+    if (!from || !m.label) continue;
+    mounts.push({
+      target: m.label.value,
+      targetLoc: m.label.loc,
+      from,
+      readonly: m.body.plainOr(MOUNT.fields.readonly),
+    });
+  }
+  const workdir = c.get(CHROOT.fields.workdir);
+  const pseudo = c.get(CHROOT.fields.pseudo);
+  return {
+    // a missing shell is reported; this stand-in only keeps later checks from piling up
+    shell: c.plain(CHROOT.fields.shell) ?? '/bin/sh',
+    path: c.plain(CHROOT.fields.path) ?? [],
+    workdir: c.plainOr(CHROOT.fields.workdir),
+    pseudo: c.plainOr(CHROOT.fields.pseudo),
+    points: [...(workdir ? [workdir] : []), ...(pseudo ?? [])].map((s) => ({ path: s.value, loc: s.loc })),
+    mounts,
+    loc: ch.node.key.loc,
   };
 }

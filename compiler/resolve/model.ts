@@ -1,6 +1,8 @@
 // The resolved model: one effective description per target, stage, template and package (templates and passes
 // merged in). resolve() builds it; check and plan only read it. Values keep their AST nodes for locations.
 import type {
+  ChangeDecl,
+  LayerDecl,
   Loc,
   PackageDecl,
   PassDecl,
@@ -64,6 +66,8 @@ export interface RStage {
   readonly env: readonly REnvVar[];
   readonly chroot: RChroot | null;
   readonly description: string;
+  /** The layers that amended the stage, bottom first; empty for a stage as its base declares it. */
+  readonly layers: readonly string[];
 }
 
 /** A template parameter's value, typed by the parameter's declared type. */
@@ -99,12 +103,33 @@ export interface RSource {
   readonly strip: number;
   readonly insecure: boolean;
   readonly loc: Loc;
+  /** The file a layer substitutes for it, or null. */
+  readonly substitute: RSubstitute | null;
+}
+
+/** A layer's `substitute "<url>" { by sha256 reason }`: another file in place of a source, checked the same way. */
+export interface RSubstitute {
+  readonly by: StringLit;
+  readonly sha256: StringLit | null;
+  readonly reason: string;
+  readonly strip: number | null;
+  readonly layer: string;
+  readonly loc: Loc;
+}
+
+/** A layer of the recipe set: its declaration and its description. */
+export interface RLayer {
+  readonly name: string;
+  readonly decl: LayerDecl;
+  readonly description: string;
 }
 
 /** A path written in `patches` or `files`, relative to the recipe that wrote it. */
 export interface RPath {
   readonly path: string;
   readonly loc: Loc;
+  /** The display path of the recipe the path is relative to when it is not the package's own (a layer's). */
+  readonly from?: string;
 }
 
 export interface RPackage {
@@ -112,7 +137,7 @@ export interface RPackage {
   readonly id: string;
   readonly name: string;
   readonly stage: string;
-  readonly decl: PackageDecl | PassDecl;
+  readonly decl: PackageDecl | PassDecl | ChangeDecl;
   /** The display path of the recipe that declares it. */
   readonly file: string;
   /** For a pass, the package it rebuilds. */
@@ -136,6 +161,8 @@ export interface RPackage {
    * also report what the package lacks (steps, fields, variables, commands).
    */
   readonly incomplete: boolean;
+  /** The layers that amended or replaced the package (or, for a pass, its base), bottom first. */
+  readonly layers: readonly string[];
 }
 
 export interface Model {
@@ -151,4 +178,6 @@ export interface Model {
    * `packages`, but a reference to one is not also an undefined package.
    */
   readonly unplaced: ReadonlySet<string>;
+  /** The layers built on the base, in order (empty without layers). */
+  readonly layers: readonly RLayer[];
 }

@@ -1,6 +1,15 @@
 // One effective description per package: a pass starts from its package's, then each `use` binds template
 // parameters and applies the template body, then the package's own body applies on top.
-import type { Loc, PackageDecl, PassDecl, StepItem, TemplateDecl, UseItem, Value } from '../../grammar/syntax.js';
+import type {
+  ChangeDecl,
+  Loc,
+  PackageDecl,
+  PassDecl,
+  StepItem,
+  TemplateDecl,
+  UseItem,
+  Value,
+} from '../../grammar/syntax.js';
 import { NOTES } from '../diagnostics/catalogue.js';
 import type { Sink } from '../diagnostics/diagnostic.js';
 import { didYouMean, suggestion } from '../diagnostics/suggest.js';
@@ -25,9 +34,10 @@ export interface PackageDraft {
   readonly id: string;
   readonly name: string;
   readonly stage: string;
-  readonly decl: PackageDecl | PassDecl;
+  readonly decl: PackageDecl | PassDecl | ChangeDecl;
   readonly file: string;
   readonly passOf: string | null;
+  layers: readonly string[];
   version: RPackage['version'];
   sources: readonly RSource[];
   patches: readonly RPath[];
@@ -42,7 +52,11 @@ export interface PackageDraft {
   incomplete: boolean;
 }
 
-export function emptyPackage(decl: PackageDecl | PassDecl, stage: string, passOf: string | null): PackageDraft {
+export function emptyPackage(
+  decl: PackageDecl | PassDecl | ChangeDecl,
+  stage: string,
+  passOf: string | null,
+): PackageDraft {
   return {
     id: `${stage}/${decl.name.name}`,
     name: decl.name.name,
@@ -50,6 +64,7 @@ export function emptyPackage(decl: PackageDecl | PassDecl, stage: string, passOf
     decl,
     file: decl.loc.file,
     passOf,
+    layers: [],
     version: null,
     sources: [],
     patches: [],
@@ -64,9 +79,9 @@ export function emptyPackage(decl: PackageDecl | PassDecl, stage: string, passOf
   };
 }
 
-/** A pass starts as a copy of its package's effective description. */
-export function inherit(base: RPackage, decl: PassDecl): PackageDraft {
-  const pkg = emptyPackage(decl, base.stage, base.name);
+/** A pass (and a layer's amendment, keeping `passOf`) starts as a copy of its package's effective description. */
+export function inherit(base: RPackage, decl: PassDecl | ChangeDecl, passOf: string | null = base.name): PackageDraft {
+  const pkg = emptyPackage(decl, base.stage, passOf);
   pkg.version = base.version;
   pkg.sources = [...base.sources];
   pkg.patches = [...base.patches];
@@ -77,6 +92,7 @@ export function inherit(base: RPackage, decl: PassDecl): PackageDraft {
   for (const k of base.unbound) pkg.unbound.add(k);
   for (const [k, v] of base.steps) pkg.steps.set(k, v);
   pkg.incomplete = base.incomplete;
+  pkg.layers = base.layers;
   return pkg;
 }
 
@@ -276,6 +292,7 @@ function urlSource(s: BodyBlock): RSource {
     strip: s.body.plainOr(f.strip),
     insecure: s.body.plainOr(f.insecure),
     loc: s.node.loc,
+    substitute: null,
   };
 }
 
@@ -289,6 +306,7 @@ function gitSource(s: BodyBlock): RSource {
     strip: s.body.plainOr(f.strip),
     insecure: s.body.plainOr(f.insecure),
     loc: s.node.loc,
+    substitute: null,
   };
 }
 

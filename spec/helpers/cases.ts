@@ -1,6 +1,7 @@
 // The golden cases: spec/cases/<area>/<name>/input/ is a recipe directory read together with the one shared
 // spec/cases/base.recipe (a default target, stage1, stage2 with a chroot, a tools package), unless the case
-// holds a `standalone` file saying why it must not have it (e.g. a case about having no default target).
+// holds a `standalone` file saying why it must not have it (e.g. a case about having no default target). A
+// `layers` file lists layer directories inside input/ that are built on it, in order.
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,20 @@ export function listCases(area?: string): Case[] {
     }
   }
   return out;
+}
+
+/**
+ * The recipe directories a case compiles: its input, then the layers its `layers` file lists (one directory
+ * relative to the input a line, bottom first), e.g. `layers/host`.
+ */
+export function caseDirs(c: Case): string[] {
+  const input = caseDir(c);
+  const f = join(c.dir, 'layers');
+  if (!existsSync(f)) return [input];
+  const layers = readFileSync(f, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  return [input, ...layers.map((l) => join(input, l.trim()))];
 }
 
 /** The `--target` a case selects (its `target` file), if any. */

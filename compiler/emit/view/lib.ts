@@ -1,9 +1,9 @@
 // The view-models of the generated files under lib/ that the runtime sources: a chroot stage's configuration,
 // the host tool preflight and the source list. Pure; every value quoted, every list sorted.
-import type { BuildGraph, GStage } from '../../graph.js';
+import type { BuildGraph, GStage, GSubstitution } from '../../graph.js';
 import { bug, byCodeUnit } from '../../util.js';
 import { checkRelPath, stageRoot, stageWork } from '../layout.js';
-import { makeWord, shQuote, shValue } from '../quote.js';
+import { commentText, makeWord, shQuote, shValue } from '../quote.js';
 import { locText, ref } from './common.js';
 
 /** templates/stage.sh.hbs */
@@ -101,12 +101,31 @@ export function hostToolsView(graph: BuildGraph): HostToolsView {
 }
 
 /** `make source`: one line per cache file. */
+/** One substitution as the build log, sources.sh and `make status` say it. */
+export function substitutionText(sub: GSubstitution): string {
+  return `substitutes ${sub.url} (layer ${sub.layer}: ${sub.reason})`;
+}
+
+/** lib/substitutions.txt: every substituted source, sorted; empty when no layer substitutes any. */
+export function substitutionsView(graph: BuildGraph): string[] {
+  const lines = new Set<string>();
+  for (const pkg of graph.packages) {
+    for (const src of pkg.sources) {
+      if (src.substitutes) lines.add(commentText(`${pkg.id}: ${src.filename} ${substitutionText(src.substitutes)}`));
+    }
+  }
+  return [...lines].sort(byCodeUnit); // sort for determinism
+}
+
 export function sourcesView(graph: BuildGraph): SourcesView {
   const lines = new Map<string, string>();
   for (const pkg of graph.packages) {
     for (const src of pkg.sources) {
       const args = [src.kind === 'git' ? 'git' : 'url', shQuote(src.url), shQuote(src.sha256), shQuote(src.filename)];
       if (src.kind === 'git') args.push(shQuote(src.commit));
+      const sub = src.substitutes;
+      // a comment after the arguments: the entry stays one line, and the file says what it replaced
+      if (sub) args.push(`# ${commentText(substitutionText(sub))}`);
       const line = args.join(' ');
       lines.set(`${src.filename}\0${line}`, line);
     }

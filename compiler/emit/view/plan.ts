@@ -13,6 +13,7 @@ export function planView(graph: BuildGraph): Record<string, unknown> {
     // packages without their steps: those follow, in build order, with their scripts (which hold the bodies)
     packages: graph.packages.map(({ steps, ...pkg }) => ({ ...pkg, steps: steps.map((s) => s.name) })),
     hostTools: graph.hostTools,
+    ...(graph.layers ? { layers: graph.layers } : {}),
     steps: globalSteps(graph).map(({ pkg, step, index, id }) => ({
       index,
       id,
