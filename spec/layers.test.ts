@@ -125,6 +125,22 @@ test('the base is unchanged by a layer directory inside it', async () => {
   assert.is(withLayerDir.graph?.layers, undefined);
 });
 
+test('a layered profile generated inside the base output survives regenerating and checking the base', async () => {
+  const out = tempDir('serpentc-layers-nested-');
+  const base = await compile(caseDir(CASE));
+  const layered = await compile(caseDirs(CASE));
+  if (!base.graph || !layered.graph) throw new Error('no graph');
+  const opts = { check: false, stagesDir: caseDir(CASE) };
+  await emit(base.graph, { ...opts, outDir: out });
+  await emit(layered.graph, { ...opts, outDir: join(out, 'host') });
+  const nested = fileTree(join(out, 'host'));
+  const again = await emit(base.graph, { ...opts, outDir: out });
+  assert.equal([again.changed, again.removed], [[], []], 'the base output neither rewritten nor pruned');
+  const checked = await emit(base.graph, { ...opts, check: true, outDir: out });
+  assert.equal([checked.changed, checked.removed], [[], []], '--check sees no drift');
+  assert.equal(fileTree(join(out, 'host')), nested, 'the nested output is untouched');
+});
+
 test('make status lists the substituted sources; a base without layers lists none', async () => {
   const { out } = await generate(caseDirs(CASE));
   const build = tempDir('serpentc-layers-build-');

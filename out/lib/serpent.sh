@@ -1141,6 +1141,11 @@ SERPENT_STATES
   [ -z "$serpent_interrupted" ] || printf 'interrupted:%s\n' "$serpent_interrupted"
   [ -z "$serpent_failed" ] || printf 'failed or interrupted (log without stamp, not in the record):%s\n' "$serpent_failed"
   [ -z "$serpent_pending" ] || printf 'next steps:%s\n' "$serpent_pending"
+  # written only when a layer substitutes sources (docs/language.md, Layers)
+  if [ -s "$serpent_out/lib/substitutions.txt" ]; then
+    printf 'substituted sources:\n'
+    sed 's/^/  /' "$serpent_out/lib/substitutions.txt"
+  fi
   return 0
 }
 

@@ -1,0 +1,1462 @@
+#!/bin/sh
+# serpentc runtime library: runs one build step (banner, log, clean environment, chroot in a private mount
+# namespace, atomic stamp), fetches and verifies sources, reports status, checks the host and cleans safely.
+# Two uses: `sh lib/serpent.sh COMMAND ARGS…` from the generated Makefile (run in the generated directory),
+# and sourced by generated extract/patch steps for serpent_fetch, serpent_unpack, serpent_install_file and
+# serpent_apply_patch. POSIX sh: runs under dash, busybox sh and bash. Concatenated verbatim from serpentc's
+# templates/runtime/*.sh — edit it there, not in out/.
+
+# ------------------------------------------------------------------------------------------------------------
+# Messages
+# ------------------------------------------------------------------------------------------------------------
+
+serpent_die() {
+  printf 'serpent: error: %s\n' "$*" >&2
+  exit 1
+}
+
+serpent_say() {
+  printf 'serpent: %s\n' "$*"
+}
+
+serpent_have() {
+  command -v "$1" > /dev/null 2>&1
+}
+
+serpent_now() {
+  date '+%Y-%m-%d %H:%M:%S %z'
+}
+
+# Sets serpent_epoch (seconds, or 0 where date has no %s) and serpent_time (readable) with one process.
+serpent_clock() {
+  serpent_clock_text=$(date '+%s %Y-%m-%d %H:%M:%S %z')
+  serpent_epoch=${serpent_clock_text%% *}
+  serpent_time=${serpent_clock_text#* }
+  case $serpent_epoch in
+    '' | *[!0-9]*) serpent_epoch=0 ;;
+  esac
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# Make flags. GNU make and bmake run `+` recipe lines even under `make -n`; the step rules need `+` so that an
+# inner GNU make inherits the jobserver. The runner therefore reads MAKEFLAGS itself:
+# GNU make puts single-letter flags in a first word without a dash (`n`, `ks`), bmake writes `-n`;
+# variable assignments follow `--` (GNU) or appear as words with `=` (bmake).
+# ------------------------------------------------------------------------------------------------------------
+
+serpent_dry_run() {
+  set -f
+  serpent_first=1
+  for serpent_word in ${MAKEFLAGS:-}; do
+    case $serpent_word in
+      --) break ;;
+      -n | -t | -q | --dry-run | --just-print | --recon | --touch | --question)
+        set +f
+        return 0
+        ;;
+      -* | *=*) ;;
+      *)
+        if [ "$serpent_first" = 1 ]; then
+          case $serpent_word in
+            *n* | *t* | *q*)
+              set +f
+              return 0
+              ;;
+          esac
+        fi
+        ;;
+    esac
+    serpent_first=0
+  done
+  set +f
+  return 1
+}
+
+# The part of MAKEFLAGS an inner GNU make needs to join the jobserver: `-jN` and `--jobserver-auth=…`.
+# Nothing else passes (no variable overrides, no bmake `-J`): steps run in a clean environment.
+serpent_job_flags() {
+  set -f
+  serpent_flags=''
+  serpent_server=0
+  for serpent_word in ${MAKEFLAGS:-}; do
+    case $serpent_word in
+      --) break ;;
+      -j[0-9]*) serpent_flags="$serpent_flags $serpent_word" ;;
+      --jobserver-auth=* | --jobserver-fds=*)
+        serpent_flags="$serpent_flags $serpent_word"
+        serpent_server=1
+        ;;
+    esac
+  done
+  set +f
+  if [ "$serpent_server" = 1 ]; then
+    printf '%s' "${serpent_flags# }"
+  fi
+}
+
+# The number of jobs for tools without a jobserver: JOBS, else make's -jN, else the processor count.
+serpent_default_jobs() {
+  if [ -n "${SERPENT_JOBS:-}" ]; then
+    printf '%s' "$SERPENT_JOBS"
+    return 0
+  fi
+  set -f
+  serpent_next=0
+  for serpent_word in ${MAKEFLAGS:-}; do
+    case $serpent_word in
+      --) break ;;
+      -j[0-9]*)
+        set +f
+        printf '%s' "${serpent_word#-j}"
+        return 0
+        ;;
+      -j) serpent_next=1 ;;
+      *)
+        if [ "$serpent_next" = 1 ]; then
+          case $serpent_word in
+            *[!0-9]*) ;;
+            *)
+              set +f
+              printf '%s' "$serpent_word"
+              return 0
+              ;;
+          esac
+        fi
+        serpent_next=0
+        ;;
+    esac
+  done
+  set +f
+  getconf _NPROCESSORS_ONLN 2> /dev/null || nproc 2> /dev/null || printf '1'
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# Paths
+# ------------------------------------------------------------------------------------------------------------
+
+# An absolute path for a directory given relative to the generated directory; symlinks resolved when it exists.
+serpent_abs() {
+  case $1 in
+    /*) serpent_path=$1 ;;
+    *) serpent_path=$serpent_out/$1 ;;
+  esac
+  if [ -d "$serpent_path" ]; then
+    (cd "$serpent_path" && pwd -P)
+  else
+    printf '%s\n' "$serpent_path"
+  fi
+}
+
+# Build and source directories end up in mountinfo, make targets and chroot command lines: keep them plain.
+serpent_check_path() {
+  case $2 in
+    *[!A-Za-z0-9_@%+=:,./-]*) serpent_die "$1 must not contain spaces, quotes or other special characters: $2" ;;
+    /) serpent_die "$1 must not be /" ;;
+  esac
+}
+
+serpent_init() {
+  serpent_out=$(pwd -P)
+  [ -f "$serpent_out/lib/serpent.sh" ] || serpent_die "run make in the generated directory (make -C out …)"
+  serpent_build=$(serpent_abs "${SERPENT_BUILD_DIR:-_build}")
+  sources=$(serpent_abs "${SERPENT_SOURCES_DIR:-_sources}")
+  serpent_check_path BUILD_DIR "$serpent_build"
+  serpent_check_path SOURCES_DIR "$sources"
+  serpent_mirrors=${SERPENT_MIRRORS:-}
+  serpent_mirror_only=${SERPENT_MIRROR_ONLY:-0}
+  serpent_fetch_connect=${SERPENT_FETCH_CONNECT_TIMEOUT:-30}
+  serpent_fetch_stall=${SERPENT_FETCH_STALL_TIMEOUT:-60}
+  serpent_fetch_max=${SERPENT_FETCH_MAX_TIME:-3600}
+  serpent_sh=${SERPENT_SH:-/bin/sh}
+}
+
+# Jobs need a process or two: computed only by the commands that run steps.
+serpent_init_jobs() {
+  serpent_jobs=$(serpent_default_jobs)
+  case $serpent_jobs in
+    '' | *[!0-9]*) serpent_die "JOBS must be a number: $serpent_jobs" ;;
+  esac
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# Sources: mirrors first, bounded waits, partial file then rename, sha256 verified before the rename and before
+# use (cached files included).
+# ------------------------------------------------------------------------------------------------------------
+
+serpent_sha256() {
+  serpent_sum=$(sha256sum "$1") || return 1
+  printf '%s' "${serpent_sum%% *}"
+}
+
+# serpent_verify FILE EXPECTED LABEL: prints the mismatch and removes FILE when the checksum differs.
+serpent_verify() {
+  serpent_actual=$(serpent_sha256 "$1") || serpent_actual='(unreadable)'
+  if [ "$serpent_actual" = "$2" ]; then
+    return 0
+  fi
+  printf 'serpent: sha256 mismatch for %s\n  expected: %s\n  actual:   %s\n  removed the bad file\n' "$3" "$2" "$serpent_actual" >&2
+  rm -f "$1"
+  return 1
+}
+
+# Every network wait is bounded (FETCH_CONNECT_TIMEOUT, FETCH_STALL_TIMEOUT, FETCH_MAX_TIME, in seconds):
+# connecting, no progress for the stall time (under 1 byte/s), and the whole transfer of one URL. One try per
+# URL, no retries: a failed or stalled URL falls through to the next mirror, then upstream.
+serpent_fetch_limits() {
+  serpent_connect=${serpent_fetch_connect:-30}
+  serpent_stall=${serpent_fetch_stall:-60}
+  serpent_maxtime=${serpent_fetch_max:-3600}
+  for serpent_limit in "$serpent_connect" "$serpent_stall" "$serpent_maxtime"; do
+    case $serpent_limit in
+      '' | 0 | *[!0-9]*)
+        printf 'serpent: FETCH_CONNECT_TIMEOUT, FETCH_STALL_TIMEOUT and FETCH_MAX_TIME must be positive whole seconds\n' >&2
+        return 1
+        ;;
+    esac
+  done
+}
+
+# serpent_bounded SECONDS COMMAND…: runs COMMAND, killed after SECONDS when timeout(1) exists.
+serpent_bounded() {
+  serpent_secs=$1
+  shift
+  if serpent_have timeout; then
+    timeout "$serpent_secs" "$@"
+  else
+    "$@"
+  fi
+}
+
+# serpent_download URL FILE: file:// and plain paths are copied; other URLs go through curl or wget.
+serpent_download() {
+  case $1 in
+    file://*) cp "${1#file://}" "$2" ;;
+    /*) cp "$1" "$2" ;;
+    *)
+      serpent_fetch_limits || return 1
+      if serpent_have curl; then
+        curl -fsSL --connect-timeout "$serpent_connect" --speed-limit 1 --speed-time "$serpent_stall" \
+          --max-time "$serpent_maxtime" -o "$2" "$1"
+      elif serpent_have wget; then
+        # GNU wget retries 20 times by default and has separate timeouts; busybox wget knows only -T.
+        if wget --version 2> /dev/null | grep -q 'GNU Wget'; then
+          serpent_bounded "$serpent_maxtime" wget -q --tries=1 --connect-timeout="$serpent_connect" \
+            --dns-timeout="$serpent_connect" --read-timeout="$serpent_stall" -O "$2" "$1"
+        else
+          serpent_bounded "$serpent_maxtime" wget -q -T "$serpent_stall" -O "$2" "$1"
+        fi
+      else
+        printf 'serpent: neither curl nor wget is installed\n' >&2
+        return 1
+      fi
+      ;;
+  esac
+}
+
+# serpent_sweep_partials: removes the partial downloads and git work directories of dead runs from the cache
+# (named FILE.partial.PID[.tar] and FILE.git.PID); those of live processes stay.
+serpent_sweep_partials() {
+  [ "${serpent_swept:-0}" = 1 ] && return 0
+  serpent_swept=1
+  for serpent_stale in "$sources"/*.partial.* "$sources"/*.git.*; do
+    [ -e "$serpent_stale" ] || continue
+    case $serpent_stale in
+      *.partial.*) serpent_pid=${serpent_stale##*.partial.} ;;
+      *) serpent_pid=${serpent_stale##*.git.} ;;
+    esac
+    serpent_pid=${serpent_pid%.tar}
+    case $serpent_pid in
+      '' | *[!0-9]*) continue ;;
+    esac
+    if [ -d "/proc/$serpent_pid" ] || kill -0 "$serpent_pid" 2> /dev/null; then
+      continue
+    fi
+    serpent_say "removing ${serpent_stale##*/} (left by a dead run)"
+    rm -rf "$serpent_stale"
+  done
+}
+
+# serpent_try_file URL SHA256 DEST: download to a partial file, verify, rename.
+serpent_try_file() {
+  serpent_part=$3.partial.$$
+  rm -f "$serpent_part"
+  serpent_say "fetching $1"
+  if ! serpent_download "$1" "$serpent_part" 2>&1; then
+    rm -f "$serpent_part"
+    printf 'serpent: could not fetch %s\n' "$1" >&2
+    return 1
+  fi
+  serpent_verify "$serpent_part" "$2" "$1" || return 1
+  mv -f "$serpent_part" "$3"
+}
+
+# serpent_git_fetch ARGS…: git fetch into $serpent_repo, bounded like serpent_download (http(s) transports).
+serpent_git_fetch() {
+  serpent_bounded "$serpent_maxtime" git -c http.lowSpeedLimit=1 -c http.lowSpeedTime="$serpent_stall" \
+    -C "$serpent_repo" fetch -q "$@"
+}
+
+# serpent_try_git URL COMMIT SHA256 DEST: the cached artifact is `git archive --format=tar` of the pinned
+# commit with prefix `<file name without .tar*>/`, compressed with `gzip -n` when the file name ends in .gz.
+serpent_try_git() {
+  serpent_have git || {
+    printf 'serpent: git is needed to fetch %s\n' "$1" >&2
+    return 1
+  }
+  serpent_part=$4.partial.$$
+  serpent_repo=$4.git.$$
+  rm -rf "$serpent_repo" "$serpent_part"
+  serpent_say "fetching $1 at $2"
+  serpent_base=${4##*/}
+  serpent_base=${serpent_base%%.tar*}
+  serpent_fetch_limits || return 1
+  if git init -q "$serpent_repo" \
+    && {
+      serpent_git_fetch --depth 1 "$1" "$2" 2> /dev/null \
+        || serpent_git_fetch "$1" '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'
+    } \
+    && git -C "$serpent_repo" archive --format=tar --prefix="$serpent_base/" "$2" > "$serpent_part.tar"; then
+    case $4 in
+      *.gz | *.tgz) gzip -n -9 -c < "$serpent_part.tar" > "$serpent_part" && rm -f "$serpent_part.tar" ;;
+      *) mv -f "$serpent_part.tar" "$serpent_part" ;;
+    esac
+  else
+    rm -rf "$serpent_repo" "$serpent_part" "$serpent_part.tar"
+    printf 'serpent: could not fetch %s at %s\n' "$1" "$2" >&2
+    return 1
+  fi
+  rm -rf "$serpent_repo"
+  serpent_verify "$serpent_part" "$3" "$1 at $2" || return 1
+  mv -f "$serpent_part" "$4"
+}
+
+# serpent_fetch url|git URL SHA256 FILE [COMMIT]: makes "$sources/FILE" present and verified.
+serpent_fetch() {
+  serpent_dest=$sources/$4
+  mkdir -p "$sources" || return 1
+  serpent_sweep_partials
+  if [ -f "$serpent_dest" ]; then
+    if serpent_verify "$serpent_dest" "$3" "cached $serpent_dest"; then
+      return 0
+    fi
+  fi
+  set -f
+  for serpent_mirror in ${serpent_mirrors:-}; do
+    set +f
+    if serpent_try_file "${serpent_mirror%/}/$4" "$3" "$serpent_dest"; then
+      return 0
+    fi
+  done
+  set +f
+  if [ "${serpent_mirror_only:-0}" = 1 ]; then
+    printf 'serpent: error: %s is on no mirror and MIRROR_ONLY=1 forbids %s\n' "$4" "$2" >&2
+    return 1
+  fi
+  case $1 in
+    git) serpent_try_git "$2" "$5" "$3" "$serpent_dest" && return 0 ;;
+    *) serpent_try_file "$2" "$3" "$serpent_dest" && return 0 ;;
+  esac
+  printf 'serpent: error: could not fetch %s (sha256 %s)\n' "$2" "$3" >&2
+  return 1
+}
+
+# serpent_unpack FILE DIR STRIP: decompression chosen by the file name; tar's status and the decompressor's count.
+serpent_unpack() {
+  case $1 in
+    *.tar.gz | *.tgz) serpent_decompress='gzip -dc' ;;
+    *.tar.xz | *.txz) serpent_decompress='xz -dc' ;;
+    *.tar.bz2 | *.tbz2 | *.tbz) serpent_decompress='bzip2 -dc' ;;
+    *.tar.zst) serpent_decompress='zstd -dc' ;;
+    *.tar) serpent_decompress='cat' ;;
+    *) serpent_die "do not know how to unpack $1" ;;
+  esac
+  mkdir -p "$2" || return 1
+  serpent_failed=$2/.serpent-unpack-failed
+  rm -f "$serpent_failed"
+  if [ "$3" -gt 0 ]; then
+    # shellcheck disable=SC2086 # the decompressor is a command and its flags
+    { $serpent_decompress < "$1" || : > "$serpent_failed"; } | tar -xf - -C "$2" --strip-components="$3" || return 1
+  else
+    # shellcheck disable=SC2086 # the decompressor is a command and its flags
+    { $serpent_decompress < "$1" || : > "$serpent_failed"; } | tar -xf - -C "$2" || return 1
+  fi
+  if [ -e "$serpent_failed" ]; then
+    rm -f "$serpent_failed"
+    serpent_die "could not decompress $1"
+  fi
+}
+
+# serpent_install_file SOURCE SHA256 DEST: copies a recipe's patch or file into the work tree, verified.
+serpent_install_file() {
+  [ -f "$1" ] || serpent_die "missing $1 (regenerate the build directory with serpentc)"
+  serpent_verify "$1" "$2" "$1" > /dev/null 2>&1 \
+    || serpent_die "$1 does not match the generated scripts (regenerate with serpentc)"
+  mkdir -p "${3%/*}" && cp "$1" "$3"
+}
+
+# serpent_apply_patch FILE: -p1; a patch that already applies in reverse is skipped, so a failed patch step resumes.
+serpent_apply_patch() {
+  if patch -p1 -R -s -f --dry-run < "$1" > /dev/null 2>&1; then
+    serpent_say "already applied: ${1##*/}"
+    return 0
+  fi
+  serpent_say "applying ${1##*/}"
+  patch -p1 -f < "$1"
+}
+
+# serpent_fresh_dir DIR: an empty directory.
+serpent_fresh_dir() {
+  rm -rf "$1" && mkdir -p "$1"
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# Mounts. Inside the private namespace of a chroot step, and (fallback without unshare) on the host with traps.
+# ------------------------------------------------------------------------------------------------------------
+
+# Mount points below DIR, deepest last in mountinfo order; printed one per line.
+serpent_mounts_below() {
+  [ -r /proc/self/mountinfo ] || return 0
+  while read -r _ _ _ _ serpent_mp _; do
+    case $serpent_mp in
+      "$1" | "$1"/*) printf '%s\n' "$serpent_mp" ;;
+    esac
+  done < /proc/self/mountinfo
+}
+
+# Unmounts everything below DIR (left over by a killed fallback run), children first.
+serpent_unmount_below() {
+  serpent_round=0
+  serpent_saved_ifs=$IFS
+  while [ "$serpent_round" -lt 5 ]; do
+    serpent_list=$(serpent_mounts_below "$1")
+    if [ -z "$serpent_list" ]; then
+      IFS=$serpent_saved_ifs
+      return 0
+    fi
+    serpent_reversed=''
+    IFS='
+'
+    for serpent_mp in $serpent_list; do
+      serpent_reversed="$serpent_mp
+$serpent_reversed"
+    done
+    for serpent_mp in $serpent_reversed; do
+      serpent_say "unmounting stale $serpent_mp"
+      umount "$serpent_mp" 2> /dev/null || umount -l "$serpent_mp" 2> /dev/null || :
+    done
+    IFS=$serpent_saved_ifs
+    serpent_round=$((serpent_round + 1))
+  done
+  serpent_die "could not unmount everything below $1"
+}
+
+# The mount point inside the root; refuses a path that leaves the root through a symlink.
+serpent_mount_point() {
+  serpent_at=$serpent_root
+  serpent_rest=${1#/}
+  while [ -n "$serpent_rest" ]; do
+    serpent_part=${serpent_rest%%/*}
+    case $serpent_rest in
+      */*) serpent_rest=${serpent_rest#*/} ;;
+      *) serpent_rest='' ;;
+    esac
+    [ -n "$serpent_part" ] || continue
+    case $serpent_part in
+      . | ..) serpent_die "mount point $1 must not contain . or .." ;;
+    esac
+    serpent_at=$serpent_at/$serpent_part
+    [ -L "$serpent_at" ] && serpent_die "mount point $serpent_at is a symlink: refusing to follow it out of $serpent_root"
+    # another chroot step of the stage may create it at the same moment
+    [ -d "$serpent_at" ] || mkdir "$serpent_at" 2> /dev/null || [ -d "$serpent_at" ] || serpent_die "cannot create $serpent_at"
+  done
+  printf '%s' "$serpent_at"
+}
+
+serpent_record_mount() {
+  serpent_mounted="$1
+$serpent_mounted"
+}
+
+# serpent_mount_pseudo /proc|/sys|/dev|/dev/pts|/dev/shm|/run|/tmp|other host path
+serpent_mount_pseudo() {
+  serpent_dst=$(serpent_mount_point "$1") || exit 1
+  case $1 in
+    /proc) mount -t proc proc "$serpent_dst" ;;
+    /sys) mount -t sysfs sysfs "$serpent_dst" 2> /dev/null || mount --rbind /sys "$serpent_dst" ;;
+    /dev/shm | /run | /tmp) mount -t tmpfs tmpfs "$serpent_dst" ;;
+    *) mount --bind "$1" "$serpent_dst" ;;
+  esac || serpent_die "cannot mount $1 at $serpent_dst"
+  serpent_record_mount "$serpent_dst"
+}
+
+# serpent_mount_bind SOURCE TARGET ro|rw: a read-only bind is bound, then remounted read-only.
+serpent_mount_bind() {
+  [ -d "$1" ] || mkdir -p "$1" || serpent_die "cannot create $1"
+  serpent_dst=$(serpent_mount_point "$2") || exit 1
+  mount --bind "$1" "$serpent_dst" || serpent_die "cannot bind $1 at $serpent_dst"
+  serpent_record_mount "$serpent_dst"
+  if [ "$3" = ro ]; then
+    mount -o remount,bind,ro "$serpent_dst" || serpent_die "cannot make $serpent_dst read-only"
+  fi
+}
+
+serpent_unmount_recorded() {
+  serpent_saved_ifs=$IFS
+  IFS='
+'
+  for serpent_mp in $serpent_mounted; do
+    umount "$serpent_mp" 2> /dev/null || umount -l "$serpent_mp" 2> /dev/null || printf 'serpent: could not unmount %s\n' "$serpent_mp" >&2
+  done
+  IFS=$serpent_saved_ifs
+  serpent_mounted=''
+}
+
+# Which unshare works here: the full form, a reduced one, or none (then the trap-based fallback runs).
+# Probed once per build directory: BUILD_DIR/.serpent-unshare keeps the answer (delete it to probe again).
+serpent_unshare_flags() {
+  if [ "${SERPENT_NO_UNSHARE:-}" = 1 ] || ! serpent_have unshare; then
+    return 0
+  fi
+  serpent_cache=$serpent_build/.serpent-unshare
+  if [ -f "$serpent_cache" ]; then
+    read -r serpent_flags < "$serpent_cache" || serpent_flags=''
+    printf '%s' "$serpent_flags"
+    return 0
+  fi
+  serpent_probe=''
+  for serpent_flags in '--mount --pid --fork --kill-child' '--mount --pid --fork' '--mount'; do
+    # shellcheck disable=SC2086 # a list of flags
+    if unshare $serpent_flags true > /dev/null 2>&1; then
+      serpent_probe=$serpent_flags
+      break
+    fi
+  done
+  # written whole or not at all: parallel steps read it
+  printf '%s\n' "$serpent_probe" > "$serpent_cache.$$" && mv -f "$serpent_cache.$$" "$serpent_cache"
+  printf '%s' "$serpent_probe"
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# Locks. With flock(1) (util-linux, busybox) a lock is flock(2) on an open file: the kernel releases it when its
+# last holder dies, whatever killed it, so a file left behind never blocks. Without flock (or with
+# SERPENT_NO_FLOCK=1) the fallback is a directory: mkdir takes it, the holder's pid is written into it by temp
+# file and rename, and a waiter removes it when the pid is dead, when that pid is no longer a runtime process
+# (/proc/PID/cmdline without serpent.sh: the pid was reused), or when it has had no pid for two seconds (its
+# holder died between mkdir and writing the pid).
+# ------------------------------------------------------------------------------------------------------------
+
+serpent_flock_ok() {
+  [ "${SERPENT_NO_FLOCK:-}" != 1 ] && serpent_have flock
+}
+
+# serpent_runtime_alive PID: PID runs and is a runtime process (lib/serpent.sh).
+serpent_runtime_alive() {
+  kill -0 "$1" 2> /dev/null || return 1
+  [ -r "/proc/$1/cmdline" ] || return 0
+  case $(tr '\000' ' ' < "/proc/$1/cmdline" 2> /dev/null) in
+    *serpent.sh*) return 0 ;;
+  esac
+  return 1
+}
+
+# serpent_dir_lock DIR [WHAT]: the fallback lock; says once that it waits for WHAT (holder from WHAT's info).
+serpent_dir_lock() {
+  serpent_nopid=0
+  serpent_waited=0
+  while ! mkdir "$1" 2> /dev/null; do
+    serpent_holder=''
+    read -r serpent_holder < "$1/pid" 2> /dev/null || serpent_holder=''
+    if [ -z "$serpent_holder" ]; then
+      serpent_nopid=$((serpent_nopid + 1))
+      if [ "$serpent_nopid" -gt 2 ]; then
+        serpent_say "removing the stale lock $1 (no pid in it)"
+        rm -rf "$1"
+        serpent_nopid=0
+        continue
+      fi
+    elif ! serpent_runtime_alive "$serpent_holder"; then
+      serpent_say "removing the stale lock $1 (pid $serpent_holder is not running the runtime)"
+      rm -rf "$1"
+      continue
+    else
+      serpent_nopid=0
+      if [ "$serpent_waited" = 0 ] && [ -n "${2:-}" ]; then
+        serpent_holder_text "$2"
+        serpent_say "$2 is being built by $serpent_holder_text; waiting"
+      fi
+      serpent_waited=1
+    fi
+    sleep 1
+  done
+  printf '%s\n' "$$" > "$1/pid.$$" && mv -f "$1/pid.$$" "$1/pid"
+}
+
+# serpent_lock NAME: the stage's chroot lock (NAME .chroot-lock below the stage), on fd 8 or as a directory.
+serpent_lock() {
+  if serpent_flock_ok; then
+    exec 8>> "$1.file" || serpent_die "cannot open $1.file"
+    flock 8 || serpent_die "cannot lock $1.file"
+  else
+    serpent_dir_lock "$1"
+  fi
+}
+
+serpent_unlock() {
+  if serpent_flock_ok; then
+    exec 8>&-
+  else
+    rm -rf "$1"
+  fi
+}
+
+# GNU make ≥ 4.4 may pass its jobserver as a named pipe: bind it to the same path inside the root.
+serpent_bind_jobserver_fifo() {
+  set -f
+  for serpent_word in $1; do
+    case $serpent_word in
+      --jobserver-auth=fifo:*)
+        serpent_fifo=${serpent_word#--jobserver-auth=fifo:}
+        if [ -p "$serpent_fifo" ]; then
+          serpent_dir=$(serpent_mount_point "${serpent_fifo%/*}") || exit 1
+          : >> "$serpent_dir/${serpent_fifo##*/}"
+          mount --bind "$serpent_fifo" "$serpent_dir/${serpent_fifo##*/}" && serpent_record_mount "$serpent_dir/${serpent_fifo##*/}"
+        fi
+        ;;
+    esac
+  done
+  set +f
+}
+
+# Inside the namespace (or with traps): mounts, then `env -i LC_ALL=C chroot ROOT SHELL SCRIPT JOBS`.
+serpent_chroot_inner() {
+  serpent_stage=$1
+  serpent_pkg=$2
+  serpent_stepname=$3
+  serpent_mode=$4
+  serpent_chroot_shell=''
+  serpent_chroot_workdir=''
+  serpent_chroot_arch=''
+  serpent_chroot_qemu=''
+  # shellcheck source=/dev/null
+  . "$serpent_out/lib/stages/$serpent_stage.sh"
+  serpent_root=$serpent_build/$serpent_stage/root
+  serpent_mounted=''
+  if [ "$serpent_mode" = fallback ]; then
+    trap 'serpent_unmount_recorded' EXIT
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+  else
+    mount --make-rprivate / 2> /dev/null || :
+  fi
+  serpent_chroot_mounts
+  serpent_mf=$(serpent_job_flags)
+  serpent_bind_jobserver_fifo "$serpent_mf"
+  if [ -n "${serpent_chroot_qemu:-}" ] && [ "$(uname -m)" != "$serpent_chroot_arch" ]; then
+    serpent_qemu=$(command -v "$serpent_chroot_qemu") || serpent_die "$serpent_chroot_qemu is needed to run $serpent_chroot_arch binaries"
+    serpent_qdir=$(serpent_mount_point "${serpent_qemu%/*}") || exit 1
+    cp "$serpent_qemu" "$serpent_qdir/" || exit 1
+  fi
+  serpent_chroot_bin=$(command -v chroot) || serpent_die "chroot is not installed"
+  set -- "$serpent_chroot_bin" "$serpent_root" "$serpent_chroot_shell" \
+    "$serpent_chroot_workdir/.serpent/$serpent_pkg/$serpent_stepname.sh" "$serpent_jobs"
+  if [ -n "$serpent_mf" ]; then
+    set -- MAKEFLAGS="$serpent_mf" "$@"
+  fi
+  env -i LC_ALL=C "$@"
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# Steps
+# ------------------------------------------------------------------------------------------------------------
+
+serpent_run_host() {
+  serpent_mf=$(serpent_job_flags)
+  set -- "$serpent_sh" "$1" "$serpent_build" "$sources" "$serpent_jobs" "$serpent_out" "$serpent_mirrors" \
+    "$serpent_mirror_only" "$serpent_fetch_connect" "$serpent_fetch_stall" "$serpent_fetch_max"
+  if [ -n "$serpent_mf" ]; then
+    set -- MAKEFLAGS="$serpent_mf" "$@"
+  fi
+  env -i HOME="${HOME:-/}" TERM="${TERM:-dumb}" LC_ALL=C PATH="$PATH" "$@"
+}
+
+serpent_run_chroot() {
+  serpent_root=$serpent_build/$2/root
+  serpent_inner=$serpent_build/$2/work/.serpent/$3
+  if [ ! -d "$serpent_inner" ] || [ ! -d "$serpent_root" ]; then
+    mkdir -p "$serpent_inner" "$serpent_root" || return 1
+  fi
+  cp "$1" "$serpent_inner/$4.sh" || return 1
+  serpent_unshare=$(serpent_unshare_flags)
+  # Mounts on the host (fallback) are the stage's: one such step at a time, and stale mounts of a killed one
+  # are removed only while no other step of the stage has its mounts up.
+  serpent_lockdir=$serpent_build/$2/.chroot-lock
+  serpent_lock "$serpent_lockdir"
+  serpent_unmount_below "$serpent_root"
+  if [ -z "$serpent_unshare" ]; then
+    serpent_say "unshare is not available: mounting on the host, unmounted on exit"
+    if (serpent_chroot_inner "$2" "$3" "$4" fallback); then
+      serpent_chroot_rc=0
+    else
+      serpent_chroot_rc=$?
+    fi
+    serpent_unlock "$serpent_lockdir"
+    return "$serpent_chroot_rc"
+  fi
+  serpent_unlock "$serpent_lockdir"
+  serpent_say "namespace: unshare $serpent_unshare"
+  # shellcheck disable=SC2086 # a list of flags
+  unshare $serpent_unshare -- "$serpent_sh" "$serpent_out/lib/serpent.sh" chroot-inner "$2" "$3" "$4" "$serpent_jobs"
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# The timing record BUILD_DIR/timings.log: one event per line, each appended by one printf (O_APPEND, < 512
+# bytes), so parallel steps never interleave and a SIGKILL loses at most a line, never tears one:
+#   <epoch> start <stage/package/step> <host|chroot> <jobs> <pid>
+#   <epoch> end <stage/package/step> <rc> <seconds>
+#   <epoch> stop <stage/package/step> <INT|TERM|HUP>
+# Recording never changes a step's result: a failure to write warns once per step on stderr and is ignored.
+# ------------------------------------------------------------------------------------------------------------
+
+# serpent_record EVENT: appends "EVENT" as one line.
+serpent_record() {
+  [ "${serpent_record_failed:-0}" = 0 ] || return 0
+  if ! { printf '%s\n' "$1" >> "$serpent_build/timings.log"; } 2> /dev/null; then
+    serpent_record_failed=1
+    printf 'serpent: warning: cannot append to %s: this step is not timed\n' "$serpent_build/timings.log" >&2
+  fi
+  return 0
+}
+
+# BUILD_DIR/out names the generated directory (for tools reading the record and plan.json); written when it
+# is missing or names another directory, by temp file and rename.
+serpent_record_out() {
+  serpent_known=''
+  if [ -f "$serpent_build/out" ]; then
+    read -r serpent_known < "$serpent_build/out" || :
+  fi
+  [ "$serpent_known" != "$serpent_out" ] || return 0
+  if ! { printf '%s\n' "$serpent_out" > "$serpent_build/out.tmp.$$" \
+    && mv -f "$serpent_build/out.tmp.$$" "$serpent_build/out"; } 2> /dev/null; then
+    rm -f "$serpent_build/out.tmp.$$" 2> /dev/null
+    printf 'serpent: warning: cannot write %s\n' "$serpent_build/out" >&2
+  fi
+  return 0
+}
+
+# serpent_duration SECONDS: sets serpent_duration_text to 45s, 31m02s or 2h05m09s (no process).
+serpent_duration() {
+  serpent_dur_h=$(($1 / 3600))
+  serpent_dur_m=$(($1 % 3600 / 60))
+  serpent_dur_s=$(($1 % 60))
+  [ "$serpent_dur_s" -ge 10 ] || serpent_dur_s=0$serpent_dur_s
+  if [ "$serpent_dur_h" -gt 0 ]; then
+    [ "$serpent_dur_m" -ge 10 ] || serpent_dur_m=0$serpent_dur_m
+    serpent_duration_text=${serpent_dur_h}h${serpent_dur_m}m${serpent_dur_s}s
+  elif [ "$serpent_dur_m" -gt 0 ]; then
+    serpent_duration_text=${serpent_dur_m}m${serpent_dur_s}s
+  else
+    serpent_duration_text=${1}s
+  fi
+}
+
+# serpent_last_time ID: sets serpent_last to the seconds of the step's most recent successful run, or ''.
+serpent_last_time() {
+  serpent_last=''
+  [ -f "$serpent_build/timings.log" ] || return 0
+  serpent_last=$(awk -v id="$1" '$2 == "end" && $3 == id && $4 == "0" { s = $5 } END { print s }' \
+    "$serpent_build/timings.log" 2> /dev/null) || serpent_last=''
+  case $serpent_last in
+    *[!0-9]*) serpent_last='' ;;
+  esac
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# One run of a step at a time, across makes: BUILD_DIR/locks/<stage>/<package>/<step> is locked (flock on fd 9,
+# or the directory <step>.d) from before the banner until the step's process exits, and holds one line about its
+# last holder: `running|done|failed|stopped PID TIME`. A second make that reaches a step being built says who
+# builds it, waits, and then does nothing if that holder finished it (`done` and the stamp is there).
+# ------------------------------------------------------------------------------------------------------------
+
+# serpent_holder_text ID: sets serpent_holder_text to "pid N (since TIME)" from the step's lock file.
+serpent_holder_text() {
+  serpent_holder_text='another make'
+  serpent_hstate=''
+  serpent_hpid=''
+  serpent_htime=''
+  if [ -f "$serpent_build/locks/$1" ]; then
+    read -r serpent_hstate serpent_hpid serpent_htime < "$serpent_build/locks/$1" || :
+  fi
+  if [ "$serpent_hstate" = running ] && [ -n "$serpent_hpid" ]; then
+    serpent_holder_text="pid $serpent_hpid (since $serpent_htime)"
+  fi
+}
+
+# serpent_step_state STATE: the lock file's line (rewritten in place: the lock is on the file, not its content).
+serpent_step_state() {
+  serpent_clock
+  { printf '%s %s %s\n' "$1" "$$" "$serpent_time" > "$serpent_lockfile"; } 2> /dev/null || :
+}
+
+# serpent_step_lock ID: takes the step's lock, waiting for another holder; 0 when this make must run the step,
+# 1 when the holder it waited for built it.
+serpent_step_lock() {
+  serpent_lockfile=$serpent_build/locks/$1
+  if [ ! -d "${serpent_lockfile%/*}" ]; then
+    mkdir -p "${serpent_lockfile%/*}" || serpent_die "cannot create ${serpent_lockfile%/*}"
+  fi
+  serpent_waited=0
+  if serpent_flock_ok; then
+    exec 9>> "$serpent_lockfile" || serpent_die "cannot open $serpent_lockfile"
+    if ! flock -n 9; then
+      serpent_holder_text "$1"
+      serpent_say "$1 is being built by $serpent_holder_text; waiting"
+      flock 9 || serpent_die "cannot lock $serpent_lockfile"
+      serpent_waited=1
+    fi
+  else
+    trap 'rm -rf "$serpent_lockfile.d"' EXIT
+    serpent_dir_lock "$serpent_lockfile.d" "$1"
+  fi
+  # make decided before another make built it: the stamp's rule is checked again, now.
+  read -r serpent_hstate serpent_hpid serpent_htime < "$serpent_lockfile" 2> /dev/null || serpent_hstate=''
+  if [ "$serpent_hstate" = "done" ] && ! serpent_always_make && serpent_stamp_current "$1"; then
+    serpent_say "$1 was built meanwhile by pid $serpent_hpid: nothing to do"
+    return 1
+  fi
+  serpent_step_state running
+  return 0
+}
+
+# GNU make -B (always make): no second check.
+serpent_always_make() {
+  case ${MAKEFLAGS:-} in
+    -* | '') return 1 ;;
+  esac
+  case ${MAKEFLAGS%% *} in
+    *B*) return 0 ;;
+  esac
+  return 1
+}
+
+# serpent_stamp_current ID: the stamp exists and no prerequisite of its rule (lib/prereqs.txt) is newer or missing.
+serpent_stamp_current() {
+  serpent_stamp=$serpent_build/stamps/$1
+  [ -e "$serpent_stamp" ] && [ -f "$serpent_out/lib/prereqs.txt" ] || return 1
+  set -f
+  while read -r serpent_target serpent_prereqs; do
+    [ "$serpent_target" = "stamps/$1" ] || continue
+    for serpent_p in $serpent_prereqs; do
+      serpent_prereq_state "$serpent_stamp" "$serpent_p"
+      if [ "$serpent_prereq_state" != older ]; then
+        set +f
+        return 1
+      fi
+    done
+    set +f
+    return 0
+  done < "$serpent_out/lib/prereqs.txt"
+  set +f
+  return 1
+}
+
+# serpent_stop SIGNAL WORD CODE: the traps of a running step. The step runs in its own session and process
+# group (setsid), out of reach of the signals sent to make's: TERM goes to that whole group, the step is waited
+# for and what is left of its group is killed; then the log's last line, the record's stop event, and exit CODE.
+# HUP also comes from the watchdog when make is gone.
+serpent_stop() {
+  trap '' INT TERM HUP
+  kill "${serpent_watch:-}" 2> /dev/null
+  if [ -n "${serpent_child:-}" ]; then
+    kill -TERM "-$serpent_child" 2> /dev/null || kill -TERM "$serpent_child" 2> /dev/null
+    wait "$serpent_child" 2> /dev/null
+    kill -KILL "-$serpent_child" 2> /dev/null
+  fi
+  serpent_step_state stopped
+  serpent_record "$serpent_epoch stop $serpent_id $1"
+  printf 'serpent: %s %s\n' "$2" "$serpent_time" >> "$serpent_log"
+  exit "$3"
+}
+
+# serpent_step INDEX TOTAL STAGE PACKAGE STEP host|chroot
+serpent_step() {
+  serpent_index=$1
+  while [ "${#serpent_index}" -lt "${#2}" ]; do
+    serpent_index=" $serpent_index"
+  done
+  serpent_label="[$serpent_index/$2] $3 $4 $5 ($6)"
+  serpent_script=$serpent_out/$3/$4/$5.sh
+  if serpent_dry_run; then
+    printf '%s: would run %s\n' "$serpent_label" "$3/$4/$5.sh"
+    return 0
+  fi
+  [ -f "$serpent_script" ] || serpent_die "missing $serpent_script"
+  serpent_id=$3/$4/$5
+  serpent_step_lock "$serpent_id" || return 0
+  serpent_last_time "$serpent_id"
+  if [ -n "$serpent_last" ]; then
+    serpent_duration "$serpent_last"
+    printf '%s — ETA %s (as long as the last run)\n' "$serpent_label" "$serpent_duration_text"
+  else
+    printf '%s\n' "$serpent_label"
+  fi
+  serpent_init_jobs
+  # Steps (and so the roots they build) never depend on the caller's umask.
+  umask 022
+  serpent_stamp=$serpent_build/stamps/$3/$4/$5
+  serpent_log=$serpent_build/logs/$3/$4/$5.log
+  # Every process costs: test before creating or deleting.
+  if [ ! -d "${serpent_stamp%/*}" ] || [ ! -d "${serpent_log%/*}" ]; then
+    mkdir -p "${serpent_stamp%/*}" "${serpent_log%/*}" || serpent_die "cannot create $serpent_build"
+  fi
+  if [ -e "$serpent_stamp" ]; then
+    rm -f "$serpent_stamp"
+  fi
+  serpent_clock
+  serpent_started=$serpent_epoch
+  {
+    printf 'serpent: %s\n' "$serpent_label"
+    printf 'serpent: script %s\n' "$3/$4/$5.sh"
+    printf 'serpent: started %s\n' "$serpent_time"
+  } > "$serpent_log"
+  serpent_record_out
+  serpent_record "$serpent_started start $serpent_id $6 $serpent_jobs $$"
+  serpent_child=''
+  trap 'serpent_stop INT interrupted 130' INT
+  trap 'serpent_stop TERM terminated 143' TERM
+  trap 'serpent_stop HUP hangup 129' HUP
+  # In the background so that a trap runs at once (a shell runs traps only between commands), and in a session
+  # of its own so that its whole tree can be signalled (without setsid: the child alone).
+  if serpent_have setsid; then
+    setsid "$serpent_sh" "$serpent_out/lib/serpent.sh" run-step "$6" "$serpent_script" "$3" "$4" "$5" \
+      >> "$serpent_log" 2>&1 < /dev/null &
+  else
+    "$serpent_sh" "$serpent_out/lib/serpent.sh" run-step "$6" "$serpent_script" "$3" "$4" "$5" \
+      >> "$serpent_log" 2>&1 < /dev/null &
+  fi
+  serpent_child=$!
+  # A make that dies without signalling its job (bmake without -j on TERM, any make on KILL): a watchdog sends
+  # HUP here when the parent is gone (one `sleep 1` a second; without the lock's fd or make's output).
+  serpent_parent=$PPID
+  serpent_self=$$
+  (
+    while kill -0 "$serpent_parent" 2> /dev/null; do
+      sleep 1
+    done
+    kill -HUP "$serpent_self" 2> /dev/null
+  ) 9>&- > /dev/null 2>&1 < /dev/null &
+  serpent_watch=$!
+  if wait "$serpent_child"; then
+    serpent_rc=0
+  else
+    serpent_rc=$?
+  fi
+  trap - INT TERM HUP
+  kill "$serpent_watch" 2> /dev/null
+  serpent_child=''
+  serpent_clock
+  serpent_took=$((serpent_epoch - serpent_started))
+  serpent_record "$serpent_epoch end $serpent_id $serpent_rc $serpent_took"
+  if [ "$serpent_rc" -ne 0 ]; then
+    serpent_step_state failed
+    printf 'serpent: failed (exit %s) %s after %ss\n' "$serpent_rc" "$serpent_time" "$serpent_took" >> "$serpent_log"
+    {
+      printf '%s FAILED (exit %s)\n' "$serpent_label" "$serpent_rc"
+      printf -- '---- last lines of %s ----\n' "$serpent_log"
+      tail -n 25 "$serpent_log"
+      printf -- '---- full log: %s ----\n' "$serpent_log"
+    } >&2
+    exit 1
+  fi
+  printf 'serpent: finished %s after %ss\n' "$serpent_time" "$serpent_took" >> "$serpent_log"
+  if ! { : > "$serpent_stamp.tmp.$$" && mv -f "$serpent_stamp.tmp.$$" "$serpent_stamp"; }; then
+    serpent_die "cannot write the stamp $serpent_stamp"
+  fi
+  serpent_step_state "done"
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# Whole-build commands
+# ------------------------------------------------------------------------------------------------------------
+
+serpent_source() {
+  if serpent_dry_run; then
+    serpent_say "would fetch and verify every source into $sources"
+    return 0
+  fi
+  serpent_failures=0
+  # shellcheck source=/dev/null
+  . "$serpent_out/lib/sources.sh"
+  [ "$serpent_failures" -eq 0 ] || serpent_die "$serpent_failures source(s) could not be fetched"
+  serpent_say "all sources present and verified in $sources"
+}
+
+# Called by lib/sources.sh: keeps going after a failure so that one run lists every problem.
+serpent_source_entry() {
+  serpent_fetch "$@" || serpent_failures=$((serpent_failures + 1))
+}
+
+serpent_need() {
+  if serpent_have "$1"; then
+    serpent_found="$serpent_found $1"
+  else
+    serpent_missing="$serpent_missing $1"
+  fi
+}
+
+serpent_need_one() {
+  for serpent_tool in "$@"; do
+    if serpent_have "$serpent_tool"; then
+      serpent_found="$serpent_found $serpent_tool"
+      return 0
+    fi
+  done
+  # "curl-or-wget": one word, built without external tools (check-host must work where they are missing)
+  serpent_alts=''
+  for serpent_tool in "$@"; do
+    serpent_alts="${serpent_alts:+$serpent_alts-or-}$serpent_tool"
+  done
+  serpent_missing="$serpent_missing $serpent_alts"
+}
+
+serpent_want() {
+  if serpent_have "$1"; then
+    serpent_found="$serpent_found $1"
+  else
+    serpent_optional="$serpent_optional $1"
+  fi
+}
+
+serpent_check_host() {
+  serpent_found=''
+  serpent_missing=''
+  serpent_optional=''
+  # shellcheck source=/dev/null
+  . "$serpent_out/lib/host-tools.sh"
+  [ -z "$serpent_optional" ] || serpent_say "optional, not found:$serpent_optional"
+  if [ -n "$serpent_missing" ]; then
+    printf 'serpent: missing host tools:%s\n' "$serpent_missing" >&2
+    exit 1
+  fi
+  serpent_say "every host tool the plan needs is present"
+}
+
+# serpent_alive PID: is the runner of a recorded start still running? (kill -0, and where /proc shows its
+# command line, it must be the runtime's: a reused pid is not a running step)
+serpent_alive() {
+  kill -0 "$1" 2> /dev/null || return 1
+  [ -r "/proc/$1/cmdline" ] || return 0
+  grep -q serpent.sh "/proc/$1/cmdline" 2> /dev/null
+}
+
+# The steps of the plan whose last recorded event is not a successful end, one per line, in plan order:
+#   open|stop|failed INDEX STAGE PACKAGE STEP host|chroot EPOCH PID|SIGNAL|RC
+# Lines that do not parse and steps no longer in the plan are skipped.
+serpent_record_states() {
+  [ -f "$serpent_build/timings.log" ] || return 0
+  awk '
+    FNR == NR { id = $2 "/" $3 "/" $4; known[id] = $0; order[++n] = id; next }
+    $1 !~ /^[0-9]+$/ { next }
+    $2 == "start" && NF == 6 { kind[$3] = "open"; at[$3] = $1; arg[$3] = $6; next }
+    $2 == "stop" && NF == 4 { kind[$3] = "stop"; at[$3] = $1; arg[$3] = $4; next }
+    $2 == "end" && NF == 5 { kind[$3] = ($4 == "0" ? "ok" : "failed"); at[$3] = $1; arg[$3] = $4; next }
+    END {
+      for (i = 1; i <= n; i++) {
+        id = order[i]
+        if (id in kind && kind[id] != "ok") print kind[id], known[id], at[id], arg[id]
+      }
+    }
+  ' "$serpent_out/lib/steps.txt" "$serpent_build/timings.log"
+}
+
+serpent_status() {
+  serpent_current=''
+  serpent_done=0
+  serpent_count=0
+  serpent_failed=''
+  serpent_pending=''
+  serpent_running=''
+  serpent_interrupted=''
+  serpent_crashed=''
+  serpent_explained=' '
+  serpent_shown=0
+  serpent_clock
+  serpent_states=$(serpent_record_states)
+  while read -r serpent_kind serpent_i serpent_s serpent_p serpent_n serpent_where serpent_at serpent_arg; do
+    [ -n "$serpent_kind" ] || continue
+    [ ! -e "$serpent_build/stamps/$serpent_s/$serpent_p/$serpent_n" ] || continue
+    serpent_duration $((serpent_epoch - serpent_at))
+    serpent_line="  [$serpent_i] $serpent_s $serpent_p $serpent_n ($serpent_where)"
+    serpent_logfile=$serpent_build/logs/$serpent_s/$serpent_p/$serpent_n.log
+    case $serpent_kind in
+      open)
+        if serpent_alive "$serpent_arg"; then
+          serpent_running="$serpent_running
+$serpent_line: running for $serpent_duration_text (pid $serpent_arg)"
+        else
+          serpent_interrupted="$serpent_interrupted
+$serpent_line: interrupted $serpent_duration_text ago (killed: started, never ended): $serpent_logfile"
+        fi
+        ;;
+      stop)
+        serpent_interrupted="$serpent_interrupted
+$serpent_line: interrupted $serpent_duration_text ago (SIG$serpent_arg): $serpent_logfile"
+        ;;
+      failed)
+        serpent_crashed="$serpent_crashed
+$serpent_line: failed (exit $serpent_arg) $serpent_duration_text ago: $serpent_logfile"
+        ;;
+    esac
+    serpent_explained="$serpent_explained$serpent_s/$serpent_p/$serpent_n "
+  done << SERPENT_STATES
+$serpent_states
+SERPENT_STATES
+  while read -r serpent_i serpent_s serpent_p serpent_n serpent_where; do
+    if [ "$serpent_s" != "$serpent_current" ]; then
+      [ -z "$serpent_current" ] || printf '%-12s %s/%s steps done\n' "$serpent_current" "$serpent_done" "$serpent_count"
+      serpent_current=$serpent_s
+      serpent_done=0
+      serpent_count=0
+    fi
+    serpent_count=$((serpent_count + 1))
+    if [ -e "$serpent_build/stamps/$serpent_s/$serpent_p/$serpent_n" ]; then
+      serpent_done=$((serpent_done + 1))
+    elif [ -e "$serpent_build/logs/$serpent_s/$serpent_p/$serpent_n.log" ]; then
+      case $serpent_explained in
+        *" $serpent_s/$serpent_p/$serpent_n "*) ;;
+        *)
+          serpent_failed="$serpent_failed
+  [$serpent_i] $serpent_s $serpent_p $serpent_n ($serpent_where): $serpent_build/logs/$serpent_s/$serpent_p/$serpent_n.log"
+          ;;
+      esac
+    elif [ "$serpent_shown" -lt 10 ]; then
+      serpent_pending="$serpent_pending
+  [$serpent_i] $serpent_s $serpent_p $serpent_n ($serpent_where)"
+      serpent_shown=$((serpent_shown + 1))
+    fi
+  done < "$serpent_out/lib/steps.txt"
+  [ -z "$serpent_current" ] || printf '%-12s %s/%s steps done\n' "$serpent_current" "$serpent_done" "$serpent_count"
+  [ -z "$serpent_running" ] || printf 'running:%s\n' "$serpent_running"
+  [ -z "$serpent_crashed" ] || printf 'failed:%s\n' "$serpent_crashed"
+  [ -z "$serpent_interrupted" ] || printf 'interrupted:%s\n' "$serpent_interrupted"
+  [ -z "$serpent_failed" ] || printf 'failed or interrupted (log without stamp, not in the record):%s\n' "$serpent_failed"
+  [ -z "$serpent_pending" ] || printf 'next steps:%s\n' "$serpent_pending"
+  # written only when a layer substitutes sources (docs/language.md, Layers)
+  if [ -s "$serpent_out/lib/substitutions.txt" ]; then
+    printf 'substituted sources:\n'
+    sed 's/^/  /' "$serpent_out/lib/substitutions.txt"
+  fi
+  return 0
+}
+
+# serpent_report: a plain-text summary of BUILD_DIR/timings.log (sh and awk only). The time of a step is its
+# latest completed run (an end event, whatever its exit code); totals per stage and package, in plan order.
+serpent_report() {
+  serpent_record_file=$serpent_build/timings.log
+  if [ ! -f "$serpent_record_file" ]; then
+    serpent_say "no timing record yet: $serpent_record_file (it is written as steps run)"
+    return 0
+  fi
+  serpent_clock
+  awk -v build="$serpent_build" -v record="$serpent_record_file" -v now="$serpent_epoch" '
+    function dur(t, h, m, s) {
+      h = int(t / 3600); m = int(t % 3600 / 60); s = t % 60
+      if (h > 0) return sprintf("%dh%02dm%02ds", h, m, s)
+      if (m > 0) return sprintf("%dm%02ds", m, s)
+      return sprintf("%ds", s)
+    }
+    function alive(pid) {
+      return system("kill -0 " pid " 2> /dev/null && { [ ! -r /proc/" pid "/cmdline ] || grep -q serpent.sh /proc/" pid "/cmdline; }") == 0
+    }
+    function remember(id) {
+      if (!(id in seen)) { seen[id] = 1; order[++n] = id }
+    }
+    FNR == NR { remember($2 "/" $3 "/" $4); next }
+    { events++ }
+    $1 !~ /^[0-9]+$/ { bad++; next }
+    $2 == "start" && NF == 6 && $6 ~ /^[0-9]+$/ { remember($3); last[$3] = "start"; pid[$3] = $6; jobs[$3] = $5; began[$3] = $1; next }
+    $2 == "stop" && NF == 4 { remember($3); last[$3] = "stop"; sig[$3] = $4; next }
+    $2 == "end" && NF == 5 && $4 ~ /^[0-9]+$/ && $5 ~ /^[0-9]+$/ {
+      remember($3); last[$3] = "end"; rc[$3] = $4; secs[$3] = $5; ended[$3] = $1; ran[$3] = jobs[$3]; next
+    }
+    { bad++ }
+    END {
+      timed = 0; sum = 0; first = -1; lastend = -1; maxjobs = 0; wide = 8
+      for (i = 1; i <= n; i++) {
+        id = order[i]
+        if (!(id in secs)) continue
+        timed++; sum += secs[id]
+        split(id, part, "/")
+        if (!(part[1] in stagesum)) stages[++ns] = part[1]
+        stagesum[part[1]] += secs[id]; stagecount[part[1]]++
+        pkg = part[1] "/" part[2]
+        if (!(pkg in pkgsum)) pkgs[++np] = pkg
+        pkgsum[pkg] += secs[id]; pkgcount[pkg]++
+        if (length(pkg) > wide) wide = length(pkg)
+        if (first < 0 || ended[id] - secs[id] < first) first = ended[id] - secs[id]
+        if (ended[id] > lastend) lastend = ended[id]
+        if (ran[id] + 0 > maxjobs) maxjobs = ran[id] + 0
+      }
+      printf "timing record %s: %d events", record, events
+      if (bad) printf ", %d lines skipped (not in the format)", bad
+      printf "\n"
+      if (timed == 0) { print "no step has finished yet"; }
+      else {
+        span = lastend - first
+        printf "steps timed:        %d (the latest completed run of each)\n", timed
+        printf "sum of step times:  %s (%ds)\n", dur(sum), sum
+        printf "wall-clock span:    %s (%ds, from the first start to the last end of those runs)\n", dur(span), span
+        if (span > 0) {
+          printf "parallel efficiency: %.2f steps at once on average", sum / span
+          if (maxjobs > 0) printf " (jobs %d: %d%% of the slots busy)", maxjobs, 100 * sum / span / maxjobs
+          printf "\n"
+        }
+        printf "\nper stage:\n"
+        for (i = 1; i <= ns; i++) printf "  %-" wide "s %5d steps  %s\n", stages[i], stagecount[stages[i]], dur(stagesum[stages[i]])
+        printf "\nper package:\n"
+        for (i = 1; i <= np; i++) printf "  %-" wide "s %5d steps  %s\n", pkgs[i], pkgcount[pkgs[i]], dur(pkgsum[pkgs[i]])
+        printf "\nslowest steps:\n"
+        for (k = 1; k <= 10; k++) {
+          best = ""
+          for (i = 1; i <= n; i++) {
+            id = order[i]
+            if (!(id in secs) || (id in shown)) continue
+            if (best == "" || secs[id] > secs[best]) best = id
+          }
+          if (best == "") break
+          shown[best] = 1
+          printf "  %10s  %s\n", dur(secs[best]), best
+        }
+      }
+      nf = 0; ni = 0
+      for (i = 1; i <= n; i++) {
+        id = order[i]
+        logfile = build "/logs/" id ".log"
+        if (last[id] == "end" && rc[id] != "0") failed[++nf] = id ": exit " rc[id] ", log " logfile
+        else if (last[id] == "stop") interrupted[++ni] = id ": SIG" sig[id] ", log " logfile
+        else if (last[id] == "start" && !alive(pid[id])) interrupted[++ni] = id ": killed (started, never ended), log " logfile
+        else if (last[id] == "start") running[++nr] = id ": for " dur(now - began[id]) " (pid " pid[id] ")"
+      }
+      if (nf) { printf "\nfailed:\n"; for (i = 1; i <= nf; i++) print "  " failed[i] }
+      if (ni) { printf "\ninterrupted:\n"; for (i = 1; i <= ni; i++) print "  " interrupted[i] }
+      if (nr) { printf "\nrunning:\n"; for (i = 1; i <= nr; i++) print "  " running[i] }
+    }
+  ' "$serpent_out/lib/steps.txt" "$serpent_record_file"
+}
+
+serpent_refuse_if_mounted() {
+  serpent_list=$(serpent_mounts_below "$serpent_build")
+  if [ -n "$serpent_list" ]; then
+    printf 'serpent: error: refusing to delete: mounted below %s:\n%s\n' "$serpent_build" "$serpent_list" >&2
+    printf 'serpent: a chroot step is running or was killed without unshare; rerun its step or unmount these\n' >&2
+    exit 1
+  fi
+}
+
+# rm that never crosses into a mount, when rm knows how.
+serpent_rm() {
+  if rm --help 2>&1 | grep -q one-file-system; then
+    rm -rf --one-file-system -- "$@"
+  else
+    rm -rf -- "$@"
+  fi
+}
+
+serpent_clean() {
+  if serpent_dry_run; then
+    serpent_say "would delete stages: $*"
+    return 0
+  fi
+  [ -d "$serpent_build" ] || return 0
+  serpent_refuse_if_mounted
+  for serpent_s in "$@"; do
+    serpent_say "deleting $serpent_build/$serpent_s"
+    serpent_rm "$serpent_build/$serpent_s" "$serpent_build/stamps/$serpent_s" "$serpent_build/logs/$serpent_s" \
+      || serpent_die "could not delete everything of $serpent_s"
+  done
+}
+
+serpent_distclean() {
+  case $serpent_out/ in
+    "$serpent_build"/*) serpent_die "BUILD_DIR $serpent_build contains the generated directory: refusing to delete it" ;;
+  esac
+  if [ "$serpent_build" = "${HOME:-}" ]; then
+    serpent_die "BUILD_DIR is the home directory: refusing to delete it"
+  fi
+  if serpent_dry_run; then
+    serpent_say "would delete $serpent_build"
+    return 0
+  fi
+  [ -d "$serpent_build" ] || return 0
+  serpent_refuse_if_mounted
+  serpent_say "deleting $serpent_build"
+  serpent_rm "$serpent_build" || serpent_die "could not delete $serpent_build"
+}
+
+# ------------------------------------------------------------------------------------------------------------
+# Explain (make explain STEP=<stage>/<package>/<step>): whether make would run a step now and why, decided the
+# way make decides from lib/prereqs.txt, the Makefile's stamp rules verbatim. A stamp is remade when it is
+# missing, when a prerequisite file is newer than it, or when a prerequisite stamp will itself be remade; the
+# first reason in rule order is reported, followed down the chain of stamps to its root cause. Reads only.
+# Times are compared with the shell's `test -nt` (dash: to the nanosecond, like GNU make; busybox sh and
+# Debian's bmake: whole seconds), so an edit in the same second as a stamp may be judged differently.
+# ------------------------------------------------------------------------------------------------------------
+
+# Is $1 newer than $2 (both exist)?
+serpent_newer() {
+  # shellcheck disable=SC3013 # -nt is in POSIX.1-2024, and dash, busybox sh and bash have it
+  [ "$1" -nt "$2" ]
+}
+
+# serpent_prereq_state STAMP PREREQ: sets serpent_prereq_state to absent, newer or older, for prerequisite
+# PREREQ (a path of lib/prereqs.txt: stamps/… below the build directory, anything else below out/) of STAMP.
+serpent_prereq_state() {
+  case $2 in
+    stamps/*) serpent_path=$serpent_build/$2 ;;
+    *) serpent_path=$serpent_out/$2 ;;
+  esac
+  if [ ! -e "$serpent_path" ]; then
+    serpent_prereq_state=absent
+  elif serpent_newer "$serpent_path" "$1"; then
+    serpent_prereq_state=newer
+  else
+    serpent_prereq_state=older
+  fi
+}
+
+# One line per fact, for the awk below: `T <stamp> present|missing`, then `P <stamp> <prerequisite> newer|older|absent`
+# for each prerequisite in rule order (a missing stamp's prerequisites are not compared: it is remade anyway).
+serpent_explain_facts() {
+  set -f
+  while read -r serpent_target serpent_prereqs; do
+    serpent_stamp=$serpent_build/$serpent_target
+    if [ -e "$serpent_stamp" ]; then
+      printf 'T %s present\n' "$serpent_target"
+      for serpent_p in $serpent_prereqs; do
+        serpent_prereq_state "$serpent_stamp" "$serpent_p"
+        printf 'P %s %s %s\n' "$serpent_target" "$serpent_p" "$serpent_prereq_state"
+      done
+    else
+      printf 'T %s missing\n' "$serpent_target"
+    fi
+  done
+  set +f
+}
+
+# $1: a step id, or empty for every step that would run (with a count).
+serpent_explain() {
+  [ -f "$serpent_out/lib/prereqs.txt" ] \
+    || serpent_die "lib/prereqs.txt is missing: regenerate this directory with serpentc"
+  case ${1:-} in
+    */*/* | '') ;;
+    *) serpent_die "STEP is <stage>/<package>/<step> (lib/steps.txt lists every step), not: $1" ;;
+  esac
+  serpent_explain_facts < "$serpent_out/lib/prereqs.txt" | awk -v want="${1:+stamps/$1}" '
+    function id(s) { sub(/^stamps\//, "", s); return s }
+    # the reason stamp t would be remade, "" when it is up to date; via[t]: the stamp it blames, if any
+    function why(t,   i, p, r) {
+      if (t in memo) return memo[t]
+      memo[t] = ""
+      r = ""
+      if (state[t] == "missing") r = "stamp missing"
+      for (i = 1; r == "" && i <= count[t]; i++) {
+        p = pre[t, i]
+        if (p in state && why(p) != "") {
+          r = "needs " id(p) ", which would " (p ~ /\/\.complete$/ ? "be remade" : "run")
+          via[t] = p
+        } else if (pstate[t, i] == "newer") r = p " is newer than its stamp"
+        else if (pstate[t, i] == "absent") r = "cannot run: " p " is missing and make has no rule for it"
+      }
+      memo[t] = r
+      return r
+    }
+    # the verdict line, and with a chain the steps down to the root cause
+    function explain(t, prefix,   r, c) {
+      r = why(t)
+      if (r == "") { print prefix "up to date"; return }
+      if (!(t in via)) { print prefix (r ~ /^cannot/ ? "" : "would run: ") r; return }
+      c = t
+      while (c in via) c = via[c]
+      print prefix "would run: " r " (because " id(c) ": " memo[c] ")"
+      if (prefix != "") return
+      for (c = t; c in via; c = via[c]) print "  " id(c) " needs " id(via[c])
+      print "  " id(c) ": " memo[c]
+    }
+    $1 == "T" { state[$2] = $3; count[$2] = 0; order[++targets] = $2; next }
+    $1 == "P" { count[$2]++; pre[$2, count[$2]] = $3; pstate[$2, count[$2]] = $4; next }
+    END {
+      if (want != "") {
+        if (want in state) { explain(want, ""); exit 0 }
+        pkg = want
+        sub(/\/[^\/]*$/, "/", pkg)
+        list = ""
+        for (i = 1; i <= targets; i++)
+          if (index(order[i], pkg) == 1) { s = order[i]; sub(/.*\//, "", s); list = list " " s }
+        pkg = id(pkg)
+        sub(/\/$/, "", pkg)
+        printf "serpent: error: no step %s%s\n", id(want), \
+          (list == "" ? " (lib/steps.txt lists every step)" : "; the steps of " pkg " are:" list) > "/dev/stderr"
+        exit 1
+      }
+      n = 0
+      steps = 0
+      for (i = 1; i <= targets; i++) {
+        if (order[i] ~ /\/\.complete$/) continue
+        steps++
+        if (why(order[i]) == "") continue
+        n++
+        explain(order[i], id(order[i]) ": ")
+      }
+      printf "%d of %d steps would run\n", n, steps
+    }'
+}
+serpent_main() {
+  serpent_init
+  serpent_command=${1:-}
+  [ $# -eq 0 ] || shift
+  case $serpent_command in
+    step) serpent_step "$@" ;;
+    run-step)
+      case ${1:-} in
+        host | chroot) ;;
+        *) serpent_die "run-step: host or chroot, not ${1:-nothing}" ;;
+      esac
+      serpent_init_jobs
+      # The step's own process group (setsid made this process its leader) dies with its runner: a watchdog
+      # kills the group when the runner is gone (SIGKILL, which the runner cannot forward).
+      serpent_runner=$PPID
+      serpent_group=$$
+      (
+        while kill -0 "$serpent_runner" 2> /dev/null; do
+          sleep 1
+        done
+        kill -KILL "-$serpent_group" 2> /dev/null
+      ) 9>&- > /dev/null 2>&1 < /dev/null &
+      serpent_guard=$!
+      if serpent_run_"$1" "$2" "$3" "$4" "$5"; then
+        serpent_rc=0
+      else
+        serpent_rc=$?
+      fi
+      kill "$serpent_guard" 2> /dev/null
+      exit "$serpent_rc"
+      ;;
+    chroot-inner)
+      serpent_jobs=$4
+      serpent_chroot_inner "$1" "$2" "$3" unshare
+      ;;
+    source) serpent_source ;;
+    check-host) serpent_check_host ;;
+    status) serpent_status ;;
+    report) serpent_report ;;
+    explain) serpent_explain "$@" ;;
+    clean) serpent_clean "$@" ;;
+    distclean) serpent_distclean ;;
+    *) serpent_die "unknown command: $serpent_command" ;;
+  esac
+}
+
+# Run as a command (not sourced by a step script).
+case ${0##*/} in
+  serpent.sh) serpent_main "$@" ;;
+esac
