@@ -3,7 +3,7 @@
 import { analyzeBodies } from './bodies.js';
 import { check } from './check.js';
 import type { Span } from '../grammar/index.js';
-import type { FileNode, Loc } from '../grammar/syntax.js';
+import type { FileNode, LayerDecl, Loc } from '../grammar/syntax.js';
 import { isSyntaxCode, WHOLE_SET_CODES } from './diagnostics/catalogue.js';
 import { foldRepeats, Sink, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { BuildGraph } from './graph.js';
@@ -40,22 +40,32 @@ export async function compile(dirs: string | readonly string[], opts: CompileOpt
 }
 
 /**
- * Compiles recipe texts held in memory (tests, fuzzing). `rel` is the path relative to `stagesDir`, which is
- * still where patches and files are looked up.
+ * Compiles recipe texts held in memory (tests, fuzzing, the editor). `rel` is the path relative to `stagesDir`,
+ * which is still where patches and files are looked up. As load() reads a directory, the files of layers below
+ * it are left out, unless `layer` names one of those layer directories (relative to `stagesDir`): then the set
+ * is the base with that layer on it, as `serpentc check STAGES STAGES/LAYER` compiles it.
  */
 export async function compileSources(
   sources: ReadonlyArray<{ readonly rel: string; readonly text: string }>,
-  opts: CompileOptions & { readonly stagesDir: string },
+  opts: CompileOptions & { readonly stagesDir: string; readonly layer?: string },
 ): Promise<Result> {
   const sink = new Sink();
   const loaded = parseAll(
     sources.map((s) => ({ display: s.rel, rel: s.rel, text: s.text })),
     sink,
   );
-  // as load() reads a directory: the layers below it are no part of it
-  const roots = loaded.files.flatMap((f) => (f.decls.some((d) => d.kind === 'Layer') ? [dirOf(f.file)] : []));
-  const below = (file: string) => roots.some((r) => r !== '' && file.startsWith(`${r}/`));
-  return finish({ ...loaded, files: loaded.files.filter((f) => !below(f.file)) }, sink, opts);
+  const roots = new Map<string, LayerDecl>();
+  for (const f of loaded.files) {
+    for (const d of f.decls) if (d.kind === 'Layer' && !roots.has(dirOf(f.file))) roots.set(dirOf(f.file), d);
+  }
+  /** the layer directory a file belongs to: the deepest layer root above it, or null for the base */
+  const layerOf = (file: string): string | null =>
+    [...roots.keys()].filter((r) => r !== '' && file.startsWith(`${r}/`)).sort((a, b) => b.length - a.length)[0] ??
+    null;
+  const base = loaded.files.filter((f) => layerOf(f.file) === null);
+  const decl = opts.layer === undefined ? undefined : roots.get(opts.layer);
+  const layers = decl ? [{ decl, files: loaded.files.filter((f) => layerOf(f.file) === opts.layer) }] : [];
+  return finish({ ...loaded, files: base }, sink, opts, layers);
 }
 
 const dirOf = (rel: string): string => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');

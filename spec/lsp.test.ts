@@ -11,7 +11,7 @@ import { compile } from '../compiler/index.js';
 import { complete, namesOf } from '../compiler/lsp/completion.js';
 import { definition } from '../compiler/lsp/definition.js';
 import { symbolAt } from '../compiler/lsp/locate.js';
-import { stagesRootOf } from '../compiler/lsp/workspace.js';
+import { compileSet, layerBaseOf, stagesRootOf, Workspace } from '../compiler/lsp/workspace.js';
 import { PACKAGE, SCHEMA } from '../compiler/schema.js';
 import { LspClient, type PublishDiagnostics } from './helpers/lsp.js';
 import { REPO_ROOT } from './helpers/paths.js';
@@ -56,6 +56,30 @@ test('stages root: the top of the chain of directories that hold recipes, within
   assert.is(stagesRootOf(join(input, 'x.recipe'), [REPO_ROOT]), input);
   // never above the workspace folder
   assert.is(stagesRootOf(join(STAGES, 'stage2', 'zlib.recipe'), [join(STAGES, 'stage2')]), join(STAGES, 'stage2'));
+});
+
+test('a layer file belongs to its base with the layer on it, compiled as `serpentc check stages LAYER` does', async () => {
+  const layer = join(STAGES, 'layers', 'host-llvm');
+  assert.is(stagesRootOf(join(layer, 'llvm.recipe'), [REPO_ROOT]), layer);
+  assert.is(layerBaseOf(layer, [REPO_ROOT]), STAGES);
+  assert.is(layerBaseOf(STAGES, [REPO_ROOT]), null, 'a base is no layer');
+  const ws = new Workspace({ documents: () => [], publish: () => undefined, log: () => undefined });
+  ws.folders = [REPO_ROOT];
+  const set = ws.setOf(pathToFileURL(join(layer, 'llvm.recipe')).href);
+  assert.is(set?.root, STAGES);
+  assert.is(set?.layer, 'layers/host-llvm');
+  assert.is.not(ws.setOf(pathToFileURL(join(STAGES, 'stages.recipe')).href), set, 'the base alone is a set of its own');
+  const snap = await compileSet(STAGES, [], 'layers/host-llvm');
+  assert.equal(snap.result.diagnostics, []);
+  assert.equal(
+    snap.result.graph?.layers?.map((l) => l.name),
+    ['host-llvm'],
+  );
+  assert.ok(snap.result.files.some((f) => f.file === 'layers/host-llvm/llvm.recipe'));
+  // the base alone leaves the layer out, and has no error about its declarations either
+  const base = await compileSet(STAGES, []);
+  assert.equal(base.result.diagnostics, []);
+  assert.is(base.result.graph?.layers, undefined);
 });
 
 test('diagnostics as you type, definition, hover, completion, shutdown — the real server over stdio', async () => {
@@ -304,7 +328,30 @@ test('completion: the fields and blocks of the enclosing declaration or block', 
   // not where a value or a name is expected, nor in an env block
   assert.equal(labelsAt('package p in stage1 {\n  version |'), []);
   assert.equal(labelsAt('stage s {\n  env {\n    |\n  }\n}'), []);
-  assert.equal(labelsAt('|'), ['target', 'stage', 'template', 'package', 'pass']);
+  assert.equal(labelsAt('|'), ['target', 'stage', 'template', 'package', 'pass', 'layer', 'amend', 'replace']);
+});
+
+test('completion: layer declarations — what follows amend and replace, and the items of each change', () => {
+  assert.equal(labelsAt('amend |'), ['package', 'stage']);
+  assert.equal(labelsAt('replace |'), ['package']);
+  assert.equal(labelsAt('amend stage |'), [...model.stages.keys()]);
+  assert.ok(labelsAt('amend package |').includes('llvm'), 'the packages below');
+  assert.equal(labelsAt('amend package llvm in |'), [...model.stages.keys()]);
+  assert.equal(labelsAt('layer l {\n  |\n}'), ['description']);
+  const amend = labelsAt('amend package llvm in stage1 {\n  |\n}');
+  for (const k of ['version', 'depends', 'source', 'substitute', 'drop', 'build', 'use'])
+    assert.ok(amend.includes(k), k);
+  const replace = labelsAt('replace package llvm in stage1 {\n  |\n}');
+  assert.ok(replace.includes('drop') && !replace.includes('substitute'), 'a replacement substitutes nothing');
+  assert.equal(labelsAt('amend package zlib in stage2 {\n  substitute "u" {\n    |'), [
+    'by',
+    'sha256',
+    'reason',
+    'strip',
+  ]);
+  assert.equal(labelsAt('amend package zlib in stage2 {\n  drop {\n    |'), ['depends', 'reason']);
+  assert.ok(labelsAt('amend package zlib in stage2 {\n  drop {\n    depends = [|').includes('headers'));
+  assert.equal(labelsAt('amend stage stage1 {\n  |\n}'), ['after', 'path', 'description', 'env', 'chroot']);
 });
 
 test('completion: names where they stand', () => {

@@ -204,6 +204,9 @@ const KEYWORD_SCOPES: Readonly<Record<string, string>> = {
   Package: 'storage.type.package',
   Pass: 'storage.type.pass',
   Step: 'storage.type.step',
+  Layer: 'storage.type.layer',
+  Amend: 'storage.type.amend',
+  Replace: 'storage.type.replace',
   In: 'keyword.other.in',
   Of: 'keyword.other.of',
   On: 'keyword.other.on',
@@ -506,6 +509,28 @@ test('templates.recipe: template names and parameters, steps, bodies embedded as
   expectScope(t, build, 'entity.name.function.step', 'build');
   expectNoScope(t, build, EMBEDDED, 'the step after a closed body');
   expectNoScope(t, build, 'meta.shell-body', 'the step after a closed body');
+});
+
+test('layers/host-llvm: layer, replace package and amend stage heads; substitute and drop blocks', async () => {
+  const layer = await real('layers/host-llvm/layer.recipe');
+  expectWord(layer, 'layer host-llvm {', 'layer', 'storage.type.layer');
+  expectWord(layer, 'layer host-llvm {', 'host-llvm', 'entity.name.type.layer');
+  const llvm = await real('layers/host-llvm/llvm.recipe');
+  const head = 'replace package llvm in stage1 {';
+  expectWord(llvm, head, 'replace', 'storage.type.replace');
+  expectWord(llvm, head, 'package', 'storage.type.package');
+  expectWord(llvm, head, 'llvm', 'entity.name.package');
+  expectWord(llvm, head, 'stage1', 'entity.name.type.stage');
+  const t = await snippet(
+    'amend stage stage1 {\n  env { CC = "cc" }\n}\namend package zlib in stage2 {\n  substitute "https://x/z.tar.gz" {\n    by = "file:///z.tar.gz"\n  }\n  drop {\n    depends = [a]\n  }\n}\n',
+  );
+  expectWord(t, 'amend stage stage1 {', 'amend', 'storage.type.amend');
+  expectWord(t, 'amend stage stage1 {', 'stage1', 'entity.name.type.stage');
+  expectWord(t, 'amend package zlib in stage2 {', 'zlib', 'entity.name.package');
+  expectWord(t, 'substitute "https', 'substitute', 'variable.other.property');
+  expectWord(t, 'by = "file', 'by', 'variable.other.property');
+  expectWord(t, 'depends = [a]', 'a', 'variable.other.constant');
+  assert.is(t.end.depth, 1, 'back at the top level');
 });
 
 test('stage3/util-linux.recipe: package and pass heads, +=, lists over several lines, use with arguments', async () => {

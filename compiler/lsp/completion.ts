@@ -99,11 +99,18 @@ export function complete(text: string, offset: number, names: Names): Completion
   }
   if (is(prev, T.Use)) return templateItems(names);
   if (brace === undefined) {
-    // top level: `package NAME in |`, `pass NAME of |`, or a new declaration
+    // top level: `package NAME in |`, `pass NAME of |`, a layer's `amend|replace package |` (a package below)
+    // and `amend stage |`, `amend |`, or a new declaration
     if (is(prev, T.In)) return stageItems(names);
     if (is(prev, T.Of)) return packageItems(names, null, () => true);
+    if (is(prev, T.Package) && is(prev2, T.Amend, T.Replace)) return packageItems(names, null, () => true);
+    if (is(prev, T.Stage) && is(prev2, T.Amend)) return stageItems(names);
+    if (is(prev, T.Amend, T.Replace)) {
+      const what = is(prev, T.Amend) ? ['package', 'stage'] : ['package'];
+      return what.map((label) => ({ label, kind: CompletionItemKind.Keyword }));
+    }
     if (!itemBoundary(before)) return [];
-    return ['target', 'stage', 'template', 'package', 'pass'].map((label) => ({
+    return ['target', 'stage', 'template', 'package', 'pass', 'layer', 'amend', 'replace'].map((label) => ({
       label,
       kind: CompletionItemKind.Keyword,
     }));
@@ -225,6 +232,14 @@ function braceFrame(tokens: readonly IToken[], i: number, stack: readonly Frame[
   const at = (k: number) => tokens[i - k];
   if (parent === undefined) {
     const unknown: Frame = { type: 'brace', spec: null, stage: null, self: null };
+    // a layer's `layer N {`, `amend stage N {`, `amend|replace package N in S {`
+    if (is(at(2), T.Layer)) return { type: 'brace', spec: SCHEMA.layer, stage: null, self: at(1).image };
+    if (is(at(3), T.Amend) && is(at(2), T.Stage))
+      return { type: 'brace', spec: SCHEMA['amend stage'], stage: null, self: at(1).image };
+    if (is(at(5), T.Amend, T.Replace) && is(at(4), T.Package) && is(at(2), T.In)) {
+      const spec = is(at(5), T.Amend) ? SCHEMA['amend package'] : SCHEMA['replace package'];
+      return { type: 'brace', spec, stage: at(1).image, self: at(3).image };
+    }
     // `stage N {`, `target N {`
     if (is(at(2), T.Stage)) return { type: 'brace', spec: SCHEMA.stage, stage: null, self: at(1).image };
     if (is(at(2), T.Target)) return { type: 'brace', spec: SCHEMA.target, stage: null, self: at(1).image };

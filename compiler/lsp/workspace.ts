@@ -1,7 +1,7 @@
 // Which recipe set an editor file belongs to, and that set compiled with the editor's unsaved texts: one compile
 // at a time per set, changes debounced, every snapshot made from exactly the texts it records. Never throws.
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FileNode } from '../../grammar/syntax.js';
@@ -39,6 +39,35 @@ function holdsRecipe(dir: string): boolean {
     return readdirSync(dir, { withFileTypes: true }).some((e) => !e.isDirectory() && e.name.endsWith('.recipe'));
   } catch {
     return false; // an unreadable directory ends the chain
+  }
+}
+
+/**
+ * When `root` is a layer directory (a recipe directly in it declares `layer NAME`), the stages root of the
+ * directories it is built on: the nearest ancestor holding recipes, taken to its own stages root (for
+ * `stages/layers/host-llvm/` that is `stages/`); else null. A layer is compiled on that base, as
+ * `serpentc check stages stages/layers/host-llvm` compiles it.
+ */
+export function layerBaseOf(root: string, folders: readonly string[]): string | null {
+  if (!declaresLayer(root)) return null;
+  const folder = folders.filter((f) => isInside(root, f)).sort((a, b) => b.length - a.length)[0];
+  for (let dir = dirname(root); ; dir = dirname(dir)) {
+    if (folder !== undefined && !isInside(dir, folder)) return null;
+    if (holdsRecipe(dir)) return stagesRootOf(join(dir, 'x.recipe'), folders);
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+function declaresLayer(dir: string): boolean {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).some(
+      (e) =>
+        !e.isDirectory() &&
+        e.name.endsWith('.recipe') &&
+        /^[ \t]*layer[ \t]/m.test(readFileSync(join(dir, e.name), 'utf8')),
+    );
+  } catch {
+    return false;
   }
 }
 
@@ -94,6 +123,8 @@ export class RecipeSet {
   constructor(
     readonly root: string,
     private readonly host: Host,
+    /** A layer directory relative to `root` compiled on it; undefined for the base alone. */
+    readonly layer?: string,
   ) {}
 
   /** Compiles after `delay` ms of quiet (a later call postpones it, unless an urgent compile is pending). */
@@ -139,7 +170,7 @@ export class RecipeSet {
 
   private async compileOnce(): Promise<void> {
     try {
-      const snap = await compileSet(this.root, this.host.documents());
+      const snap = await compileSet(this.root, this.host.documents(), this.layer);
       this.latest = snap;
       this.host.publish(snap);
     } catch (e) {
@@ -156,7 +187,7 @@ export class RecipeSet {
  * of its file, and open recipe documents not yet on disk added in path order. Patches and files are looked up
  * beside the recipes on disk, as `serpentc check root` does.
  */
-export async function compileSet(root: string, open: readonly TextDocument[]): Promise<Snapshot> {
+export async function compileSet(root: string, open: readonly TextDocument[], layer?: string): Promise<Snapshot> {
   const sink = new Sink();
   const docs = new Map<string, TextDocument>();
   for (const d of open) {
@@ -189,7 +220,7 @@ export async function compileSet(root: string, open: readonly TextDocument[]): P
     sources.push({ rel, text });
     uris.set(rel, doc?.uri ?? pathToFileURL(path).href);
   }
-  const result = await compileSources(sources, { stagesDir: root });
+  const result = await compileSources(sources, layer === undefined ? { stagesDir: root } : { stagesDir: root, layer });
   return {
     root,
     result,
@@ -216,11 +247,15 @@ export class Workspace {
   setOf(uri: string): RecipeSet | null {
     const path = pathOfUri(uri);
     if (path === null) return null;
-    const root = stagesRootOf(path, this.folders);
-    let set = this.sets.get(root);
+    const own = stagesRootOf(path, this.folders);
+    const base = layerBaseOf(own, this.folders);
+    const root = base ?? own;
+    const layer = base === null ? undefined : relative(base, own).split(sep).join('/');
+    const key = layer === undefined ? root : `${root}\0${layer}`;
+    let set = this.sets.get(key);
     if (!set) {
-      set = new RecipeSet(root, this.host);
-      this.sets.set(root, set);
+      set = new RecipeSet(root, this.host, layer);
+      this.sets.set(key, set);
     }
     return set;
   }
