@@ -59,6 +59,7 @@ export function fieldsDoc(): string {
     '`amend package NAME in STAGE { … }`',
     {
       ...SCHEMA['amend package'],
+      doc: `${SCHEMA['amend package'].doc} Accepts every package field and block, and the two below.`,
       fields: {},
       blocks: { substitute: SCHEMA['amend package'].blocks.substitute, drop: SCHEMA['amend package'].blocks.drop },
     },
