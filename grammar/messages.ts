@@ -302,6 +302,9 @@ const KEYWORDS: readonly TokenType[] = [
   T.On,
   T.Use,
   T.Step,
+  T.Layer,
+  T.Amend,
+  T.Replace,
 ];
 
 /** What a name after the token at index i names: `package NAME`, `use NAME`, `(NAME: …`, …. */
@@ -312,6 +315,7 @@ function namedAfter(i: number): string | null {
   if (prev === T.Template || prev === T.Use) return 'a template';
   if (prev === T.Stage || prev === T.In) return 'a stage';
   if (prev === T.Target) return 'a target';
+  if (prev === T.Layer) return 'a layer';
   if (prev === T.Step) return 'a step';
   if (prev === T.LParen || prev === T.Comma) return 'a parameter';
   if (prev === T.Colon) return 'a parameter type';

@@ -26,6 +26,11 @@ test('keyword as the name of a declaration', () => {
   assert.is(first('template t(a: string, of: int) { }'), `1:23 ${named('of', 'a parameter')}`);
   assert.is(first('package a in s { use t(on = 1) }'), `1:24 ${named('on', 'a parameter')}`);
   assert.is(first('package a in s { use template() }'), `1:22 ${named('template', 'a template')}`);
+  // the layer keywords
+  assert.is(first('package layer in stage1 { }'), `1:9 ${named('layer', 'a package')}`);
+  assert.is(first('layer amend { }'), `1:7 ${named('amend', 'a layer')}`);
+  assert.is(first('amend package replace in stage1 { }'), `1:15 ${named('replace', 'a package')}`);
+  assert.is(first('amend stage layer { }'), `1:13 ${named('layer', 'a stage')}`);
 });
 
 test('keyword as a step name, a parameter type, a placement', () => {
