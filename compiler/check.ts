@@ -359,13 +359,17 @@ function checkSources(
   sink: Sink,
 ): void {
   for (const { source, url, filename } of sources) {
-    // a layer's substitute is checked as the source itself would be; a local `file://` one is fine too
+    // a layer's substitute is checked as the source itself would be
     const sub = source.substitute;
     const s = sub
       ? { ...source, kind: 'url' as const, url: sub.by, sha256: sub.sha256, commit: null, insecure: source.insecure }
       : source;
-    const m = URL_SHAPE.exec(url) ?? (sub && /^file:\/\/\/\S+$/.test(url) ? ['', 'https'] : null);
-    if (!m) {
+    // a local file (the layer's own copy: file:///srv/…) needs no transport security; the sha256 is checked
+    const local = sub !== null && /^file:\/\/\/\S+$/.test(url);
+    const m = URL_SHAPE.exec(url);
+    if (local) {
+      // fine
+    } else if (!m) {
       sink.error('insecure-url', s.url.loc, { kind: 'not-a-url', url });
     } else if (m[1].toLowerCase() !== 'https' && !s.insecure) {
       sink.error('insecure-url', s.url.loc, { kind: 'not-https', url }, [NOTES.allowInsecure()]);

@@ -36,6 +36,12 @@ export async function compile(dirs: string | readonly string[], opts: CompileOpt
   const sink = new Sink();
   const list = typeof dirs === 'string' ? [dirs] : dirs;
   const loaded = loadSet(list, sink);
+  if (loaded.baseIsLayer) {
+    // a layer read as the base: its changes have nothing below them, and what a base lacks (a target, the
+    // stages) would only repeat that one mistake
+    const model = resolve([], new Sink(), opts);
+    return { graph: null, diagnostics: sink.sorted(), texts: loaded.texts, files: loaded.files, model };
+  }
   return finish({ ...loaded, files: loaded.base }, sink, { ...opts, stagesDir: list[0] ?? '.' }, loaded.layers);
 }
 

@@ -36,6 +36,8 @@ export interface LoadedSet extends Loaded {
   /** The base's files; `files` holds every file of the set. */
   readonly base: readonly FileNode[];
   readonly layers: readonly LoadedLayer[];
+  /** The base directory is itself a layer (reported). */
+  readonly baseIsLayer: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export function loadSet(dirs: readonly string[], sink: Sink): LoadedSet {
   const damaged = new Map<string, readonly Span[]>();
   const sets: FileNode[][] = [];
   const layers: LoadedLayer[] = [];
+  let baseIsLayer = false;
   dirs.forEach((dir, i) => {
     const loaded = load(dir, sink);
     const own = resolvePath(dir);
@@ -82,7 +85,10 @@ export function loadSet(dirs: readonly string[], sink: Sink): LoadedSet {
         ]);
     }
     if (i === 0) {
-      if (decl) sink.error('layer-mismatch', decl.name.loc, { kind: 'layer-as-base', dir, layer: decl.name.name });
+      if (decl) {
+        sink.error('layer-mismatch', decl.name.loc, { kind: 'layer-as-base', dir, layer: decl.name.name });
+        baseIsLayer = true;
+      }
       sets.push(kept);
     } else if (!decl) {
       if (loaded.files.length) sink.error('layer-mismatch', null, { kind: 'base-as-layer', dir });
@@ -90,7 +96,7 @@ export function loadSet(dirs: readonly string[], sink: Sink): LoadedSet {
       layers.push({ decl, files: kept });
     }
   });
-  return { files, texts, relOf, damaged, base: sets[0] ?? [], layers };
+  return { files, texts, relOf, damaged, base: sets[0] ?? [], layers, baseIsLayer };
 }
 
 const isBelow = (path: string, dir: string): boolean => path.startsWith(`${dir}${sep}`);
