@@ -180,12 +180,13 @@ export function makeView(graph: BuildGraph): MakeView {
     };
   });
   const usedBarriers = barriers.used();
+  // The needed stamps by name, not in the Makefile's chain order: explain reports the first reason in this
+  // order, and its answer should not change when a `weight` estimate does.
+  const byName = (ids: readonly string[]): string[] => [...ids].sort(byCodeUnit).map(stepStamp); // sort for determinism
   const prereqs = [
-    ...usedBarriers.map((b) => [stepStamp(barrierStamp(b.stage)), ...b.finals.map(stepStamp)].join(' ')),
+    ...usedBarriers.map((b) => [stepStamp(barrierStamp(b.stage)), ...byName(b.finals)].join(' ')),
     ...[...packages.values()].flatMap((p) =>
-      p.steps.map((s) =>
-        [stepStamp(s.id), s.script, OUT_FILES.runtime, ...s.extra, ...s.needs.map(stepStamp)].join(' '),
-      ),
+      p.steps.map((s) => [stepStamp(s.id), s.script, OUT_FILES.runtime, ...s.extra, ...byName(s.needs)].join(' ')),
     ),
   ];
   const first: GlobalStep | undefined = steps.find((s) => s.step.placement === 'chroot') ?? steps.at(0);
