@@ -8,9 +8,9 @@
 // --seconds: what the critical path sleeps in all (default 20); --makes: make, bmake or both (default make:
 // both makes at three job counts take over 5 minutes); --noise=F: each step really takes its estimate times a
 // factor in [1-F, 1+F] (seeded), so the order works from estimates that are off (default 0).
-// Starting a step costs processes (make's sh, the stub's sh, sleep), which on a loaded machine is tens of
-// milliseconds per step; a calibration run (every sleep 0, -j1) measures that cost per step, and the second
-// bound adds it to every step's duration, so the ratio to it shows what the order costs, not the machine.
+// Starting a step costs a process (make's shell, which execs the stub), which on a loaded machine is tens of
+// milliseconds; so each run also gives its ratio to the bound of the durations its steps really took, which
+// shows what the order costs rather than the machine.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,20 +68,56 @@ function criticalPath(list: readonly Step[], extra: number): number {
   return Math.max(...done.values());
 }
 
-/** The stub runtime: `$(SERPENT_SH) lib/serpent.sh step <index> <total> <stage> <package> <step> <placement>`. */
-function stub(list: readonly Step[], log: string): string {
-  const cases = list.filter((s) => s.sleep > 0).map((s) => `  ${shQuote(s.id)}) sleep ${s.sleep.toFixed(3)} ;;`);
+/**
+ * The stub runtime: `$(SERPENT_SH) lib/serpent.sh step <index> <total> <stage> <package> <step> <placement>`.
+ * bash for $EPOCHREALTIME and a sleep without a process (`read -t` on a FIFO nobody writes): one process per
+ * step, the shell make starts, so the bench measures the order rather than process start-up.
+ */
+function stub(list: readonly Step[], log: string, fifo: string): string {
+  const cases = list.filter((s) => s.sleep > 0).map((s) => `  ${shQuote(s.id)}) d=${s.sleep.toFixed(3)} ;;`);
   return [
-    '#!/bin/sh',
+    '#!/bin/bash',
     '# bench/schedule.ts: sleeps the step its reference duration, then writes its stamp',
-    'id="$5/$6/$7"',
-    `printf '%s\\n' "$id" >> ${shQuote(log)}`,
+    'id="$5/$6/$7" t0=$EPOCHREALTIME d=0',
     'case "$id" in',
     ...cases,
     'esac',
-    'mkdir -p "$SERPENT_BUILD_DIR/stamps/$5/$6" && : > "$SERPENT_BUILD_DIR/stamps/$5/$6/$7"',
+    `[ "$d" = 0 ] || read -rt "$d" <> ${shQuote(fifo)}`,
+    ': > "$SERPENT_BUILD_DIR/stamps/$5/$6/$7"',
+    `printf '%s %s %s\\n' "$id" "$t0" "$EPOCHREALTIME" >> ${shQuote(log)}`,
     '',
   ].join('\n');
+}
+
+/** One clean build with `make -jN` and one order's Makefile: wall time, and each step's start and end (epoch s). */
+function run(
+  make: string,
+  jobs: number,
+  dir: string,
+  build: string,
+  log: string,
+  runner: string,
+): { took: number; t0: number; ran: Map<string, [number, number]> } {
+  rmSync(build, { recursive: true, force: true });
+  // the stamp directories exist beforehand: a mkdir per step would be overhead of the bench, not of the order
+  for (const line of readFileSync(join(dir, 'lib/steps.txt'), 'utf8').split('\n').filter(Boolean)) {
+    const [, stage, pkg] = line.split(' ');
+    mkdirSync(join(build, 'stamps', stage, pkg), { recursive: true });
+  }
+  writeFileSync(log, '');
+  const t0 = Date.now() / 1000;
+  const start = process.hrtime.bigint();
+  const done = spawnSync(make, ['-C', dir, `-j${jobs}`, `BUILD_DIR=${build}`, `SERPENT_SH=${runner}`, 'all'], {
+    encoding: 'utf8',
+  });
+  const took = Number(process.hrtime.bigint() - start) / 1e9;
+  if (done.status !== 0) throw new Error(`${make} failed: ${done.stderr}`);
+  const ran = new Map<string, [number, number]>();
+  for (const line of readFileSync(log, 'utf8').split('\n').filter(Boolean)) {
+    const [id, a, b] = line.split(' ');
+    ran.set(id, [Number(a), Number(b)]);
+  }
+  return { took, t0, ran };
 }
 
 async function main(): Promise<void> {
@@ -110,50 +146,41 @@ async function main(): Promise<void> {
       if (res.diagnostics.length) throw new Error(`emit failed: ${JSON.stringify(res.diagnostics)}`);
       dirs.set(name, out);
     }
-    const log = join(root, 'starts.log');
+    const log = join(root, 'steps.log');
     const runner = join(root, 'runner.sh');
     const build = join(root, 'build');
-    /** One clean build with `make -jN` and the order's Makefile: the seconds it took. */
-    const run = (make: string, jobs: number, dir: string): number => {
-      rmSync(build, { recursive: true, force: true });
-      // the stamp directories exist beforehand: a mkdir per step would be overhead of the bench, not the order
-      for (const s of list) mkdirSync(join(build, 'stamps', s.id.slice(0, s.id.lastIndexOf('/'))), { recursive: true });
-      writeFileSync(log, '');
-      const t0 = process.hrtime.bigint();
-      const done = spawnSync(make, ['-C', dir, `-j${jobs}`, `BUILD_DIR=${build}`, `SERPENT_SH=${runner}`, 'all'], {
-        encoding: 'utf8',
-      });
-      const took = Number(process.hrtime.bigint() - t0) / 1e9;
-      if (done.status !== 0) throw new Error(`${make} failed: ${done.stderr}`);
-      const ran = readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
-      if (ran !== list.length) throw new Error(`${make} ran ${ran} of ${list.length} steps`);
-      return took;
-    };
-    writeFileSync(runner, stub(list.map((s) => ({ ...s, sleep: 0 })), log));
+    const fifo = join(root, 'never-written');
+    spawnSync('mkfifo', [fifo]);
+    writeFileSync(runner, stub(list, log, fifo));
     chmodSync(runner, 0o755);
-    const overhead = run(makes[0] ?? 'make', 1, dirs.get('by chain') ?? '') / list.length;
-    writeFileSync(runner, stub(list, log));
-    const cpo = criticalPath(list, overhead);
-    const worko = work + overhead * list.length;
     console.log(
       `stages/: ${graph.packages.length} packages, ${list.length} steps; total work ${work.toFixed(1)}s, ` +
-        `critical path ${cp.toFixed(1)}s (${scale.toFixed(4)}s per weight unit${noise ? `, noise ±${noise * 100}%` : ''}); ` +
-        `starting a step costs ${(overhead * 1000).toFixed(0)} ms here (-j1, sleeps 0): with it, critical path ` +
-        `${cpo.toFixed(1)}s, total ${worko.toFixed(1)}s`,
+        `critical path ${cp.toFixed(1)}s (${scale.toFixed(4)}s per weight unit${noise ? `, noise ±${noise * 100}%` : ''})`,
+    );
+    console.log(
+      'per run: makespan; its ratio to the bound max(critical path, work / N) of the slept durations, and to the ' +
+        'same bound of the durations the steps took as run (start-up and a loaded machine included); ' +
+        'when stage1/llvm/build started',
     );
     for (const make of makes) {
       for (const jobs of jobsList) {
         const bound = Math.max(cp, work / jobs);
-        const boundo = Math.max(cpo, worko / jobs);
         const cells: string[] = [];
         for (const [name] of orders) {
-          const took = run(make, jobs, dirs.get(name) ?? '');
-          cells.push(`${name} ${took.toFixed(1)}s = ${(took / bound).toFixed(3)} / ${(took / boundo).toFixed(3)}`);
+          const r = run(make, jobs, dirs.get(name) ?? '', build, log, runner);
+          if (r.ran.size !== list.length) throw new Error(`${make} ran ${r.ran.size} of ${list.length} steps`);
+          const asRun = list.map((s) => {
+            const t = r.ran.get(s.id);
+            return { ...s, sleep: t ? t[1] - t[0] : 0 };
+          });
+          const boundRun = Math.max(criticalPath(asRun, 0), asRun.reduce((x, s) => x + s.sleep, 0) / jobs);
+          const llvm = r.ran.get('stage1/llvm/build');
+          cells.push(
+            `${name} ${r.took.toFixed(1)}s = ${(r.took / bound).toFixed(3)} / ${(r.took / boundRun).toFixed(3)} ` +
+              `(llvm at ${llvm ? (llvm[0] - r.t0).toFixed(1) : '?'}s)`,
+          );
         }
-        console.log(
-          `${make.padEnd(5)} -j${String(jobs).padEnd(2)}  bound ${bound.toFixed(1)}s / with start cost ` +
-            `${boundo.toFixed(1)}s   makespan and ratio to each bound: ${cells.join('   ')}`,
-        );
+        console.log(`${make.padEnd(5)} -j${String(jobs).padEnd(2)}  bound ${bound.toFixed(1)}s   ${cells.join('   ')}`);
       }
     }
   } finally {

@@ -277,10 +277,12 @@ function stageBarriers(
       return [...unique.filter((n) => !whole.has(finalStage.get(n) ?? '')), ...wholeStamps, ...stageStamps];
     },
     used() {
-      return [...used]
-        .sort(byCodeUnit)
-        // finals longest chain first (schedule.ts), ties by code unit: deterministic
-        .map((stage) => ({ stage, finals: order(finals.get(stage) ?? [], (id) => id) }));
+      return (
+        [...used]
+          .sort(byCodeUnit)
+          // finals longest chain first (schedule.ts), ties by code unit: deterministic
+          .map((stage) => ({ stage, finals: order(finals.get(stage) ?? [], (id) => id) }))
+      );
     },
   };
 }
