@@ -4,10 +4,11 @@
 // against the lower bound max(critical path, total work / N), for the prerequisite order by name (every weight
 // 0: the order before critical-path-first) and for the order by estimated chain (the weights of stages/).
 // Usage, after `npm run build`: node dist/bench/schedule.js [--seconds=S] [--jobs=2,8,32] [--makes=make]
-//   [--noise=F]
+//   [--noise=F] [--simulate-only] [--stages=DIR]
 // --seconds: what the critical path sleeps in all (default 20); --makes: make, bmake or both (default make:
 // both makes at three job counts take over 5 minutes); --noise=F: each step really takes its estimate times a
-// factor in [1-F, 1+F] (seeded), so the order works from estimates that are off (default 0).
+// factor in [1-F, 1+F] (seeded), so the order works from estimates that are off (default 0); --simulate-only:
+// only the simulated GNU make walk (below), no real runs.
 // Starting a step costs a process (make's shell, which execs the stub), which on a loaded machine is tens of
 // milliseconds; so each run also gives its ratio to the bound of the durations its steps really took, which
 // shows what the order costs rather than the machine.
@@ -33,6 +34,10 @@ const makes = arg('makes', 'make')
   .split(',')
   .filter((m) => spawnSync('sh', ['-c', `command -v ${m}`]).status === 0);
 const noise = Number(arg('noise', '0'));
+/** Only the simulation of GNU make's walk (seconds instead of minutes): `--simulate-only`. */
+const simulateOnly = process.argv.includes('--simulate-only');
+/** Another recipe directory (e.g. a copy of stages/ with other weights): `--stages=DIR`. */
+const stagesArg = arg('stages', 'stages');
 
 interface Step {
   readonly id: string;
@@ -120,8 +125,56 @@ function run(
   return { took, t0, ran };
 }
 
+/**
+ * GNU make's walk, simulated without any process cost, on the generated Makefile's rules: each pass walks from
+ * `all` depth first in the listed order, visits a target once, and starts every target whose prerequisites
+ * are made, waiting for a free slot before each start (so a step that becomes ready during a pass waits for
+ * the next pass); between passes make waits for a job to end. Shows what the order itself costs.
+ */
+function simulateGnuMake(makefile: string, sleepOf: ReadonlyMap<string, number>, jobs: number): number {
+  const rules = new Map<string, { prereqs: string[]; recipe: boolean }>();
+  const lines = makefile.split('\n');
+  lines.forEach((line, i) => {
+    const m = /^([^\s#.][^:=]*):(?!=)(.*)$/.exec(line);
+    if (!m || line.includes('?=')) return;
+    rules.set(m[1], { prereqs: m[2].split(' ').filter(Boolean), recipe: (lines[i + 1] ?? '').startsWith('\t') });
+  });
+  const done = new Set<string>();
+  const running = new Map<string, number>(); // target → end time
+  let now = 0;
+  const reapOne = (): void => {
+    const [target, end] = [...running].reduce((x, y) => (y[1] < x[1] ? y : x));
+    running.delete(target);
+    now = Math.max(now, end);
+    done.add(target);
+  };
+  const walk = (target: string, seen: Set<string>): void => {
+    if (done.has(target) || running.has(target) || seen.has(target)) return;
+    seen.add(target);
+    const rule = rules.get(target);
+    if (!rule) {
+      done.add(target); // a file that exists: a script, the runtime
+      return;
+    }
+    for (const p of rule.prereqs) walk(p, seen);
+    if (!rule.prereqs.every((p) => done.has(p))) return;
+    if (!rule.recipe) {
+      done.add(target);
+      return;
+    }
+    while (running.size >= jobs) reapOne();
+    running.set(target, now + (sleepOf.get(target.replace('$(S)/', '')) ?? 0));
+  };
+  for (;;) {
+    walk('all', new Set());
+    if (done.has('all')) return now;
+    if (!running.size) throw new Error('simulation stuck');
+    reapOne();
+  }
+}
+
 async function main(): Promise<void> {
-  const result = await compile('stages');
+  const result = await compile(stagesArg);
   if (!result.graph) {
     process.stderr.write('stages/ does not compile\n');
     process.exit(1);
@@ -133,6 +186,7 @@ async function main(): Promise<void> {
   const list = steps(graph, scale);
   const work = list.reduce((a, s) => a + s.sleep, 0);
   const cp = criticalPath(list, 0);
+  const sleepOf = new Map(list.map((s) => [s.id, s.sleep]));
   const root = mkdtempSync(join(tmpdir(), 'serpent-schedule-'));
   try {
     const orders = [
@@ -142,7 +196,7 @@ async function main(): Promise<void> {
     const dirs = new Map<string, string>();
     for (const [name, g] of orders) {
       const out = join(root, name.replace(' ', '-'));
-      const res = await emit(g, { outDir: out, stagesDir: 'stages' });
+      const res = await emit(g, { outDir: out, stagesDir: stagesArg });
       if (res.diagnostics.length) throw new Error(`emit failed: ${JSON.stringify(res.diagnostics)}`);
       dirs.set(name, out);
     }
@@ -167,6 +221,7 @@ async function main(): Promise<void> {
         const bound = Math.max(cp, work / jobs);
         const cells: string[] = [];
         for (const [name] of orders) {
+          if (simulateOnly) break;
           const r = run(make, jobs, dirs.get(name) ?? '', build, log, runner);
           if (r.ran.size !== list.length) throw new Error(`${make} ran ${r.ran.size} of ${list.length} steps`);
           const asRun = list.map((s) => {
@@ -181,6 +236,13 @@ async function main(): Promise<void> {
           );
         }
         console.log(`${make.padEnd(5)} -j${String(jobs).padEnd(2)}  bound ${bound.toFixed(1)}s   ${cells.join('   ')}`);
+        if (make === 'make') {
+          const sim = orders.map(([name]) => {
+            const took = simulateGnuMake(readFileSync(join(dirs.get(name) ?? '', 'Makefile'), 'utf8'), sleepOf, jobs);
+            return `${name} ${took.toFixed(1)}s = ${(took / bound).toFixed(3)}`;
+          });
+          console.log(`      GNU make's walk simulated, no process costs: ${sim.join('   ')}`);
+        }
       }
     }
   } finally {
