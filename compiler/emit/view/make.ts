@@ -130,11 +130,21 @@ export function makeView(graph: BuildGraph): MakeView {
     // a package whose target name is taken is still part of its stage: through its step stamps
     const members = target ? [target] : pkg.steps.map((s) => `$(S)/${pkg.id}/${makeWord(s.name)}`);
     const last = pkg.steps.at(-1);
-    if (last) stageMembers.get(pkg.stage)?.push({ id: `${pkg.id}/${makeWord(last.name)}`, names: members });
+    // a package without steps has nothing to run: it goes last (by name, below)
+    stageMembers.get(pkg.stage)?.push({ id: last ? `${pkg.id}/${makeWord(last.name)}` : '', names: members });
   }
   // longest chain first, so that make starts the critical path before anything else (schedule.ts)
   const stagePackages = new Map<string, string[]>(
-    [...stageMembers].map(([stage, members]) => [stage, sched.order(members, (m) => m.id).flatMap((m) => m.names)]),
+    [...stageMembers].map(([stage, members]) => [
+      stage,
+      [
+        ...sched.order(
+          members.filter((m) => m.id),
+          (m) => m.id,
+        ),
+        ...members.filter((m) => !m.id),
+      ].flatMap((m) => m.names),
+    ]),
   );
   const chrootStages = new Set(stages.filter((s) => s.chroot).map((s) => s.name));
   const barriers = stageBarriers(graph, sched.order);
