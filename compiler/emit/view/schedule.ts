@@ -23,9 +23,9 @@ export interface Schedule {
    * The longest chain of estimated work that must be done for `id` to be made, itself included: a step id
    * `<stage>/<package>/<step>`, a stage barrier `<stage>/.complete`, or a bare stage name (the same barrier).
    */
-  chain(id: string): number;
-  /** Sorts prerequisites: longest chain first, then by code unit of the id (determinism). */
-  order<T>(items: readonly T[], id: (item: T) => string): T[];
+  readonly chain: (id: string) => number;
+  /** Sorts prerequisites: longest chain first, then by code unit of the id (determinism). A plain function. */
+  readonly order: <T>(items: readonly T[], id: (item: T) => string) => T[];
 }
 
 const cache = new WeakMap<BuildGraph, Schedule>();
