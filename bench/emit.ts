@@ -127,6 +127,7 @@ function syntheticGraph(n: number, stagesDir: string): BuildGraph {
         stage: stage.name,
         passOf: null,
         version,
+        weight: 1,
         loc: { file: `${stage.name}/${name}.recipe` },
         sources: [
           {

@@ -134,6 +134,11 @@ export interface GPackage {
   readonly patches: readonly string[];
   readonly files: readonly string[];
   readonly depends: readonly string[];
+  /**
+   * Estimated build time relative to other packages (`weight`, default 1): the Makefile lists prerequisites
+   * longest remaining chain first from it (compiler/emit/view/schedule.ts). Orders only; never reruns anything.
+   */
+  readonly weight: number;
   readonly provides: { readonly commands: readonly string[]; readonly libraries: readonly string[] };
   /** Static shell variables of every step (name, version, stage, target fields, template parameters), by name. */
   readonly vars: readonly GVar[];

@@ -292,6 +292,13 @@ export const PACKAGE = {
     patches: field(STRINGS, { default: [], doc: 'Patch files beside the recipe, applied in order with `-p1`.' }),
     files: field(STRINGS, { default: [], doc: 'Files beside the recipe, copied to `${filesdir}`.' }),
     depends: field(PACKAGE_REFS, { default: [], doc: 'Packages of the same stage that must be installed first.' }),
+    weight: field(INT, {
+      default: 1,
+      doc:
+        'Estimated build time relative to other packages, in tenths of an LFS SBU (stages/SOURCES.md says where ' +
+        "the values come from). Only orders make's prerequisites so the longest chains start first under `-jN`; " +
+        'it never changes what is built or when a step reruns.',
+    }),
   },
   blocks: {
     source: {

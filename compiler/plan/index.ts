@@ -16,7 +16,7 @@ import {
 } from '../graph.js';
 import { stageRoot } from '../emit/layout.js';
 import type { Model, RPackage, RStage, RTarget } from '../resolve/index.js';
-import { PREP_STEPS } from '../schema.js';
+import { PACKAGE, PREP_STEPS } from '../schema.js';
 import { SHELL_BUILTINS } from '../shell/index.js';
 import { bug, byKey } from '../util.js';
 import {
@@ -218,6 +218,7 @@ export function plan(
         patches: pkg.patches.map((f) => stagesPath(f.from === undefined ? recipe : (relOf.get(f.from) ?? ''), f.path)),
         files: pkg.files.map((f) => stagesPath(f.from === undefined ? recipe : (relOf.get(f.from) ?? ''), f.path)),
         depends: p.deps.map((d) => d.split('/')[1]),
+        weight: pkg.weight ?? PACKAGE.fields.weight.default,
         // sort for determinism
         provides: {
           commands: [...new Set(pkg.provides.commands.map((c) => c.name))].sort(),

@@ -147,6 +147,8 @@ export interface RPackage {
   readonly patches: readonly RPath[];
   readonly files: readonly RPath[];
   readonly depends: readonly Named[];
+  /** `weight` as written (null: the field's default); see PACKAGE.fields.weight. */
+  readonly weight: number | null;
   readonly provides: { readonly commands: readonly Named[]; readonly libraries: readonly Named[] };
   /** Bound template parameters, in binding order (a later one may interpolate an earlier one). */
   readonly params: ReadonlyMap<string, BoundParam>;

@@ -43,6 +43,7 @@ export interface PackageDraft {
   patches: readonly RPath[];
   files: readonly RPath[];
   depends: readonly Named[];
+  weight: number | null;
   provides: { commands: readonly Named[]; libraries: readonly Named[] };
   readonly params: Map<string, BoundParam>;
   readonly unbound: Set<string>;
@@ -70,6 +71,7 @@ export function emptyPackage(
     patches: [],
     files: [],
     depends: [],
+    weight: null,
     provides: { commands: [], libraries: [] },
     params: new Map(),
     unbound: new Set(),
@@ -87,6 +89,7 @@ export function inherit(base: RPackage, decl: PassDecl | ChangeDecl, passOf: str
   pkg.patches = [...base.patches];
   pkg.files = [...base.files];
   pkg.depends = [...base.depends];
+  pkg.weight = base.weight;
   pkg.provides = { commands: [...base.provides.commands], libraries: [...base.provides.libraries] };
   for (const [k, v] of base.params) pkg.params.set(k, v);
   for (const k of base.unbound) pkg.unbound.add(k);
@@ -262,6 +265,8 @@ export function applyBody(pkg: PackageDraft, body: Body): void {
   if (files !== undefined) pkg.files = merged(body.entry(f.files)?.op, pkg.files, files.map(toPath));
   const depends = body.get(f.depends);
   if (depends !== undefined) pkg.depends = merged(body.entry(f.depends)?.op, pkg.depends, depends);
+  const weight = body.get(f.weight);
+  if (weight !== undefined) pkg.weight = weight;
 
   const sources = body.blocks(PACKAGE.blocks.source);
   const gits = body.blocks(PACKAGE.blocks.git);
