@@ -58,6 +58,11 @@ export const OUT_FILES = {
   prereqs: 'lib/prereqs.txt',
 } as const;
 
+/** The signature of the runtime code a kind of step depends on (see compiler/emit/runtime.ts). */
+export function execSignature(kind: 'host' | 'chroot' | 'unpack'): string {
+  return `lib/sig/${kind}`;
+}
+
 /** The script of step `<stage>/<package>/<step>`. */
 export function stepScript(stepId: string): string {
   return `${stepId}.sh`;
