@@ -125,6 +125,7 @@ const enabled = requires('invalidation: real builds', { root: true, tools: [...T
 
 const ctx = { root: '', out: '', build: '', sources: '', mirrors: '', dash: '', busybox: '' };
 let src: Sources | null = null;
+const chrootIds = new Set<string>();
 let server: Server | null = null;
 
 function graph(edit?: (d: GraphDesc) => void): BuildGraph {
@@ -202,6 +203,7 @@ if (enabled) {
     await emit(graph(), { outDir: ctx.out, stagesDir });
     const first = await make();
     assert.ok(first.length > 20, 'the first build ran every step');
+    for (const id of stepsWhere((placement) => placement === 'chroot')) chrootIds.add(id);
   });
 
   test.after(async () => {
@@ -210,6 +212,27 @@ if (enabled) {
     await waitFor(() => mountsBelow(ctx.root).length === 0, 10_000).catch(() => {});
     rmSync(ctx.root, { recursive: true, force: true });
     removeTempDirs();
+  });
+
+  test('make show prints the exact script each step ran', async () => {
+    const env = makeEnv({ SERPENT_SH: ctx.dash });
+    const ids = stepsWhere(() => true);
+    for (const id of ids) {
+      const [stage, pkg, step] = id.split('/');
+      const shown = await run('make', ['-s', 'show', `STEP=${id}`, `BUILD_DIR=${ctx.build}`], { cwd: ctx.out, env });
+      assert.is(shown.code, 0, shown.out);
+      const ran = readFileSync(join(ctx.build, stage, 'work/.serpent', pkg, `${step}.run.sh`), 'utf8');
+      assert.is(shown.stdout, ran, id);
+      // the stage's environment, then the step's own script
+      const parts = [`lib/env/${stage}.${chrootIds.has(id) ? 'chroot' : 'host'}.sh`, `${id}.sh`];
+      assert.is(ran, parts.map((f) => readFileSync(join(ctx.out, f), 'utf8')).join(''), id);
+      // inside the chroot, the copy the chroot's shell ran
+      if (chrootIds.has(id))
+        assert.is(readFileSync(join(ctx.build, stage, 'work/.serpent', pkg, `${step}.sh`), 'utf8'), ran, id);
+    }
+    const wrong = await run('make', ['-s', 'show', 'STEP=host/alpha/nope'], { cwd: ctx.out, env });
+    assert.is.not(wrong.code, 0);
+    assert.match(wrong.stderr, 'show: no step host/alpha/nope; the steps of host/alpha are: host/alpha/extract');
   });
 
   test('a rerun patch step starts from a fresh extract', async () => {

@@ -4,17 +4,27 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
-import type { BuildGraph } from '../graph.js';
+import type { BuildGraph, GPackage } from '../graph.js';
 import { TEMPLATES_DIR } from '../paths.js';
 import { bug, byCodeUnit } from '../util.js';
 import { formatBodies } from './format.js';
-import { checkRelPath, execSignature, inputCopy, MANIFEST, OUT_FILES, stageScript, stepScript } from './layout.js';
+import {
+  checkRelPath,
+  execSignature,
+  inputCopy,
+  MANIFEST,
+  OUT_FILES,
+  stageEnv,
+  stageScript,
+  stepScript,
+} from './layout.js';
 import { runtimeLibrary, signatureFile } from './runtime.js';
 import { globalSteps, orderedStages } from './view/common.js';
 import { hostToolsView, sourcesView, stageView } from './view/lib.js';
 import { makeView } from './view/make.js';
 import { planJson, planView } from './view/plan.js';
-import { envView, stepContext, stepView } from './view/step.js';
+import { envView, packageVars, stepContext, stepView } from './view/step.js';
+import type { ShellVar } from './view/step.js';
 
 /** A generated file's content: text, or the bytes of a copied patch or file. */
 export type FileContent = string | Buffer;
@@ -69,16 +79,23 @@ export async function render(
   const stepTemplate = template('step.sh.hbs');
   const envTemplate = template('step-env.sh.hbs');
   const ctx = stepContext(graph, digests, bodies);
-  // The variable block is the same for every step of a package with one placement: render it once.
-  let envKey = '';
-  let env = '';
+  const stages = new Map(graph.stages.map((s) => [s.name, s]));
+  // The variables are the same for every step of a package: computed once per package.
+  let varsOf: GPackage | null = null;
+  let vars: readonly ShellVar[] = [];
   for (const { pkg, step, id } of globalSteps(graph)) {
-    const key = `${pkg.id}\0${step.placement}`;
-    if (key !== envKey) {
-      envKey = key;
-      env = envTemplate(envView(ctx, pkg, step.placement === 'chroot' ? 'chroot' : 'host')).replace(/\n$/, '');
+    if (pkg !== varsOf) {
+      varsOf = pkg;
+      vars = packageVars(pkg);
     }
-    files.set(stepScript(id), stepTemplate(stepView(ctx, pkg, step, env)));
+    const placement = step.placement === 'chroot' ? 'chroot' : 'host';
+    const envFile = stageEnv(pkg.stage, placement);
+    if (!files.has(envFile)) {
+      const stage = stages.get(pkg.stage);
+      if (!stage) throw bug(`package ${pkg.id} is in an unknown stage ${pkg.stage}`);
+      files.set(envFile, envTemplate(envView(ctx, stage, placement)));
+    }
+    files.set(stepScript(id), stepTemplate(stepView(ctx, pkg, step, vars)));
   }
   for (const stage of orderedStages(graph)) {
     if (stage.chroot) files.set(stageScript(stage.name), template('stage.sh.hbs')(stageView(graph, stage)));

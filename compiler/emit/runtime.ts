@@ -63,9 +63,14 @@ export const RUNTIME_PARTS: readonly RuntimePart[] = Object.freeze([
     calls: ['base.sh'],
   },
   {
+    file: 'show.sh',
+    purpose: 'the script a step runs (its stage environment, then its own script) and `make show`',
+    calls: ['base.sh'],
+  },
+  {
     file: 'main.sh',
     purpose: 'command dispatch (serpent_main) and the run-as-a-command guard',
-    calls: ['base.sh', 'paths.sh', 'chroot.sh', 'step.sh', 'commands.sh', 'explain.sh'],
+    calls: ['base.sh', 'paths.sh', 'chroot.sh', 'step.sh', 'commands.sh', 'explain.sh', 'show.sh'],
   },
 ]);
 
@@ -102,6 +107,7 @@ export type RuntimePiece = string;
 const SETUP_COMMON: readonly RuntimePiece[] = [
   'serpent_abs', // BUILD_DIR and SOURCES_DIR as the absolute paths the step's variables hold
   'serpent_default_jobs', // `jobs`
+  'serpent_compose', // the script that runs: the stage's environment, then the step's own script
   'serpent_have', // which of setsid/unshare/chroot is used
   'serpent_init', // the paths and settings passed to the step
   'serpent_init_jobs',
@@ -175,6 +181,7 @@ export const NON_EXECUTION_FUNCTIONS: ReadonlySet<string> = new Set([
   'serpent_rm',
   'serpent_runtime_alive',
   'serpent_say',
+  'serpent_show',
   'serpent_sha256',
   'serpent_source',
   'serpent_source_entry',

@@ -2,7 +2,16 @@
 // targets where their names are free, stage barriers instead of packages × packages prerequisites. Pure.
 import type { BuildGraph, GPackage, GStep, Placement } from '../../graph.js';
 import { bug, byCodeUnit } from '../../util.js';
-import { barrierStamp, execSignature, MAKE_TARGETS, OUT_DIRS, stageScript, stepScript, stepStamp } from '../layout.js';
+import {
+  barrierStamp,
+  execSignature,
+  MAKE_TARGETS,
+  OUT_DIRS,
+  stageEnv,
+  stageScript,
+  stepScript,
+  stepStamp,
+} from '../layout.js';
 import { commentText, makeWord } from '../quote.js';
 import { globalSteps, locText, orderedStages, pkgDir } from './common.js';
 import type { GlobalStep } from './common.js';
@@ -217,9 +226,10 @@ export function makeView(graph: BuildGraph): MakeView {
  */
 function fileInputs(pkg: GPackage, step: GStep, chrootStage: boolean): string[] {
   if (step.placement === 'chroot') {
-    return chrootStage ? [execSignature('chroot'), stageScript(pkg.stage)] : [execSignature('chroot')];
+    const env = stageEnv(pkg.stage, 'chroot');
+    return chrootStage ? [env, execSignature('chroot'), stageScript(pkg.stage)] : [env, execSignature('chroot')];
   }
-  const inputs = [execSignature('host')];
+  const inputs = [stageEnv(pkg.stage, 'host'), execSignature('host')];
   if (step.name === 'extract' || (step.name === 'patch' && step.body === null)) inputs.push(execSignature('unpack'));
   if (step.name === 'extract') {
     for (const s of pkg.steps) if (s.name === 'patch') inputs.push(stepScript(`${pkg.id}/${makeWord(s.name)}`));
