@@ -211,9 +211,13 @@ test('a stage as a whole: bare stage needs and "every final step" needs give the
   );
   assert.match(
     bare,
-    /^\$\(S\)\/two\/c\/build: two\/c\/build\.sh \$\(LIB\) \$\(S\)\/one\/\.complete \$\(S\)\/two\/c\/patch$/m,
+    /^\$\(S\)\/two\/c\/build: two\/c\/build\.sh lib\/env\/two\.host\.sh lib\/sig\/host \$\(S\)\/one\/\.complete \$\(S\)\/two\/c\/patch$/m,
   );
-  assert.match(bare, /^\$\(S\)\/two\/c\/extract: two\/c\/extract\.sh \$\(LIB\)$/m);
+  // a patch step changes the tree it starts from: when it reruns, so does the extract
+  assert.match(
+    bare,
+    /^\$\(S\)\/two\/c\/extract: two\/c\/extract\.sh lib\/env\/two\.host\.sh lib\/sig\/host lib\/sig\/unpack two\/c\/patch\.sh$/m,
+  );
 });
 
 test('--check writes nothing and lists modified, missing and stale files', async () => {
@@ -355,8 +359,9 @@ test('stage roots are <build>/<stage>/root and a mount source path is written no
   const stage = String(files.get('lib/stages/stage3.sh'));
   assert.match(stage, /serpent_mount_bind "\$\{serpent_build\}\/cache\/ccache" '\/cache' ro$/m);
   assert.match(stage, /serpent_mount_bind "\$\{serpent_build\}\/stage2\/root" '\/serpent' rw$/m);
-  const build = String(files.get('stage3/p/build.sh'));
-  assert.match(build, /^ {2}root='\/'$/m);
+  const env = String(files.get('lib/env/stage3.chroot.sh'));
+  assert.match(env, /^ {2}root='\/'$/m);
+  assert.match(String(files.get('stage3/p/build.sh')), /^serpent_env "\$@"$/m);
 });
 
 test('values starting with ~ stay literal and leave shellcheck nothing to say (SC2088)', async () => {
@@ -377,8 +382,9 @@ test('values starting with ~ stay literal and leave shellcheck nothing to say (S
   const scripts = result.files.filter((f) => f.endsWith('.sh') && !f.startsWith('lib/files/'));
   const r = await run('shellcheck', ['-s', 'sh', '-S', 'style', ...scripts], { cwd: out });
   assert.is(r.code, 0, r.out);
-  // the step's variable block and exports, run by dash: every ~ literal
-  const build = readFileSync(join(out, 'one/p/build.sh'), 'utf8');
+  // the stage's environment and the step's variable block, as the runtime runs them, by dash: every ~ literal
+  const build =
+    readFileSync(join(out, 'lib/env/one.host.sh'), 'utf8') + readFileSync(join(out, 'one/p/build.sh'), 'utf8');
   const head = build.slice(0, build.indexOf('mkdir -p'));
   const got = sh(
     'dash',

@@ -161,7 +161,10 @@ async function editAndCompare(
     // the root cause is a file the regeneration rewrote; a step whose own script changed names that script
     const root = rootFile(line);
     assert.ok(root !== null && changed.includes(root), `${id}: ${line} (changed: ${changed.join(' ')})`);
+    // (its stage's environment file comes next in the rule, then the stamps it needs)
+    const env = `lib/env/${id.split('/')[0]}.host.sh`;
     if (changed.includes(`${id}.sh`)) assert.is(line, `would run: ${id}.sh is newer than its stamp`);
+    else if (changed.includes(env)) assert.is(line, `would run: ${env} is newer than its stamp`);
     else assert.match(line, /^would run: needs \S+, which would (run|be remade) \(because /, id);
   }
   // explain without STEP lists the same steps with the same lines
@@ -299,9 +302,11 @@ if (enabled) {
   });
 
   test('a stage variable: the steps of that stage only', async () => {
-    const { ran, first } = await editAndCompare((t) => t.replace('"plain"', '"spicy"'));
+    const { ran, first, changed } = await editAndCompare((t) => t.replace('"plain"', '"spicy"'));
+    // one generated file changes, the stage's environment (besides plan.json, the machine-readable graph)
+    assert.equal(changed, ['lib/env/two.host.sh', 'plan.json']);
     assert.equal(ran, TWO);
-    for (const id of TWO) assert.is(first.get(id), `would run: ${id}.sh is newer than its stamp`, id);
+    for (const id of TWO) assert.is(first.get(id), 'would run: lib/env/two.host.sh is newer than its stamp', id);
     for (const id of [...ONE, 'one/c/build']) assert.is(first.get(id), 'up to date', id);
   });
 

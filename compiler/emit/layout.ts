@@ -15,6 +15,7 @@ export const RESERVED_STAGE_NAMES: ReadonlySet<string> = new Set([
   'logs',
   'out',
   'report',
+  'show',
   'source',
   'sources',
   'stamps',
@@ -36,6 +37,7 @@ export const MAKE_TARGETS: readonly string[] = [
   'status',
   'report',
   'explain',
+  'show',
   'clean',
   'distclean',
 ];
@@ -59,6 +61,16 @@ export const OUT_FILES = {
   /** Written only when a layer substitutes sources: one line per substituted source, for `make status`. */
   substitutions: 'lib/substitutions.txt',
 } as const;
+
+/** The signature of the runtime code a kind of step depends on (see compiler/emit/runtime.ts). */
+export function execSignature(kind: 'host' | 'chroot' | 'unpack'): string {
+  return `lib/sig/${kind}`;
+}
+
+/** The environment of the steps of one placement of a stage: the runtime runs it before each step's script. */
+export function stageEnv(stage: string, placement: 'host' | 'chroot'): string {
+  return `lib/env/${stage}.${placement}.sh`;
+}
 
 /** The script of step `<stage>/<package>/<step>`. */
 export function stepScript(stepId: string): string {

@@ -21,7 +21,13 @@ serpent_main() {
         kill -KILL "-$serpent_group" 2> /dev/null
       ) 9>&- > /dev/null 2>&1 < /dev/null &
       serpent_guard=$!
-      if serpent_run_"$1" "$2" "$3" "$4" "$5"; then
+      # What runs is the stage's environment and the step's script, kept where `make show` says it would be.
+      serpent_ran=$serpent_build/$3/work/.serpent/$4/$5.run.sh
+      if [ ! -d "${serpent_ran%/*}" ]; then
+        mkdir -p "${serpent_ran%/*}" || exit 1
+      fi
+      serpent_compose "$1" "$3" "$4" "$5" > "$serpent_ran" || exit 1
+      if serpent_run_"$1" "$serpent_ran" "$3" "$4" "$5"; then
         serpent_rc=0
       else
         serpent_rc=$?
@@ -38,6 +44,7 @@ serpent_main() {
     status) serpent_status ;;
     report) serpent_report ;;
     explain) serpent_explain "$@" ;;
+    show) serpent_show "$@" ;;
     clean) serpent_clean "$@" ;;
     distclean) serpent_distclean ;;
     *) serpent_die "unknown command: $serpent_command" ;;

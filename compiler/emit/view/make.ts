@@ -1,8 +1,17 @@
 // The view-models of the Makefile, the help text and the step list: one rule per step stamp, convenience
 // targets where their names are free, stage barriers instead of packages × packages prerequisites. Pure.
-import type { BuildGraph, Placement } from '../../graph.js';
+import type { BuildGraph, GPackage, GStep, Placement } from '../../graph.js';
 import { bug, byCodeUnit } from '../../util.js';
-import { barrierStamp, MAKE_TARGETS, OUT_DIRS, OUT_FILES, stageScript, stepScript, stepStamp } from '../layout.js';
+import {
+  barrierStamp,
+  execSignature,
+  MAKE_TARGETS,
+  OUT_DIRS,
+  stageEnv,
+  stageScript,
+  stepScript,
+  stepStamp,
+} from '../layout.js';
 import { commentText, makeWord } from '../quote.js';
 import { globalSteps, locText, orderedStages, pkgDir } from './common.js';
 import type { GlobalStep } from './common.js';
@@ -153,7 +162,7 @@ export function makeView(graph: BuildGraph): MakeView {
     if (!entry) throw bug(`step ${id} of a package not in the graph`);
     const target = claim(`${pkg.stage}-${pkgDir(pkg)}-${step.name}`);
     if (target) entry.phony.push(target);
-    const extra = step.placement === 'chroot' && chrootStages.has(pkg.stage) ? [stageScript(pkg.stage)] : [];
+    const extra = fileInputs(pkg, step, chrootStages.has(pkg.stage));
     entry.steps.push({
       id,
       target,
@@ -196,7 +205,7 @@ export function makeView(graph: BuildGraph): MakeView {
   const prereqs = [
     ...usedBarriers.map((b) => [stepStamp(barrierStamp(b.stage)), ...byName(b.finals)].join(' ')),
     ...[...packages.values()].flatMap((p) =>
-      p.steps.map((s) => [stepStamp(s.id), s.script, OUT_FILES.runtime, ...s.extra, ...byName(s.needs)].join(' ')),
+      p.steps.map((s) => [stepStamp(s.id), s.script, ...s.extra, ...byName(s.needs)].join(' ')),
     ),
   ];
   const first: GlobalStep | undefined = steps.find((s) => s.step.placement === 'chroot') ?? steps.at(0);
@@ -239,6 +248,25 @@ export function makeView(graph: BuildGraph): MakeView {
         `${index} ${pkg.stage} ${pkgDir(pkg)} ${step.name} ${step.placement === 'chroot' ? 'chroot' : 'host'}`,
     ),
   };
+}
+
+/**
+ * The files a step's stamp depends on besides its script: the signature of the runtime code that sets it up
+ * (host or chroot; built-in extract and patch steps also source the unpack functions), a chroot step's stage
+ * configuration, and for an extract step the scripts of its package's `patch` steps: a patch step changes the
+ * source tree, so when it reruns it starts from a fresh extract.
+ */
+function fileInputs(pkg: GPackage, step: GStep, chrootStage: boolean): string[] {
+  if (step.placement === 'chroot') {
+    const env = stageEnv(pkg.stage, 'chroot');
+    return chrootStage ? [env, execSignature('chroot'), stageScript(pkg.stage)] : [env, execSignature('chroot')];
+  }
+  const inputs = [stageEnv(pkg.stage, 'host'), execSignature('host')];
+  if (step.name === 'extract' || (step.name === 'patch' && step.body === null)) inputs.push(execSignature('unpack'));
+  if (step.name === 'extract') {
+    for (const s of pkg.steps) if (s.name === 'patch') inputs.push(stepScript(`${pkg.id}/${makeWord(s.name)}`));
+  }
+  return inputs;
 }
 
 /**
