@@ -39,6 +39,7 @@ serpent_main() {
     report) serpent_report ;;
     explain) serpent_explain "$@" ;;
     clean) serpent_clean "$@" ;;
+    rm-private) serpent_rm_private "$@" ;;
     distclean) serpent_distclean ;;
     *) serpent_die "unknown command: $serpent_command" ;;
   esac
