@@ -1000,6 +1000,7 @@ serpent_step() {
   serpent_step_lock "$serpent_id" || return 0
   # Steps (and so the roots they build) never depend on the caller's umask.
   umask 022
+  serpent_space_check "$serpent_id" "$3"
   # A package whose work tree an earlier run left unfinished is redone first (its own banners come first).
   serpent_unfinished=$serpent_build/$3/work/.serpent/$4/unfinished
   if [ -z "${SERPENT_REDO:-}" ] && [ -e "$serpent_unfinished" ]; then
@@ -1013,7 +1014,6 @@ serpent_step() {
     printf '%s\n' "$serpent_label"
   fi
   serpent_init_jobs
-  serpent_space_check "$serpent_id" "$3"
   serpent_stamp=$serpent_build/stamps/$3/$4/$5
   serpent_log=$serpent_build/logs/$3/$4/$5.log
   # Every process costs: test before creating or deleting.
