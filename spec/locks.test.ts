@@ -224,7 +224,9 @@ if (enabled) {
         cwd: ctx.out,
         env: makeEnv({ SERPENT_SH: ctx.dash }),
       });
-      await waitFor(() => existsSync(join(work, 'held/started')));
+      // (the step writes `started` just before it starts its loop)
+      await waitFor(() => existsSync(join(work, 'held/started')) && markerPids().length > 0);
+      await sleep(300);
       assert.is(markerPids().length, 1, 'one copy of the step runs');
       rmSync(join(work, 'hold'));
       const r = await again.done;

@@ -347,12 +347,24 @@ if (enabled) {
     const status = await make(['status']);
     assert.match(status.stdout, /failed:\n {2}\[\d+\] target delta build \(chroot\): failed \(exit 3\) \d+s ago: /);
     assert.match(status.stdout, /^host {9}13\/13 steps done$/m);
-    // fixed: only the failed step and the one after it run
+    assert.match(readFileSync(join(ctx.build, 'target/work/.serpent/delta/unfinished'), 'utf8'), /^build \d+ /);
+    // fixed: the failed step left its work tree unfinished, so the package is redone from a fresh extract (its
+    // earlier steps first), then the failed step and the one after it run; nothing else
     await afterStampSecond(ctx.build);
     await emit(graphWith(gammaEdit), { outDir: ctx.out, stagesDir });
     const again = await make(['-j2']);
     assert.is(again.code, 0, again.out);
-    assert.equal(ranSteps(again.out), ['target/delta/build', 'target/delta/install']);
+    assert.equal(ranSteps(again.out), [
+      'target/delta/extract',
+      'target/delta/patch',
+      'target/delta/build',
+      'target/delta/install',
+    ]);
+    assert.match(
+      again.out,
+      /serpent: target\/delta\/build: the work tree of target\/delta was left unfinished by its build step \(killed, failed or out of space\): it is not trusted; redoing the package from a fresh work tree: extract patch, then build/,
+    );
+    assert.not.ok(existsSync(join(ctx.build, 'target/work/.serpent/delta/unfinished')), 'the mark is cleared');
   });
 
   test('a wrong checksum fails with the URL, both hashes, and removes the download', async () => {
@@ -441,7 +453,8 @@ if (enabled) {
     rmSync(join(ctx.build, 'target/work/hold'));
     const r = await make(['target-slow-build']);
     assert.is(r.code, 0, r.out);
-    assert.equal(ranSteps(r.out), ['target/slow/build']);
+    // the killed step's work tree is not trusted: extract runs again first
+    assert.equal(ranSteps(r.out), ['target/slow/extract', 'target/slow/build']);
     assert.ok(existsSync(join(ctx.build, 'target/work/slow/done')));
   });
 

@@ -276,13 +276,45 @@ serpent_refuse_if_mounted() {
   fi
 }
 
-# rm that never crosses into a mount, when rm knows how.
+# serpent_rm PATH…: deletes without ever crossing into a mount, even one made while it deletes. With unshare
+# (root), in a private mount namespace: everything mounted below the paths there is detached first (in that
+# namespace only; the host's mounts stay), and a mount made on the host afterwards does not propagate into it,
+# so rm meets none. Without unshare: rm --one-file-system after the caller's refusal check, which a mount made
+# between the check and rm can race (and which does not stop at a bind mount of the same file system).
 serpent_rm() {
+  if [ -n "$(serpent_unshare_flags)" ]; then
+    unshare --mount -- "$serpent_sh" "$serpent_out/lib/serpent.sh" rm-private "$@"
+  else
+    serpent_rm_plain "$@"
+  fi
+}
+
+serpent_rm_plain() {
   if rm --help 2>&1 | grep -q one-file-system; then
     rm -rf --one-file-system -- "$@"
   else
     rm -rf -- "$@"
   fi
+}
+
+# Inside the namespace serpent_rm made: no propagation either way, detach what is mounted below, then delete.
+serpent_rm_private() {
+  mount --make-rprivate / || serpent_die "cannot make the mounts of the clean's namespace private"
+  for serpent_path in "$@"; do
+    serpent_round=0
+    while serpent_list=$(serpent_mounts_below "$serpent_path") && [ -n "$serpent_list" ]; do
+      [ "$serpent_round" -lt 5 ] || serpent_die "cannot detach the mounts below $serpent_path: not deleting it"
+      serpent_saved_ifs=$IFS
+      IFS='
+'
+      for serpent_mp in $serpent_list; do
+        umount -l "$serpent_mp" 2> /dev/null || :
+      done
+      IFS=$serpent_saved_ifs
+      serpent_round=$((serpent_round + 1))
+    done
+  done
+  serpent_rm_plain "$@"
 }
 
 serpent_clean() {

@@ -46,6 +46,7 @@ serpent_main() {
     explain) serpent_explain "$@" ;;
     show) serpent_show "$@" ;;
     clean) serpent_clean "$@" ;;
+    rm-private) serpent_rm_private "$@" ;;
     distclean) serpent_distclean ;;
     *) serpent_die "unknown command: $serpent_command" ;;
   esac
