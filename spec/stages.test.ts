@@ -44,6 +44,16 @@ test('serpentc check stages/ is clean for every target', async () => {
   }
 });
 
+test('every source in stages/ has a real sha256: no placeholder (one digit repeated), git sources too', async () => {
+  const res = await compile(stages, {});
+  assert.ok(res.graph);
+  const placeholders = res.graph.packages.flatMap((p) =>
+    p.sources.filter((s) => /^(.)\1{63}$/.test(s.sha256)).map((s) => `${p.id}: ${s.url}`),
+  );
+  assert.equal(placeholders, []);
+  assert.ok(res.graph.packages.some((p) => p.sources.some((s) => s.kind === 'git')), 'the git sources are checked');
+});
+
 test('out/ is what stages/ generates now', () => {
   const r = serpentc('stages', '-o', 'out', '--check');
   assert.is(r.status, 0, `drift:\n${r.stdout}${r.stderr}`);
