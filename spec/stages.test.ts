@@ -51,7 +51,10 @@ test('every source in stages/ has a real sha256: no placeholder (one digit repea
     p.sources.filter((s) => /^(.)\1{63}$/.test(s.sha256)).map((s) => `${p.id}: ${s.url}`),
   );
   assert.equal(placeholders, []);
-  assert.ok(res.graph.packages.some((p) => p.sources.some((s) => s.kind === 'git')), 'the git sources are checked');
+  assert.ok(
+    res.graph.packages.some((p) => p.sources.some((s) => s.kind === 'git')),
+    'the git sources are checked',
+  );
 });
 
 test('out/ is what stages/ generates now', () => {
