@@ -204,11 +204,11 @@ export const PROVIDES = {
   fields: {
     commands: field(NAMES, {
       default: [],
-      doc: 'Commands installed into the PATH (`usr/bin`, `bin`, `usr/sbin` or `sbin` of the root); the install step fails when one is missing.',
+      doc: 'Commands installed into the PATH (`usr/bin`, `bin`, `usr/sbin` or `sbin` of the root); the last step of the package (install or after) fails when one is missing.',
     }),
     libraries: field(NAMES, {
       default: [],
-      doc: 'Libraries installed (e.g. `"libc.so"`) into `usr/lib` or `lib` of the root; the install step fails when one is missing.',
+      doc: 'Libraries installed (e.g. `"libc.so"`) into `usr/lib` or `lib` of the root; the last step of the package (install or after) fails when one is missing.',
     }),
   },
   blocks: {},

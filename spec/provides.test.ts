@@ -1,6 +1,7 @@
-// An install step asserts what `provides` promises, for real: the generated scripts run under GNU make, bmake,
-// dash and busybox sh; an install that produced every promised command and library (a dangling link counts)
-// succeeds and is stamped, one that did not fails the step, names each missing path and leaves no stamp.
+// A package's last step asserts what `provides` promises, for real: the generated scripts run under GNU make,
+// bmake, dash and busybox sh; a package that produced every promised command and library (a dangling link
+// counts, and so does a link a custom step makes after install) is stamped, one that did not fails the step,
+// names each missing entry and leaves no stamp.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,13 +18,16 @@ const RECIPES = {
   version = "1"
   provides {
     commands = [kit, kit-helper]
-    libraries = ["libkit.so"]
+    libraries = ["libkit.so", "libkit-compat.so"]
   }
   install """
     mkdir -p "\${destdir}/usr/bin" "\${destdir}/usr/lib"
     printf '#!/bin/sh\\n' > "\${destdir}/usr/bin/kit"
     ln -sf /usr/bin/kit "\${destdir}/usr/bin/kit-helper"
     : > "\${destdir}/usr/lib/libkit.so"
+  """
+  step compat after install """
+    ln -sf libkit.so "\${destdir}/usr/lib/libkit-compat.so"
   """
 }
 
@@ -67,7 +71,7 @@ function shellPath(shell: 'dash' | 'busybox', root: string): string {
   return link;
 }
 
-/** One make run of a package's install step in a fresh build directory. */
+/** One make run of a package's steps in a fresh build directory. */
 function install(
   makeCmd: string,
   shell: 'dash' | 'busybox',
@@ -78,7 +82,7 @@ function install(
   rmSync(build, { recursive: true, force: true });
   const r = spawnSync(
     makeCmd,
-    ['-C', out, `BUILD_DIR=${build}`, `SERPENT_SH=${shellPath(shell, root)}`, `stage1-${pkg}-install`],
+    ['-C', out, `BUILD_DIR=${build}`, `SERPENT_SH=${shellPath(shell, root)}`, `stage1-${pkg}`],
     {
       encoding: 'utf8',
     },
@@ -91,10 +95,10 @@ if (enabled) {
     ['make', 'dash'],
     ['bmake', 'busybox'],
   ] as const) {
-    test(`${makeCmd} with ${shell}: an install that produced everything it provides is stamped`, () => {
+    test(`${makeCmd} with ${shell}: a package that produced everything it provides (a link made after install too) is stamped`, () => {
       const r = install(makeCmd, shell, 'kit');
       assert.is(r.status, 0, r.output);
-      assert.ok(existsSync(join(r.build, 'stamps/stage1/kit/install')));
+      assert.ok(existsSync(join(r.build, 'stamps/stage1/kit/compat')));
     });
 
     test(`${makeCmd} with ${shell}: an install missing a provided command and library fails and names them`, () => {
