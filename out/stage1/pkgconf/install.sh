@@ -48,6 +48,12 @@ cd "${srcdir}"
 cd "${srcdir}"
 make DESTDIR="${destdir}" install
 ln -sf pkgconf "${destdir}/usr/bin/pkg-config"
+# what the comment above says: no shared libpkgconf to find at run time (glibc's loader lists a
+# dynamic program's libraries under LD_TRACE_LOADED_OBJECTS)
+if LD_TRACE_LOADED_OBJECTS=1 "${destdir}/usr/bin/pkgconf" --version 2>&1 | grep -q libpkgconf; then
+  echo "pkgconf links a shared libpkgconf" >&2
+  exit 1
+fi
 
 # every command and library `provides` promises must now exist in the root
 serpent_missing=''

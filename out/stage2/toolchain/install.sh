@@ -72,6 +72,18 @@ ln -sf clang "${destdir}/usr/bin/cc"
 ln -sf clang++ "${destdir}/usr/bin/c++"
 ln -sf clang-cpp "${destdir}/usr/bin/cpp"
 ln -sf ld.lld "${destdir}/usr/bin/ld"
+# In the stage3 chroot this clang is /serpent/usr/bin/clang, and clang >= 17 no longer adds the lib
+# directory beside its binary to the link: its default -lunwind (and libc++) would not be found, and
+# the first configure fails ("C compiler cannot create executables"). A config file beside the binary,
+# which the driver reads for every compile and link (Perl's Configure ignores LDFLAGS, not this), names
+# a directory that holds only those runtime libraries, so libraries stage3 rebuilds still win over
+# stage2's copies in /serpent/usr/lib.
+mkdir -p "${destdir}/usr/lib/llvm-runtime"
+for lib in "${destdir}"/usr/lib/libunwind.so* "${destdir}"/usr/lib/libc++.so* "${destdir}"/usr/lib/libc++abi.so*; do
+  ln -sf "../${lib##*/}" "${destdir}/usr/lib/llvm-runtime/${lib##*/}"
+done
+test -e "${destdir}/usr/lib/llvm-runtime/libunwind.so"
+printf '%s\n' '-L<CFGDIR>/../lib/llvm-runtime' > "${destdir}/usr/bin/${triplet}.cfg"
 
 # every command and library `provides` promises must now exist in the root
 serpent_missing=''

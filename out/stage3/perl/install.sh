@@ -48,6 +48,8 @@ cd "${srcdir}"
 
 cd "${srcdir}"
 make install
+archlib=$(./perl -Ilib -MConfig -e 'print $Config{archlibexp}')
+ln -sf "${archlib#/usr/lib/}/CORE/libperl.so" /usr/lib/libperl.so
 
 # every command and library `provides` promises must now exist in the root
 serpent_missing=''

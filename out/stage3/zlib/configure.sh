@@ -47,4 +47,5 @@ export PATH='/usr/bin:/usr/sbin:/serpent/usr/bin'
 cd "${srcdir}"
 
 cd "${srcdir}"
-./configure --prefix=/usr --libdir=/usr/lib --shared
+LDFLAGS="${LDFLAGS} -Wl,--undefined-version" ./configure --prefix=/usr --libdir=/usr/lib --shared
+grep -q '^Building shared library' configure.log
