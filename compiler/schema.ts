@@ -208,7 +208,7 @@ export const PROVIDES = {
     }),
     libraries: field(NAMES, {
       default: [],
-      doc: 'Libraries installed (e.g. `"libc.so"`) into `usr/lib` or `lib` of the root; the last step of the package (install or after) fails when one is missing.',
+      doc: 'Libraries installed (e.g. `"libc.so"`) into `usr/lib`, `lib`, `usr/lib/<triplet>` or `sysroot/usr/lib` of the root; the last step of the package (install or after) fails when one is missing.',
     }),
   },
   blocks: {},

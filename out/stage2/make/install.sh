@@ -86,6 +86,6 @@ serpent_provided() {
 serpent_provided 'usr/bin bin usr/sbin sbin' \
   'make'
 if [ -n "${serpent_missing}" ]; then
-  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage2/make' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib' "${serpent_missing}" >&2
+  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage2/make' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' "${serpent_missing}" >&2
   exit 1
 fi

@@ -96,7 +96,7 @@ serpent_provided 'usr/bin bin usr/sbin sbin' \
   'toe' \
   'tput' \
   'tset'
-serpent_provided 'usr/lib lib' \
+serpent_provided 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' \
   'libcurses.so' \
   'libformw.so' \
   'libmenuw.so' \
@@ -105,6 +105,6 @@ serpent_provided 'usr/lib lib' \
   'libpanelw.so' \
   'libtinfo.so'
 if [ -n "${serpent_missing}" ]; then
-  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage2/ncurses' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib' "${serpent_missing}" >&2
+  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage2/ncurses' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' "${serpent_missing}" >&2
   exit 1
 fi

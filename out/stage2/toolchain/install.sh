@@ -132,13 +132,13 @@ serpent_provided 'usr/bin bin usr/sbin sbin' \
   'size' \
   'strings' \
   'strip'
-serpent_provided 'usr/lib lib' \
+serpent_provided 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' \
   'libLLVM.so' \
   'libc++.so' \
   'libc++abi.so' \
   'libclang-cpp.so' \
   'libunwind.so'
 if [ -n "${serpent_missing}" ]; then
-  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage2/toolchain' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib' "${serpent_missing}" >&2
+  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage2/toolchain' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' "${serpent_missing}" >&2
   exit 1
 fi

@@ -65,9 +65,9 @@ serpent_provided() {
     if [ -z "${serpent_found}" ]; then serpent_missing="${serpent_missing} ${serpent_name}"; fi
   done
 }
-serpent_provided 'usr/lib lib' \
+serpent_provided 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' \
   'libffi.so'
 if [ -n "${serpent_missing}" ]; then
-  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage3/libffi' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib' "${serpent_missing}" >&2
+  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage3/libffi' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' "${serpent_missing}" >&2
   exit 1
 fi

@@ -79,9 +79,9 @@ serpent_provided 'usr/bin bin usr/sbin sbin' \
   'xzgrep' \
   'xzless' \
   'xzmore'
-serpent_provided 'usr/lib lib' \
+serpent_provided 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' \
   'liblzma.so'
 if [ -n "${serpent_missing}" ]; then
-  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage3/xz' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib' "${serpent_missing}" >&2
+  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage3/xz' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' "${serpent_missing}" >&2
   exit 1
 fi
