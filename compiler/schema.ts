@@ -200,10 +200,16 @@ export const GIT = {
 } satisfies DeclSpec;
 
 export const PROVIDES = {
-  doc: 'What the package installs, for the tool checks of chroot steps and for queries.',
+  doc: 'What the package installs, for the tool checks of chroot steps and for queries; checked after the install step.',
   fields: {
-    commands: field(NAMES, { default: [], doc: 'Commands installed into the PATH.' }),
-    libraries: field(NAMES, { default: [], doc: 'Libraries installed (e.g. `"libc.so"`).' }),
+    commands: field(NAMES, {
+      default: [],
+      doc: 'Commands installed into the PATH (`usr/bin`, `bin`, `usr/sbin` or `sbin` of the root); the last step of the package (install or after) fails when one is missing.',
+    }),
+    libraries: field(NAMES, {
+      default: [],
+      doc: 'Libraries installed (e.g. `"libc.so"`) into `usr/lib`, `lib`, `usr/lib/<triplet>` or `sysroot/usr/lib` of the root; the last step of the package (install or after) fails when one is missing.',
+    }),
   },
   blocks: {},
   steps: false,

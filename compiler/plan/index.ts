@@ -313,8 +313,10 @@ interface ToolStep {
 }
 
 /**
- * Commands host steps need from the host: all they run, except shell built-ins, what a dependency provides, or
- * what a stage whose root is on the stage's `path` (`${stage1_root}/usr/bin`) provides — the build makes those.
+ * Commands host steps need from the host: all they run, except shell built-ins and what a stage whose root is on
+ * the stage's `path` (`${stage1_root}/usr/bin`) provides — the build makes those. What a dependency provides
+ * counts only that way: stage2's m4 is built for the target into a root that is not on stage2's PATH, so
+ * stage2's autoconf build runs the host's m4.
  */
 function hostTools(model: Model, steps: ReadonlyMap<string, readonly ToolStep[]>, tools: ToolIndex): string[] {
   const onPath = new Map<string, Set<string>>();
@@ -334,7 +336,7 @@ function hostTools(model: Model, steps: ReadonlyMap<string, readonly ToolStep[]>
     for (const step of steps.get(pkg.id) ?? []) {
       if (step.placement !== 'host') continue;
       for (const c of step.commands) {
-        if (found.has(c) || path.has(c) || SHELL_BUILTINS.has(c) || tools.depProvides(pkg.id, c)) continue;
+        if (found.has(c) || path.has(c) || SHELL_BUILTINS.has(c)) continue;
         found.add(c);
       }
     }

@@ -3,6 +3,7 @@
 # What the host needs: sourced by lib/serpent.sh for `make check-host`.
 
 # Commands run by host steps.
+serpent_need 'c++'
 serpent_need 'cc'
 serpent_need 'chmod'
 serpent_need 'chown'
@@ -10,12 +11,16 @@ serpent_need 'cmake'
 serpent_need 'cp'
 serpent_need 'env'
 serpent_need 'find'
+serpent_need 'grep'
 serpent_need 'install'
 serpent_need 'ln'
+serpent_need 'm4'
 serpent_need 'make'
 serpent_need 'mkdir'
 serpent_need 'mknod'
 serpent_need 'ninja'
+serpent_need 'perl'
+serpent_need 'python3'
 serpent_need 'sed'
 
 # What the runtime library itself runs.
@@ -23,10 +28,10 @@ serpent_need 'cat'
 serpent_need 'chroot'
 serpent_need 'date'
 serpent_need 'git'
-serpent_need 'grep'
 serpent_need 'gzip'
 serpent_need 'mount'
 serpent_need 'mv'
+serpent_need 'patch'
 serpent_need 'rm'
 serpent_need 'sha256sum'
 serpent_need 'tail'
@@ -35,3 +40,6 @@ serpent_need 'umount'
 serpent_need 'xz'
 serpent_need_one curl wget
 serpent_want unshare
+
+# What the target's -march needs from this CPU: stage2 and stage3 programs run on the build host.
+serpent_need_cpu 'x86_64' '-march=haswell' 'avx' 'avx2' 'bmi1' 'bmi2' 'fma' 'movbe'

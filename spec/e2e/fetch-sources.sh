@@ -14,8 +14,9 @@
 # snapshot; tcc has had no release since 0.9.27). Their sha256 is that of Debian's file, and the
 # recipes say so.
 #
-# Needs deb-src entries in apt's sources. When none are configured and we are root, deb-src entries are
-# derived from /etc/apt/sources.list.d/debian.sources (the same URIs and suites) and `apt-get update` runs.
+# apt runs with a private configuration under MIRROR_DIR/.apt: deb-src entries derived from
+# /etc/apt/sources.list.d/debian.sources (the same URIs, suites and keyring), its own lists and cache, so the
+# system's apt sources and state are never edited (the same approach as stages/fetch-debian-sources.sh).
 set -eu
 
 usage() {
@@ -48,30 +49,28 @@ sha256_of() {
   sha256sum "$1" | cut -d' ' -f1
 }
 
-have_deb_src() {
-  [ -n "$(apt-cache showsrc musl 2> /dev/null | head -n 1)" ]
-}
-
-enable_deb_src() {
-  list=/etc/apt/sources.list.d/debian.sources
-  src=/etc/apt/sources.list.d/debian-src.sources
-  [ "$(id -u)" = 0 ] || die "no deb-src entries in apt's sources; add some (see docs/e2e.md) or run as root"
-  [ -f "$list" ] || die "no deb-src entries in apt's sources and no $list to derive them from"
-  if [ ! -f "$src" ]; then
-    say "adding deb-src entries: $src"
-    sed 's/^Types: deb$/Types: deb-src/' "$list" > "$src"
-  fi
-  say "apt-get update"
-  apt-get update -qq >&2 || die "apt-get update failed"
-  have_deb_src || die "still no deb-src entries after apt-get update"
-}
-
 mirror=$1
 mkdir -p "$mirror"
 mirror=$(cd "$mirror" && pwd -P)
 
 command -v apt-get > /dev/null 2>&1 || die "apt-get is needed (a Debian or Debian-based host)"
 command -v sha256sum > /dev/null 2>&1 || die "sha256sum is needed"
+
+# The private apt configuration: every `deb` stanza of the system's debian.sources as `deb-src`, state here.
+apt_dir=$mirror/.apt
+apt() {
+  "$@" -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$apt_dir/parts" \
+    -o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache="$apt_dir/cache" -o Dir::Cache::pkgcache= \
+    -o Dir::Cache::srcpkgcache= -o APT::Sandbox::User=root
+}
+enable_deb_src() {
+  list=/etc/apt/sources.list.d/debian.sources
+  [ -f "$list" ] || die "no $list to derive deb-src entries from"
+  mkdir -p "$apt_dir/parts" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+  sed 's/^Types: deb$/Types: deb-src/' "$list" > "$apt_dir/parts/debian-src.sources"
+  say "apt-get update (private lists in $apt_dir)"
+  apt apt-get update -qq >&2 || die "apt-get update failed"
+}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fetch-sources.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -87,7 +86,7 @@ printf '%s\n' "$SOURCES" | while read -r pkg debver orig name sha kind; do
     continue
   fi
   if [ "$checked_apt" = 0 ]; then
-    have_deb_src || enable_deb_src
+    enable_deb_src
     checked_apt=1
   fi
   dir=$tmp/$pkg
@@ -95,8 +94,8 @@ printf '%s\n' "$SOURCES" | while read -r pkg debver orig name sha kind; do
   # bookworm's current revision first (the orig tarball stays the same across Debian revisions), then
   # the exact revision this list was written against.
   say "apt-get source --download-only $pkg"
-  if ! (cd "$dir" && apt-get source --download-only "$pkg/bookworm" > log 2>&1) \
-    && ! (cd "$dir" && apt-get source --download-only "$pkg=$debver" >> log 2>&1); then
+  if ! (cd "$dir" && apt apt-get source --download-only "$pkg/bookworm" > log 2>&1) \
+    && ! (cd "$dir" && apt apt-get source --download-only "$pkg=$debver" >> log 2>&1); then
     sed 's/^/  /' "$dir/log" >&2
     die "apt-get source failed for $pkg"
   fi

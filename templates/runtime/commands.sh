@@ -50,17 +50,41 @@ serpent_want() {
   fi
 }
 
+# serpent_need_cpu ARCH MARCH FEATURE…: on an ARCH host whose /proc/cpuinfo lacks a FEATURE (a flags word),
+# programs compiled with MARCH die with SIGILL when the build runs them. Another architecture runs them under
+# qemu (nothing to check here); without a readable cpuinfo nothing is known.
+serpent_need_cpu() {
+  [ "$(uname -m)" = "$1" ] || return 0
+  serpent_cpuinfo=${SERPENT_CPUINFO:-/proc/cpuinfo}
+  [ -r "$serpent_cpuinfo" ] || return 0
+  serpent_flags=$(grep -m 1 '^flags' "$serpent_cpuinfo") || return 0
+  serpent_march=$2
+  shift 2
+  for serpent_feature in "$@"; do
+    case " ${serpent_flags#*:} " in
+      *" $serpent_feature "*) ;;
+      *) serpent_cpu_missing="$serpent_cpu_missing $serpent_feature" ;;
+    esac
+  done
+  [ -z "$serpent_cpu_missing" ] || serpent_cpu_march=$serpent_march
+}
+
 serpent_check_host() {
   serpent_found=''
   serpent_missing=''
   serpent_optional=''
+  serpent_cpu_missing=''
   # shellcheck source=/dev/null
   . "$serpent_out/lib/host-tools.sh"
   [ -z "$serpent_optional" ] || serpent_say "optional, not found:$serpent_optional"
+  if [ -n "$serpent_cpu_missing" ]; then
+    printf 'serpent: this CPU lacks%s, which the target flags (%s) need: stage2 and stage3 programs would crash (SIGILL) when the build runs them\n' "$serpent_cpu_missing" "$serpent_cpu_march" >&2
+  fi
   if [ -n "$serpent_missing" ]; then
     printf 'serpent: missing host tools:%s\n' "$serpent_missing" >&2
     exit 1
   fi
+  [ -z "$serpent_cpu_missing" ] || exit 1
   serpent_say "every host tool the plan needs is present"
 }
 

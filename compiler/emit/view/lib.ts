@@ -21,6 +21,35 @@ export interface StageView {
 export interface HostToolsView {
   readonly recipeTools: readonly string[];
   readonly runtimeTools: readonly string[];
+  /** `serpent_need_cpu` lines: what the target's -march needs from the build host's CPU */
+  readonly cpu: readonly string[];
+}
+
+/**
+ * CPU features (as /proc/cpuinfo's `flags` name them) that code compiled with an x86-64 `-march` needs. Stage2
+ * and stage3 programs run on the build host (configure tests, the chroot), so a host without them sees
+ * SIGILL far into the build instead of a clear no from check-host. Only the levels the targets use or
+ * commonly would: an -march not listed here needs nothing checked.
+ */
+const X86_MARCH_FEATURES: Readonly<Record<string, readonly string[]>> = {
+  'x86-64-v2': ['popcnt', 'sse4_2', 'ssse3'],
+  'x86-64-v3': ['avx', 'avx2', 'bmi1', 'bmi2', 'fma', 'movbe'],
+  haswell: ['avx', 'avx2', 'bmi1', 'bmi2', 'fma', 'movbe'],
+  broadwell: ['adx', 'avx', 'avx2', 'bmi1', 'bmi2', 'fma', 'movbe'],
+  skylake: ['adx', 'avx', 'avx2', 'bmi1', 'bmi2', 'fma', 'movbe'],
+  znver1: ['adx', 'avx', 'avx2', 'bmi1', 'bmi2', 'fma', 'movbe'],
+  'x86-64-v4': ['avx2', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512f', 'avx512vl'],
+};
+
+/** The check-host lines for the target's -march (the last one in cflags wins, as in the compiler). */
+function cpuNeeds(graph: BuildGraph): string[] {
+  const t = graph.target;
+  if (t.arch !== 'x86_64') return [];
+  const marches = [...`${t.cflags} ${t.cxxflags}`.matchAll(/(?:^|\s)-march=(\S+)/g)].map((m) => m[1]);
+  const march = marches[marches.length - 1];
+  const features = march === undefined ? undefined : X86_MARCH_FEATURES[march];
+  if (march === undefined || !features) return [];
+  return [`serpent_need_cpu ${shQuote(t.arch)} ${shQuote(`-march=${march}`)} ${features.map(shQuote).join(' ')}`];
 }
 
 /** templates/sources.sh.hbs */
@@ -97,6 +126,7 @@ export function hostToolsView(graph: BuildGraph): HostToolsView {
   return {
     recipeTools: recipe.map(shQuote),
     runtimeTools: runtime,
+    cpu: cpuNeeds(graph),
   };
 }
 

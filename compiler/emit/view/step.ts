@@ -196,6 +196,10 @@ export function stepView(ctx: StepContext, pkg: GPackage, step: GStep, vars: rea
   if (builtin && chroot) throw bug(`built-in step ${pkg.id}/${step.name} placed in the chroot`);
 
   const body = step.body === null ? '' : (bodies.get(step.body) ?? step.body);
+  // after the package's last step, so custom steps after `install` (compatibility links) count too
+  const last = pkg.steps[pkg.steps.length - 1];
+  const assertion =
+    step === last && pkg.steps.some((s) => s.name === 'install') ? providesCheck(pkg, ctx.graph.target.triplet) : '';
   const where = chroot ? `in the chroot of ${pkg.stage}` : 'on the host';
   // A step the layers changed (its package, or its stage's settings) says which; the others stay byte-identical
   // to the base's. The header is one `# ` line in the template, so the second line brings its own `# `.
@@ -207,6 +211,64 @@ export function stepView(ctx: StepContext, pkg: GPackage, step: GStep, vars: rea
     envFile: stageEnv(pkg.stage, chroot ? 'chroot' : 'host'),
     vars,
     prologue,
-    body: body.replace(/\n$/, ''),
+    body: body.replace(/\n$/, '') + assertion,
   };
+}
+
+/**
+ * Where, below the root it installs into, a provided command or library may be: the PATH directories; the
+ * library directories, the target's per-target runtime directory (`usr/lib/<triplet>`, where a cross clang
+ * looks beside itself) and a cross sysroot's (`sysroot/`, stage1's default sysroot).
+ */
+function providesDirs(triplet: string): { commands: string; libraries: string } {
+  return {
+    commands: 'usr/bin bin usr/sbin sbin',
+    libraries: `usr/lib lib usr/lib/${triplet} sysroot/usr/lib sysroot/lib`,
+  };
+}
+
+/**
+ * Shell that fails a package's last step (install, or a custom step after it) when something the package's
+ * `provides` promises is not in the root it installs into (commands in a PATH directory, libraries in a
+ * library directory: providesDirs). A promise nobody checks hides a build that silently dropped it (zlib without libz.so, util-linux without findmnt,
+ * libcap's tools in /usr/usr/bin) until a later package fails far away. A symbolic link counts even when it
+ * dangles: a host stage's links point at where their target lives inside its own root. Empty when nothing
+ * is promised.
+ */
+function providesCheck(pkg: GPackage, triplet: string): string {
+  const { commands, libraries } = pkg.provides;
+  const dirs = providesDirs(triplet);
+  if (!commands.length && !libraries.length) return '';
+  const call = (dirs: string, names: readonly string[]): string[] =>
+    names.length
+      ? [
+          `serpent_provided ${shQuote(dirs)} \\`,
+          ...names.map((n, i) => `  ${shQuote(n)}${i < names.length - 1 ? ' \\' : ''}`),
+        ]
+      : [];
+  const lines = [
+    '',
+    '',
+    '# every command and library `provides` promises must now exist in the root',
+    "serpent_missing=''",
+    'serpent_provided() {',
+    '  serpent_dirs=$1',
+    '  shift',
+    '  for serpent_name do',
+    "    serpent_found=''",
+    '    for serpent_dir in ${serpent_dirs}; do',
+    '      serpent_path="${destdir%/}/${serpent_dir}/${serpent_name}"',
+    '      if [ -e "${serpent_path}" ] || [ -L "${serpent_path}" ]; then serpent_found=1; fi',
+    '    done',
+    '    if [ -z "${serpent_found}" ]; then serpent_missing="${serpent_missing} ${serpent_name}"; fi',
+    '  done',
+    '}',
+    ...call(dirs.commands, [...commands].sort(byCodeUnit)), // sort for determinism
+    ...call(dirs.libraries, [...libraries].sort(byCodeUnit)),
+    'if [ -n "${serpent_missing}" ]; then',
+    `  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\\n' ${shQuote(pkg.id)} "\${destdir}" ${shQuote(dirs.commands)} ${shQuote(dirs.libraries)} "\${serpent_missing}" >&2`,
+    '  exit 1',
+    'fi',
+  ];
+  return lines.join('\n');
 }

@@ -22,6 +22,8 @@ set --
 mkdir -p "${destdir}"
 cd "${srcdir}"
 
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 8))'
+c++ --version > /dev/null
 cmake -S "${srcdir}/llvm" -B "${workdir}/build" -G Ninja \
   -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_INSTALL_PREFIX=/usr \

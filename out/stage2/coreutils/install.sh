@@ -26,3 +26,124 @@ cd "${srcdir}"
 
 cd "${srcdir}"
 make DESTDIR="${destdir}" install
+
+# every command and library `provides` promises must now exist in the root
+serpent_missing=''
+serpent_provided() {
+  serpent_dirs=$1
+  shift
+  for serpent_name do
+    serpent_found=''
+    for serpent_dir in ${serpent_dirs}; do
+      serpent_path="${destdir%/}/${serpent_dir}/${serpent_name}"
+      if [ -e "${serpent_path}" ] || [ -L "${serpent_path}" ]; then serpent_found=1; fi
+    done
+    if [ -z "${serpent_found}" ]; then serpent_missing="${serpent_missing} ${serpent_name}"; fi
+  done
+}
+serpent_provided 'usr/bin bin usr/sbin sbin' \
+  '[' \
+  'b2sum' \
+  'base32' \
+  'base64' \
+  'basename' \
+  'basenc' \
+  'cat' \
+  'chgrp' \
+  'chmod' \
+  'chown' \
+  'chroot' \
+  'cksum' \
+  'comm' \
+  'cp' \
+  'csplit' \
+  'cut' \
+  'date' \
+  'dd' \
+  'df' \
+  'dir' \
+  'dircolors' \
+  'dirname' \
+  'du' \
+  'echo' \
+  'env' \
+  'expand' \
+  'expr' \
+  'factor' \
+  'false' \
+  'fmt' \
+  'fold' \
+  'groups' \
+  'head' \
+  'hostid' \
+  'hostname' \
+  'id' \
+  'install' \
+  'join' \
+  'link' \
+  'ln' \
+  'logname' \
+  'ls' \
+  'md5sum' \
+  'mkdir' \
+  'mkfifo' \
+  'mknod' \
+  'mktemp' \
+  'mv' \
+  'nice' \
+  'nl' \
+  'nohup' \
+  'nproc' \
+  'numfmt' \
+  'od' \
+  'paste' \
+  'pathchk' \
+  'pr' \
+  'printenv' \
+  'printf' \
+  'ptx' \
+  'pwd' \
+  'readlink' \
+  'realpath' \
+  'rm' \
+  'rmdir' \
+  'seq' \
+  'sha1sum' \
+  'sha224sum' \
+  'sha256sum' \
+  'sha384sum' \
+  'sha512sum' \
+  'shred' \
+  'shuf' \
+  'sleep' \
+  'sort' \
+  'split' \
+  'stat' \
+  'stty' \
+  'sum' \
+  'sync' \
+  'tac' \
+  'tail' \
+  'tee' \
+  'test' \
+  'timeout' \
+  'touch' \
+  'tr' \
+  'true' \
+  'truncate' \
+  'tsort' \
+  'tty' \
+  'uname' \
+  'unexpand' \
+  'uniq' \
+  'unlink' \
+  'users' \
+  'vdir' \
+  'wc' \
+  'who' \
+  'whoami' \
+  'yes'
+if [ -n "${serpent_missing}" ]; then
+  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage2/coreutils' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' "${serpent_missing}" >&2
+  exit 1
+fi

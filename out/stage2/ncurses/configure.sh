@@ -23,12 +23,14 @@ mkdir -p "${destdir}"
 cd "${srcdir}"
 
 cd "${srcdir}"
-# a tic for the build host, with the host compiler and none of the target flags
+# a tic for the build host, with the host compiler and none of the target's tools or flags (the stage
+# env exports CPP, LD, NM, … for the target: a host build that inherits them preprocesses against the
+# target's sysroot)
 mkdir -p host-tic
 (
   cd host-tic
-  env CC=cc CFLAGS=-O2 CPPFLAGS= LDFLAGS= CXX=c++ CXXFLAGS= AR=ar RANLIB=ranlib \
-    PKG_CONFIG_LIBDIR= PKG_CONFIG_SYSROOT_DIR= \
+  env CC=cc CPP="cc -E" CFLAGS=-O2 CPPFLAGS= LDFLAGS= CXX=c++ CXXFLAGS= AR=ar RANLIB=ranlib LD=ld NM=nm \
+    STRIP=strip OBJCOPY=objcopy OBJDUMP=objdump READELF=readelf PKG_CONFIG_LIBDIR= PKG_CONFIG_SYSROOT_DIR= \
     ../configure --without-cxx --without-ada --without-tests --without-manpages
   make -C include
   make -C progs tic

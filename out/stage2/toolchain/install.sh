@@ -30,3 +30,73 @@ ln -sf clang "${destdir}/usr/bin/cc"
 ln -sf clang++ "${destdir}/usr/bin/c++"
 ln -sf clang-cpp "${destdir}/usr/bin/cpp"
 ln -sf ld.lld "${destdir}/usr/bin/ld"
+# In the stage3 chroot this clang is /serpent/usr/bin/clang, and clang >= 17 no longer adds the lib
+# directory beside its binary to the link: its default -lunwind (and libc++) would not be found, and
+# the first configure fails ("C compiler cannot create executables"). A config file beside the binary,
+# which the driver reads for every compile and link (Perl's Configure ignores LDFLAGS, not this), names
+# a directory that holds only those runtime libraries, so libraries stage3 rebuilds still win over
+# stage2's copies in /serpent/usr/lib.
+mkdir -p "${destdir}/usr/lib/llvm-runtime"
+for lib in "${destdir}"/usr/lib/libunwind.so* "${destdir}"/usr/lib/libc++.so* "${destdir}"/usr/lib/libc++abi.so*; do
+  ln -sf "../${lib##*/}" "${destdir}/usr/lib/llvm-runtime/${lib##*/}"
+done
+test -e "${destdir}/usr/lib/llvm-runtime/libunwind.so"
+printf '%s\n' '-L<CFGDIR>/../lib/llvm-runtime' > "${destdir}/usr/bin/${triplet}.cfg"
+
+# every command and library `provides` promises must now exist in the root
+serpent_missing=''
+serpent_provided() {
+  serpent_dirs=$1
+  shift
+  for serpent_name do
+    serpent_found=''
+    for serpent_dir in ${serpent_dirs}; do
+      serpent_path="${destdir%/}/${serpent_dir}/${serpent_name}"
+      if [ -e "${serpent_path}" ] || [ -L "${serpent_path}" ]; then serpent_found=1; fi
+    done
+    if [ -z "${serpent_found}" ]; then serpent_missing="${serpent_missing} ${serpent_name}"; fi
+  done
+}
+serpent_provided 'usr/bin bin usr/sbin sbin' \
+  'addr2line' \
+  'ar' \
+  'c++' \
+  'c++filt' \
+  'cc' \
+  'clang' \
+  'clang++' \
+  'clang-cpp' \
+  'cpp' \
+  'ld' \
+  'ld.lld' \
+  'lld' \
+  'llvm-addr2line' \
+  'llvm-ar' \
+  'llvm-config' \
+  'llvm-cxxfilt' \
+  'llvm-nm' \
+  'llvm-objcopy' \
+  'llvm-objdump' \
+  'llvm-ranlib' \
+  'llvm-readelf' \
+  'llvm-size' \
+  'llvm-strings' \
+  'llvm-strip' \
+  'nm' \
+  'objcopy' \
+  'objdump' \
+  'ranlib' \
+  'readelf' \
+  'size' \
+  'strings' \
+  'strip'
+serpent_provided 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' \
+  'libLLVM.so' \
+  'libc++.so' \
+  'libc++abi.so' \
+  'libclang-cpp.so' \
+  'libunwind.so'
+if [ -n "${serpent_missing}" ]; then
+  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage2/toolchain' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' "${serpent_missing}" >&2
+  exit 1
+fi

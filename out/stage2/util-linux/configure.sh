@@ -9,7 +9,7 @@ set -e
   arch='x86_64'
   cflags='-march=haswell -mtune=skylake -O2 -fPIC -pipe'
   cxxflags='-march=haswell -mtune=skylake -O2 -fPIC -pipe'
-  flags='--disable-all-programs --enable-libuuid --enable-libblkid --enable-libmount --enable-libsmartcols --enable-mount --enable-lsblk --enable-findmnt --enable-blkid --enable-getopt --enable-uuidgen --enable-more --enable-mountpoint --disable-hardlink --disable-liblastlog2 --disable-pylibmount --disable-makeinstall-chown --disable-makeinstall-setuid --disable-asciidoc --disable-static --without-python --without-systemd --without-udev --without-readline --without-econf'
+  flags='--disable-hardlink --disable-login --disable-su --disable-runuser --disable-sulogin --disable-nologin --disable-chfn-chsh --disable-newgrp --disable-vipw --disable-wall --disable-write --disable-bash-completion --disable-liblastlog2 --disable-pylibmount --disable-makeinstall-chown --disable-makeinstall-setuid --disable-asciidoc --disable-static --without-python --without-systemd --without-udev --without-readline --without-econf'
   ldflags='-Wl,-O1'
   llvm_backend='X86'
   name='util-linux'

@@ -9,7 +9,7 @@ set -e
   arch='x86_64'
   cflags='-march=haswell -mtune=skylake -O2 -fPIC -pipe'
   cxxflags='-march=haswell -mtune=skylake -O2 -fPIC -pipe'
-  flags='--disable-all-programs --enable-libuuid --enable-libblkid --enable-libmount --enable-libsmartcols --enable-mount --enable-lsblk --enable-findmnt --enable-blkid --enable-getopt --enable-uuidgen --enable-more --enable-mountpoint --disable-hardlink --disable-liblastlog2 --disable-pylibmount --disable-makeinstall-chown --disable-makeinstall-setuid --disable-asciidoc --disable-static --without-python --without-systemd --without-udev --without-readline --without-econf'
+  flags='--disable-hardlink --disable-login --disable-su --disable-runuser --disable-sulogin --disable-nologin --disable-chfn-chsh --disable-newgrp --disable-vipw --disable-wall --disable-write --disable-bash-completion --disable-liblastlog2 --disable-pylibmount --disable-makeinstall-chown --disable-makeinstall-setuid --disable-asciidoc --disable-static --without-python --without-systemd --without-udev --without-readline --without-econf'
   ldflags='-Wl,-O1'
   llvm_backend='X86'
   name='util-linux'
@@ -26,3 +26,37 @@ cd "${srcdir}"
 
 cd "${srcdir}"
 make DESTDIR="${destdir}" install
+
+# every command and library `provides` promises must now exist in the root
+serpent_missing=''
+serpent_provided() {
+  serpent_dirs=$1
+  shift
+  for serpent_name do
+    serpent_found=''
+    for serpent_dir in ${serpent_dirs}; do
+      serpent_path="${destdir%/}/${serpent_dir}/${serpent_name}"
+      if [ -e "${serpent_path}" ] || [ -L "${serpent_path}" ]; then serpent_found=1; fi
+    done
+    if [ -z "${serpent_found}" ]; then serpent_missing="${serpent_missing} ${serpent_name}"; fi
+  done
+}
+serpent_provided 'usr/bin bin usr/sbin sbin' \
+  'blkid' \
+  'findmnt' \
+  'getopt' \
+  'lsblk' \
+  'more' \
+  'mount' \
+  'mountpoint' \
+  'umount' \
+  'uuidgen'
+serpent_provided 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' \
+  'libblkid.so' \
+  'libmount.so' \
+  'libsmartcols.so' \
+  'libuuid.so'
+if [ -n "${serpent_missing}" ]; then
+  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage2/util-linux' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' "${serpent_missing}" >&2
+  exit 1
+fi

@@ -23,4 +23,5 @@ mkdir -p "${destdir}"
 cd "${srcdir}"
 
 cd "${srcdir}"
-CHOST="${triplet}" ./configure --prefix=/usr --libdir=/usr/lib --shared
+CHOST="${triplet}" LDFLAGS="${LDFLAGS} -Wl,--undefined-version" ./configure --prefix=/usr --libdir=/usr/lib --shared
+grep -q '^Building shared library' configure.log

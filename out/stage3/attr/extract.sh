@@ -28,5 +28,6 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://download.savannah.gnu.org/releases/attr/attr-2.5.2.tar.xz' 'f2e97b0ab7ce293681ab701915766190d607a1dba7fae8a718138150b700a70b' 'attr-2.5.2.tar.xz'
 serpent_unpack "${sources}/attr-2.5.2.tar.xz" "${srcdir}" 1
+serpent_install_file "${serpent_out}/lib/files/stage3/patches/attr-libgen.patch" e30b373dd378d1e6702d9de2e9c14f65c1d48de46adc0b8a16d5f6bae85887d7 "${workdir}/patches/1-attr-libgen.patch"
 mkdir -p "${destdir}"
 cd "${workdir}"

@@ -25,7 +25,7 @@ set --
 . "${serpent_out}/lib/serpent.sh"
 serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
-serpent_fetch git 'https://github.com/ikeycode/libc-support.git' '0000000000000000000000000000000000000000000000000000000000000000' 'libc-support-5b4e0592377c.tar' '5b4e0592377c312bfd23f134200a8bf2a6917994'
-serpent_unpack "${sources}/libc-support-5b4e0592377c.tar" "${srcdir}" 1
+serpent_fetch git 'https://github.com/ikeycode/libc-support.git' '39fd6c8afd926bc4847b145b1167e02ab208dc4ce296a6be83fa0636fa33e593' 'libc-support-60c20ccef5a4.tar' '60c20ccef5a44663582ae4950b077a31a8b072d8'
+serpent_unpack "${sources}/libc-support-60c20ccef5a4.tar" "${srcdir}" 1
 mkdir -p "${destdir}"
 cd "${workdir}"

@@ -9,7 +9,7 @@ set -e
   arch='x86_64'
   cflags='-march=haswell -mtune=skylake -O2 -fPIC -pipe'
   cxxflags='-march=haswell -mtune=skylake -O2 -fPIC -pipe'
-  flags='prefix=/usr lib=lib sbindir=/usr/bin CC=clang BUILD_CC=clang AR=llvm-ar RANLIB=llvm-ranlib PAM_CAP=no GOLANG=no RAISE_SETFCAP=no'
+  flags='prefix=/usr lib=lib sbin=bin CC=clang BUILD_CC=clang AR=llvm-ar RANLIB=llvm-ranlib PAM_CAP=no GOLANG=no RAISE_SETFCAP=no'
   ldflags='-Wl,-O1'
   llvm_backend='X86'
   name='libcap'

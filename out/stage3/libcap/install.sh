@@ -9,7 +9,7 @@ set -e
   arch='x86_64'
   cflags='-march=haswell -mtune=skylake -O2 -fPIC -pipe'
   cxxflags='-march=haswell -mtune=skylake -O2 -fPIC -pipe'
-  flags='prefix=/usr lib=lib sbindir=/usr/bin CC=clang BUILD_CC=clang AR=llvm-ar RANLIB=llvm-ranlib PAM_CAP=no GOLANG=no RAISE_SETFCAP=no'
+  flags='prefix=/usr lib=lib sbin=bin CC=clang BUILD_CC=clang AR=llvm-ar RANLIB=llvm-ranlib PAM_CAP=no GOLANG=no RAISE_SETFCAP=no'
   ldflags='-Wl,-O1'
   llvm_backend='X86'
   name='libcap'
@@ -25,3 +25,30 @@ cd "${srcdir}"
 cd "${srcdir}"
 # shellcheck disable=SC2086
 make ${flags} DESTDIR="${destdir}" install
+
+# every command and library `provides` promises must now exist in the root
+serpent_missing=''
+serpent_provided() {
+  serpent_dirs=$1
+  shift
+  for serpent_name do
+    serpent_found=''
+    for serpent_dir in ${serpent_dirs}; do
+      serpent_path="${destdir%/}/${serpent_dir}/${serpent_name}"
+      if [ -e "${serpent_path}" ] || [ -L "${serpent_path}" ]; then serpent_found=1; fi
+    done
+    if [ -z "${serpent_found}" ]; then serpent_missing="${serpent_missing} ${serpent_name}"; fi
+  done
+}
+serpent_provided 'usr/bin bin usr/sbin sbin' \
+  'capsh' \
+  'getcap' \
+  'getpcaps' \
+  'setcap'
+serpent_provided 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' \
+  'libcap.so' \
+  'libpsx.so'
+if [ -n "${serpent_missing}" ]; then
+  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage3/libcap' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' "${serpent_missing}" >&2
+  exit 1
+fi

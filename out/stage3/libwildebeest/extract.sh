@@ -25,7 +25,7 @@ set --
 . "${serpent_out}/lib/serpent.sh"
 serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
-serpent_fetch git 'https://github.com/ikeycode/libwildebeest.git' '0000000000000000000000000000000000000000000000000000000000000000' 'libwildebeest-76a93f397351.tar' '76a93f3973516430d1a2bf62bcf6289c68983484'
-serpent_unpack "${sources}/libwildebeest-76a93f397351.tar" "${srcdir}" 1
+serpent_fetch git 'https://github.com/ikeycode/libwildebeest.git' '863ba9cd4f30c19f33724400f75db1d97ace49f76375ea6e64d967f67844c002' 'libwildebeest-1b0f70298e31.tar' '1b0f70298e319a3288218e73d12eec992c29439c'
+serpent_unpack "${sources}/libwildebeest-1b0f70298e31.tar" "${srcdir}" 1
 mkdir -p "${destdir}"
 cd "${workdir}"

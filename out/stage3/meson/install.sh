@@ -29,3 +29,24 @@ cp -R mesonbuild "${site}/"
 printf '%s\n' '#!/usr/bin/python3' 'import sys' 'from mesonbuild.mesonmain import main' 'sys.exit(main())' > /usr/bin/meson
 chmod 0755 /usr/bin/meson
 python3 -m compileall -q "${site}/mesonbuild"
+
+# every command and library `provides` promises must now exist in the root
+serpent_missing=''
+serpent_provided() {
+  serpent_dirs=$1
+  shift
+  for serpent_name do
+    serpent_found=''
+    for serpent_dir in ${serpent_dirs}; do
+      serpent_path="${destdir%/}/${serpent_dir}/${serpent_name}"
+      if [ -e "${serpent_path}" ] || [ -L "${serpent_path}" ]; then serpent_found=1; fi
+    done
+    if [ -z "${serpent_found}" ]; then serpent_missing="${serpent_missing} ${serpent_name}"; fi
+  done
+}
+serpent_provided 'usr/bin bin usr/sbin sbin' \
+  'meson'
+if [ -n "${serpent_missing}" ]; then
+  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage3/meson' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' "${serpent_missing}" >&2
+  exit 1
+fi

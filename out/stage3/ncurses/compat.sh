@@ -30,3 +30,40 @@ for lib in ncurses form panel menu; do
 done
 ln -sf libncursesw.so libcurses.so
 ln -sf libncursesw.so libtinfo.so
+
+# every command and library `provides` promises must now exist in the root
+serpent_missing=''
+serpent_provided() {
+  serpent_dirs=$1
+  shift
+  for serpent_name do
+    serpent_found=''
+    for serpent_dir in ${serpent_dirs}; do
+      serpent_path="${destdir%/}/${serpent_dir}/${serpent_name}"
+      if [ -e "${serpent_path}" ] || [ -L "${serpent_path}" ]; then serpent_found=1; fi
+    done
+    if [ -z "${serpent_found}" ]; then serpent_missing="${serpent_missing} ${serpent_name}"; fi
+  done
+}
+serpent_provided 'usr/bin bin usr/sbin sbin' \
+  'captoinfo' \
+  'clear' \
+  'infocmp' \
+  'infotocap' \
+  'reset' \
+  'tic' \
+  'toe' \
+  'tput' \
+  'tset'
+serpent_provided 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' \
+  'libcurses.so' \
+  'libformw.so' \
+  'libmenuw.so' \
+  'libncurses.so' \
+  'libncursesw.so' \
+  'libpanelw.so' \
+  'libtinfo.so'
+if [ -n "${serpent_missing}" ]; then
+  printf 'serpent: %s: provides what its install did not put in %s (commands in %s, libraries in %s):%s\n' 'stage3/ncurses' "${destdir}" 'usr/bin bin usr/sbin sbin' 'usr/lib lib usr/lib/x86_64-serpent-linux-musl sysroot/usr/lib sysroot/lib' "${serpent_missing}" >&2
+  exit 1
+fi

@@ -22,4 +22,5 @@ set --
 cd "${srcdir}"
 
 cd "${srcdir}"
-./configure --prefix=/usr --libdir=/usr/lib --shared
+LDFLAGS="${LDFLAGS} -Wl,--undefined-version" ./configure --prefix=/usr --libdir=/usr/lib --shared
+grep -q '^Building shared library' configure.log
