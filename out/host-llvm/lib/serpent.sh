@@ -723,7 +723,10 @@ serpent_record() {
   [ "${serpent_record_failed:-0}" = 0 ] || return 0
   if ! { printf '%s\n' "$1" >> "$serpent_build/timings.log"; } 2> /dev/null; then
     serpent_record_failed=1
-    printf 'serpent: warning: cannot append to %s: this step is not timed\n' "$serpent_build/timings.log" >&2
+    # the reason, when it is a full disk (the shell's own message was silenced with the rest)
+    serpent_free_kb "$serpent_build"
+    printf 'serpent: warning: cannot append to %s%s: this step is not timed\n' "$serpent_build/timings.log" \
+      "${serpent_free:+ ($serpent_free KiB free on its file system)}" >&2
   fi
   return 0
 }
@@ -818,9 +821,11 @@ serpent_step_lock() {
     trap 'rm -rf "$serpent_lockfile.d"' EXIT
     serpent_dir_lock "$serpent_lockfile.d" "$1"
   fi
-  # make decided before another make built it: the stamp's rule is checked again, now.
+  # make decided before another make built it: the stamp's rule is checked again, now (not when redoing a
+  # package: then the step must run again whatever its stamp says).
   read -r serpent_hstate serpent_hpid serpent_htime < "$serpent_lockfile" 2> /dev/null || serpent_hstate=''
-  if [ "$serpent_hstate" = "done" ] && ! serpent_always_make && serpent_stamp_current "$1"; then
+  if [ "$serpent_hstate" = "done" ] && [ -z "${SERPENT_REDO:-}" ] && ! serpent_always_make \
+    && serpent_stamp_current "$1"; then
     serpent_say "$1 was built meanwhile by pid $serpent_hpid: nothing to do"
     return 1
   fi
@@ -860,6 +865,106 @@ serpent_stamp_current() {
   return 1
 }
 
+# ------------------------------------------------------------------------------------------------------------
+# Unfinished work trees. Before each step of a package the runtime marks the package's work tree unfinished
+# (BUILD_DIR/<stage>/work/.serpent/<package>/unfinished: the step, pid and time); only after the step succeeded
+# and its stamp is written is the mark removed. A step that did not finish (killed, failed, out of space) leaves
+# the mark, and whatever it left in the work tree (a zero-byte object newer than its source) is never trusted: a
+# later run of any step of that package first redoes the package from a fresh work tree, its earlier steps in
+# order (extract first), then the step itself — as an uninterrupted build would have. Steps that write into the
+# stage root (install) run again over what the interrupted run left there; they overwrite the same files.
+# ------------------------------------------------------------------------------------------------------------
+
+# serpent_free_kb DIR: sets serpent_free to the KiB available on DIR's file system, '' when df cannot say.
+serpent_free_kb() {
+  serpent_free=$(df -Pk "$1" 2> /dev/null | awk 'NR == 2 { print $(NF - 2) }') || serpent_free=''
+  case $serpent_free in
+    '' | *[!0-9]*) serpent_free='' ;;
+  esac
+}
+
+# serpent_space_dir STAGE: the directory whose file system a step of STAGE writes to (its stage directory, or
+# BUILD_DIR before the stage has one).
+serpent_space_dir() {
+  serpent_space_dir=$serpent_build/$1
+  [ -d "$serpent_space_dir" ] || serpent_space_dir=$serpent_build
+}
+
+# serpent_space_check ID STAGE: refuses to start a step with less than MIN_FREE_MB free where it writes.
+serpent_space_check() {
+  serpent_min=${SERPENT_MIN_FREE_MB:-1024}
+  case $serpent_min in
+    '' | *[!0-9]*) serpent_die "MIN_FREE_MB must be a number of MiB: $serpent_min" ;;
+  esac
+  [ "$serpent_min" -gt 0 ] || return 0
+  serpent_space_dir "$2"
+  serpent_free_kb "$serpent_space_dir"
+  [ -n "$serpent_free" ] || return 0
+  if [ "$serpent_free" -lt $((serpent_min * 1024)) ]; then
+    serpent_die "$1: only $((serpent_free / 1024)) MiB ($serpent_free KiB) free on the file system of $serpent_space_dir; a step starts with at least MIN_FREE_MB=$serpent_min MiB free: free some space (or set MIN_FREE_MB lower) and run make again"
+  fi
+}
+
+# serpent_space_note STAGE: sets serpent_full to a sentence when the step's file system is (almost) full
+# (under 1 MiB free), else ''; then a step's outputs may be truncated whatever its exit code said.
+serpent_space_note() {
+  serpent_full=''
+  serpent_space_dir "$1"
+  serpent_free_kb "$serpent_space_dir"
+  if [ -n "$serpent_free" ] && [ "$serpent_free" -lt 1024 ]; then
+    serpent_full="no space left on device: $serpent_free KiB free on the file system of $serpent_space_dir"
+  fi
+}
+
+# serpent_redo STAGE PACKAGE STEP: the package's work tree is marked unfinished: its steps before STEP run again,
+# in plan order, from a fresh work tree, each as a step of its own (banner, log, record, stamp), before STEP.
+serpent_redo() {
+  serpent_by=''
+  read -r serpent_by _ < "$serpent_unfinished" 2> /dev/null || serpent_by=''
+  serpent_earlier=$(awk -v s="$1" -v p="$2" -v n="$3" \
+    '$2 == s && $3 == p { if ($4 == n) exit; print $1, $4, $5 }' "$serpent_out/lib/steps.txt") \
+    || serpent_die "cannot read $serpent_out/lib/steps.txt"
+  serpent_names=''
+  while read -r _ serpent_n _; do
+    [ -z "$serpent_n" ] || serpent_names="$serpent_names $serpent_n"
+  done << SERPENT_EARLIER
+$serpent_earlier
+SERPENT_EARLIER
+  serpent_say "$1/$2/$3: the work tree of $1/$2 was left unfinished by its ${serpent_by:-unknown} step (killed, failed or out of space): it is not trusted; redoing the package from a fresh work tree:${serpent_names:- nothing before $3}, then $3"
+  serpent_fresh_dir "$serpent_build/$1/work/$2" || serpent_die "cannot empty $serpent_build/$1/work/$2"
+  [ -n "$serpent_names" ] || return 0
+  serpent_sub=''
+  trap 'serpent_redo_stop 130' INT
+  trap 'serpent_redo_stop 143' TERM
+  trap 'serpent_redo_stop 129' HUP
+  while read -r serpent_i serpent_n serpent_where; do
+    [ -n "$serpent_n" ] || continue
+    # In the background so that a signal to this runner is passed on at once; the redone step watches make too.
+    SERPENT_REDO=$PPID "$serpent_sh" "$serpent_out/lib/serpent.sh" step "$serpent_i" "$4" "$1" "$2" "$serpent_n" \
+      "$serpent_where" &
+    serpent_sub=$!
+    if wait "$serpent_sub"; then
+      serpent_sub=''
+    else
+      serpent_step_state failed
+      exit 1
+    fi
+  done << SERPENT_EARLIER
+$serpent_earlier
+SERPENT_EARLIER
+  trap - INT TERM HUP
+}
+
+serpent_redo_stop() {
+  trap '' INT TERM HUP
+  if [ -n "${serpent_sub:-}" ]; then
+    kill -TERM "$serpent_sub" 2> /dev/null
+    wait "$serpent_sub" 2> /dev/null
+  fi
+  serpent_step_state stopped
+  exit "$1"
+}
+
 # serpent_stop SIGNAL WORD CODE: the traps of a running step. The step runs in its own session and process
 # group (setsid), out of reach of the signals sent to make's: TERM goes to that whole group, the step is waited
 # for and what is left of its group is killed; then the log's last line, the record's stop event, and exit CODE.
@@ -893,6 +998,14 @@ serpent_step() {
   [ -f "$serpent_script" ] || serpent_die "missing $serpent_script"
   serpent_id=$3/$4/$5
   serpent_step_lock "$serpent_id" || return 0
+  # Steps (and so the roots they build) never depend on the caller's umask.
+  umask 022
+  serpent_space_check "$serpent_id" "$3"
+  # A package whose work tree an earlier run left unfinished is redone first (its own banners come first).
+  serpent_unfinished=$serpent_build/$3/work/.serpent/$4/unfinished
+  if [ -z "${SERPENT_REDO:-}" ] && [ -e "$serpent_unfinished" ]; then
+    serpent_redo "$3" "$4" "$5" "$2"
+  fi
   serpent_last_time "$serpent_id"
   if [ -n "$serpent_last" ]; then
     serpent_duration "$serpent_last"
@@ -901,24 +1014,31 @@ serpent_step() {
     printf '%s\n' "$serpent_label"
   fi
   serpent_init_jobs
-  # Steps (and so the roots they build) never depend on the caller's umask.
-  umask 022
   serpent_stamp=$serpent_build/stamps/$3/$4/$5
   serpent_log=$serpent_build/logs/$3/$4/$5.log
   # Every process costs: test before creating or deleting.
-  if [ ! -d "${serpent_stamp%/*}" ] || [ ! -d "${serpent_log%/*}" ]; then
-    mkdir -p "${serpent_stamp%/*}" "${serpent_log%/*}" || serpent_die "cannot create $serpent_build"
+  if [ ! -d "${serpent_stamp%/*}" ] || [ ! -d "${serpent_log%/*}" ] || [ ! -d "${serpent_unfinished%/*}" ]; then
+    mkdir -p "${serpent_stamp%/*}" "${serpent_log%/*}" "${serpent_unfinished%/*}" \
+      || serpent_die "cannot create the directories of $serpent_id in $serpent_build"
   fi
   if [ -e "$serpent_stamp" ]; then
     rm -f "$serpent_stamp"
   fi
   serpent_clock
   serpent_started=$serpent_epoch
-  {
+  # The mark goes first: from here until the stamp is written, an end of any kind leaves the work tree untrusted.
+  if ! { printf '%s %s %s\n' "$5" "$$" "$serpent_time" > "$serpent_unfinished"; } 2> /dev/null; then
+    serpent_space_note "$3"
+    serpent_die "$serpent_id: cannot mark $serpent_unfinished${serpent_full:+ ($serpent_full)}"
+  fi
+  if ! {
     printf 'serpent: %s\n' "$serpent_label"
     printf 'serpent: script %s\n' "$3/$4/$5.sh"
     printf 'serpent: started %s\n' "$serpent_time"
-  } > "$serpent_log"
+  } 2> /dev/null > "$serpent_log"; then
+    serpent_space_note "$3"
+    serpent_die "$serpent_id: cannot write its log $serpent_log${serpent_full:+ ($serpent_full)}"
+  fi
   serpent_record_out
   serpent_record "$serpent_started start $serpent_id $6 $serpent_jobs $$"
   serpent_child=''
@@ -937,10 +1057,12 @@ serpent_step() {
   serpent_child=$!
   # A make that dies without signalling its job (bmake without -j on TERM, any make on KILL): a watchdog sends
   # HUP here when the parent is gone (one `sleep 1` a second; without the lock's fd or make's output).
+  # A step redone for its package watches make too (SERPENT_REDO: make's pid), not only the runner that started it.
   serpent_parent=$PPID
+  serpent_make=${SERPENT_REDO:-$PPID}
   serpent_self=$$
   (
-    while kill -0 "$serpent_parent" 2> /dev/null; do
+    while kill -0 "$serpent_parent" 2> /dev/null && kill -0 "$serpent_make" 2> /dev/null; do
       sleep 1
     done
     kill -HUP "$serpent_self" 2> /dev/null
@@ -956,22 +1078,43 @@ serpent_step() {
   serpent_child=''
   serpent_clock
   serpent_took=$((serpent_epoch - serpent_started))
+  # A full file system: some tools exit 0 after a failed write (a configure script, a `|| true`), so a step
+  # that ends with its file system full, or whose log says so, or whose log cannot be finished, failed.
+  serpent_space_note "$3"
+  if [ "$serpent_rc" -eq 0 ]; then
+    if [ -z "$serpent_full" ] && grep -q -e 'No space left on device' -e 'Disk quota exceeded' "$serpent_log" 2> /dev/null; then
+      serpent_full='no space left on device: the log says so'
+    fi
+    if [ -z "$serpent_full" ] \
+      && ! { printf 'serpent: finished %s after %ss\n' "$serpent_time" "$serpent_took" >> "$serpent_log"; } 2> /dev/null; then
+      serpent_full="cannot finish the log $serpent_log"
+    fi
+    [ -z "$serpent_full" ] || serpent_rc=1
+  fi
   serpent_record "$serpent_epoch end $serpent_id $serpent_rc $serpent_took"
   if [ "$serpent_rc" -ne 0 ]; then
     serpent_step_state failed
-    printf 'serpent: failed (exit %s) %s after %ss\n' "$serpent_rc" "$serpent_time" "$serpent_took" >> "$serpent_log"
     {
-      printf '%s FAILED (exit %s)\n' "$serpent_label" "$serpent_rc"
+      [ -z "$serpent_full" ] || printf 'serpent: %s\n' "$serpent_full"
+      printf 'serpent: failed (exit %s) %s after %ss\n' "$serpent_rc" "$serpent_time" "$serpent_took"
+    } >> "$serpent_log" 2> /dev/null
+    # The report goes to stderr whole even when the log could not be written; the cause comes first and last.
+    {
+      printf '%s FAILED (exit %s)%s\n' "$serpent_label" "$serpent_rc" "${serpent_full:+: $serpent_full}"
       printf -- '---- last lines of %s ----\n' "$serpent_log"
-      tail -n 25 "$serpent_log"
+      tail -n 25 "$serpent_log" 2>&1
       printf -- '---- full log: %s ----\n' "$serpent_log"
+      [ -z "$serpent_full" ] || printf 'serpent: %s: %s; not stamped: free some space and run make again\n' "$serpent_id" "$serpent_full"
     } >&2
     exit 1
   fi
-  printf 'serpent: finished %s after %ss\n' "$serpent_time" "$serpent_took" >> "$serpent_log"
-  if ! { : > "$serpent_stamp.tmp.$$" && mv -f "$serpent_stamp.tmp.$$" "$serpent_stamp"; }; then
-    serpent_die "cannot write the stamp $serpent_stamp"
+  if ! { : > "$serpent_stamp.tmp.$$" && mv -f "$serpent_stamp.tmp.$$" "$serpent_stamp"; } 2> /dev/null; then
+    rm -f "$serpent_stamp.tmp.$$" 2> /dev/null
+    serpent_space_note "$3"
+    serpent_die "$serpent_id: cannot write the stamp $serpent_stamp${serpent_full:+ ($serpent_full)}"
   fi
+  # Only now is the work tree good again (killed between the two: the stamp is kept but the package is redone).
+  rm -f "$serpent_unfinished"
   serpent_step_state "done"
 }
 
@@ -1027,17 +1170,41 @@ serpent_want() {
   fi
 }
 
+# serpent_need_cpu ARCH MARCH FEATURE…: on an ARCH host whose /proc/cpuinfo lacks a FEATURE (a flags word),
+# programs compiled with MARCH die with SIGILL when the build runs them. Another architecture runs them under
+# qemu (nothing to check here); without a readable cpuinfo nothing is known.
+serpent_need_cpu() {
+  [ "$(uname -m)" = "$1" ] || return 0
+  serpent_cpuinfo=${SERPENT_CPUINFO:-/proc/cpuinfo}
+  [ -r "$serpent_cpuinfo" ] || return 0
+  serpent_flags=$(grep -m 1 '^flags' "$serpent_cpuinfo") || return 0
+  serpent_march=$2
+  shift 2
+  for serpent_feature in "$@"; do
+    case " ${serpent_flags#*:} " in
+      *" $serpent_feature "*) ;;
+      *) serpent_cpu_missing="$serpent_cpu_missing $serpent_feature" ;;
+    esac
+  done
+  [ -z "$serpent_cpu_missing" ] || serpent_cpu_march=$serpent_march
+}
+
 serpent_check_host() {
   serpent_found=''
   serpent_missing=''
   serpent_optional=''
+  serpent_cpu_missing=''
   # shellcheck source=/dev/null
   . "$serpent_out/lib/host-tools.sh"
   [ -z "$serpent_optional" ] || serpent_say "optional, not found:$serpent_optional"
+  if [ -n "$serpent_cpu_missing" ]; then
+    printf 'serpent: this CPU lacks%s, which the target flags (%s) need: stage2 and stage3 programs would crash (SIGILL) when the build runs them\n' "$serpent_cpu_missing" "$serpent_cpu_march" >&2
+  fi
   if [ -n "$serpent_missing" ]; then
     printf 'serpent: missing host tools:%s\n' "$serpent_missing" >&2
     exit 1
   fi
+  [ -z "$serpent_cpu_missing" ] || exit 1
   serpent_say "every host tool the plan needs is present"
 }
 
@@ -1253,13 +1420,45 @@ serpent_refuse_if_mounted() {
   fi
 }
 
-# rm that never crosses into a mount, when rm knows how.
+# serpent_rm PATH…: deletes without ever crossing into a mount, even one made while it deletes. With unshare
+# (root), in a private mount namespace: everything mounted below the paths there is detached first (in that
+# namespace only; the host's mounts stay), and a mount made on the host afterwards does not propagate into it,
+# so rm meets none. Without unshare: rm --one-file-system after the caller's refusal check, which a mount made
+# between the check and rm can race (and which does not stop at a bind mount of the same file system).
 serpent_rm() {
+  if [ -n "$(serpent_unshare_flags)" ]; then
+    unshare --mount -- "$serpent_sh" "$serpent_out/lib/serpent.sh" rm-private "$@"
+  else
+    serpent_rm_plain "$@"
+  fi
+}
+
+serpent_rm_plain() {
   if rm --help 2>&1 | grep -q one-file-system; then
     rm -rf --one-file-system -- "$@"
   else
     rm -rf -- "$@"
   fi
+}
+
+# Inside the namespace serpent_rm made: no propagation either way, detach what is mounted below, then delete.
+serpent_rm_private() {
+  mount --make-rprivate / || serpent_die "cannot make the mounts of the clean's namespace private"
+  for serpent_path in "$@"; do
+    serpent_round=0
+    while serpent_list=$(serpent_mounts_below "$serpent_path") && [ -n "$serpent_list" ]; do
+      [ "$serpent_round" -lt 5 ] || serpent_die "cannot detach the mounts below $serpent_path: not deleting it"
+      serpent_saved_ifs=$IFS
+      IFS='
+'
+      for serpent_mp in $serpent_list; do
+        umount -l "$serpent_mp" 2> /dev/null || :
+      done
+      IFS=$serpent_saved_ifs
+      serpent_round=$((serpent_round + 1))
+    done
+  done
+  serpent_rm_plain "$@"
 }
 
 serpent_clean() {
@@ -1410,6 +1609,38 @@ serpent_explain() {
       printf "%d of %d steps would run\n", n, steps
     }'
 }
+# ------------------------------------------------------------------------------------------------------------
+# The script a step runs: its stage's environment (lib/env/<stage>.<placement>.sh, which defines serpent_env)
+# followed by its own script (its package's variables, the call of serpent_env, its commands). run-step writes it
+# to BUILD_DIR/<stage>/work/.serpent/<package>/<step>.run.sh and runs that; `make show` prints the same text.
+# ------------------------------------------------------------------------------------------------------------
+
+# serpent_compose host|chroot STAGE PACKAGE STEP: prints the script the step runs.
+serpent_compose() {
+  cat "$serpent_out/lib/env/$2.$1.sh" "$serpent_out/$2/$3/$4.sh"
+}
+
+# serpent_show STAGE/PACKAGE/STEP: the script that step runs, from lib/steps.txt's placement.
+serpent_show() {
+  [ -n "${1:-}" ] || serpent_die "show: which step? make show STEP=<stage>/<package>/<step>"
+  serpent_want_stage=${1%%/*}
+  serpent_want_rest=${1#*/}
+  serpent_want_pkg=${serpent_want_rest%%/*}
+  serpent_known=''
+  while read -r _ serpent_s serpent_p serpent_t serpent_where; do
+    if [ "$serpent_s/$serpent_p/$serpent_t" = "$1" ]; then
+      serpent_compose "$serpent_where" "$serpent_s" "$serpent_p" "$serpent_t"
+      return
+    fi
+    if [ "$serpent_s" = "$serpent_want_stage" ] && [ "$serpent_p" = "$serpent_want_pkg" ]; then
+      serpent_known="$serpent_known $serpent_s/$serpent_p/$serpent_t"
+    fi
+  done < "$serpent_out/lib/steps.txt"
+  if [ -n "$serpent_known" ]; then
+    serpent_die "show: no step $1; the steps of $serpent_want_stage/$serpent_want_pkg are:$serpent_known"
+  fi
+  serpent_die "show: no step $1 (make help lists the stages; lib/steps.txt every step)"
+}
 serpent_main() {
   serpent_init
   serpent_command=${1:-}
@@ -1433,7 +1664,13 @@ serpent_main() {
         kill -KILL "-$serpent_group" 2> /dev/null
       ) 9>&- > /dev/null 2>&1 < /dev/null &
       serpent_guard=$!
-      if serpent_run_"$1" "$2" "$3" "$4" "$5"; then
+      # What runs is the stage's environment and the step's script, kept where `make show` says it would be.
+      serpent_ran=$serpent_build/$3/work/.serpent/$4/$5.run.sh
+      if [ ! -d "${serpent_ran%/*}" ]; then
+        mkdir -p "${serpent_ran%/*}" || exit 1
+      fi
+      serpent_compose "$1" "$3" "$4" "$5" > "$serpent_ran" || exit 1
+      if serpent_run_"$1" "$serpent_ran" "$3" "$4" "$5"; then
         serpent_rc=0
       else
         serpent_rc=$?
@@ -1450,7 +1687,9 @@ serpent_main() {
     status) serpent_status ;;
     report) serpent_report ;;
     explain) serpent_explain "$@" ;;
+    show) serpent_show "$@" ;;
     clean) serpent_clean "$@" ;;
+    rm-private) serpent_rm_private "$@" ;;
     distclean) serpent_distclean ;;
     *) serpent_die "unknown command: $serpent_command" ;;
   esac
