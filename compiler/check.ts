@@ -362,16 +362,14 @@ function checkSources(
     // a layer's substitute is checked as the source itself would be
     const sub = source.substitute;
     const s = sub
-      ? { ...source, kind: 'url' as const, url: sub.by, sha256: sub.sha256, commit: null, insecure: source.insecure }
+      ? { ...source, kind: 'url' as const, url: sub.by, sha256: sub.sha256, commit: null, insecure: sub.insecure }
       : source;
     // a local file (the layer's own copy: file:///srv/…) needs no transport security; the sha256 is checked
     const local = sub !== null && /^file:\/\/\/\S+$/.test(url);
     const m = URL_SHAPE.exec(url);
-    if (local) {
-      // fine
-    } else if (!m) {
+    if (!m && !local) {
       sink.error('insecure-url', s.url.loc, { kind: 'not-a-url', url });
-    } else if (m[1].toLowerCase() !== 'https' && !s.insecure) {
+    } else if (m && !local && m[1].toLowerCase() !== 'https' && !s.insecure) {
       sink.error('insecure-url', s.url.loc, { kind: 'not-https', url }, [NOTES.allowInsecure()]);
     }
     const sha = s.sha256?.value ?? '';

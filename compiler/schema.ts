@@ -362,6 +362,7 @@ export const SUBSTITUTE = {
     sha256: field(STRING, { required: true, doc: 'SHA-256 of the substitute file, 64 hex digits.' }),
     reason: field(STRING, { required: true, doc: 'Why the source is substituted (shown in the build log).' }),
     strip: field(INT, { default: null, doc: "Leading path components to drop; default: the source's." }),
+    insecure: field(BOOL, { default: false, doc: 'Allow a non-https URL (`http`, `ftp`); `file://` needs none.' }),
   },
   blocks: {},
   steps: false,

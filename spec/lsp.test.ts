@@ -348,6 +348,7 @@ test('completion: layer declarations — what follows amend and replace, and the
     'sha256',
     'reason',
     'strip',
+    'insecure',
   ]);
   assert.equal(labelsAt('amend package zlib in stage2 {\n  drop {\n    |'), ['depends', 'reason']);
   assert.ok(labelsAt('amend package zlib in stage2 {\n  drop {\n    depends = [|').includes('headers'));

@@ -234,6 +234,7 @@ function applySubstitutes(pkg: PackageDraft, body: Body, layer: string, sink: Si
       sha256: block.body.get(f.sha256) ?? null,
       reason,
       strip: block.body.plain(f.strip) ?? null,
+      insecure: block.body.plainOr(f.insecure),
       layer,
       loc: block.node.loc,
     };

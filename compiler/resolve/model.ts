@@ -113,6 +113,7 @@ export interface RSubstitute {
   readonly sha256: StringLit | null;
   readonly reason: string;
   readonly strip: number | null;
+  readonly insecure: boolean;
   readonly layer: string;
   readonly loc: Loc;
 }
