@@ -1,0 +1,114 @@
+// The speed goals of issue 11 (item 4), printed by one run, each with its goal: generating stages/ through the CLI
+// (Node start-up included), 10,000 synthetic packages into an empty directory and again with nothing to write,
+// no-op make and bmake at 100 and 10,000 packages, and the no-op at 10,000 against Ninja on the same nodes and
+// edges (build.ninja written from lib/prereqs.txt, the Makefile's stamp rules verbatim).
+// Usage, after `npm run build`: node dist/bench/speed.js [--runs=N]   (one line per figure; medians of N runs)
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { emit } from '../compiler/emit/index.js';
+import { PACKAGE_ROOT } from '../compiler/paths.js';
+import { noop, syntheticGraph, touchAllStamps } from './graph.js';
+
+const runsArg = process.argv.find((a) => a.startsWith('--runs='));
+const RUNS = runsArg ? Number(runsArg.slice(7)) : 3;
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (x: number): string => `${x.toFixed(0)} ms`;
+const line = (what: string, value: number, goal: number): void =>
+  console.log(`${what.padEnd(52)} ${ms(value).padStart(9)}   goal < ${ms(goal)}${value < goal ? '' : '   MISSED'}`);
+
+function timed(f: () => void): number {
+  const t = performance.now();
+  f();
+  return performance.now() - t;
+}
+
+function cli(args: string[]): void {
+  const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'dist/bin/serpentc.js'), ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`serpentc ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** build.ninja with the Makefile's stamp rules (lib/prereqs.txt): the same nodes and edges, stamps in `build`. */
+function writeNinja(out: string, build: string): void {
+  const path = (p: string): string => (p.startsWith('stamps/') ? join(build, p) : p).replace(/[ :$]/g, '$$$&');
+  const rules = readFileSync(join(out, 'lib/prereqs.txt'), 'utf8').trim().split('\n');
+  const text = [
+    // generator: no command-line record needed, so a first run with every stamp present is a no-op too
+    'rule stamp\n  command = touch $out\n  generator = 1\n',
+    ...rules.map((r) => {
+      const [target, ...prereqs] = r.split(' ');
+      return `build ${path(target)}: stamp ${prereqs.map(path).join(' ')}`;
+    }),
+    '',
+  ].join('\n');
+  writeFileSync(join(out, 'build.ninja'), text);
+}
+
+const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+
+const root = mkdtempSync(join(tmpdir(), 'serpentc-speed-'));
+try {
+  // stages/ through the CLI: a new process each time, as a user runs it
+  const cold: number[] = [];
+  const warm: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const out = join(root, `stages-out-${i}`);
+    cold.push(timed(() => cli([join(PACKAGE_ROOT, 'stages'), '-o', out])));
+    warm.push(timed(() => cli([join(PACKAGE_ROOT, 'stages'), '-o', out])));
+  }
+  line('generate stages/ (CLI, empty dir)', median(cold), 500);
+  line('generate stages/ (CLI, unchanged)', median(warm), 500);
+
+  for (const n of [100, 10000]) {
+    const stagesDir = join(root, `stages-${n}`);
+    mkdirSync(stagesDir, { recursive: true });
+    const graph = syntheticGraph(n, stagesDir);
+    const out = join(root, `out-${n}`);
+    if (n === 10000) {
+      const emitCold: number[] = [];
+      const emitWarm: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        rmSync(out, { recursive: true, force: true });
+        let t = performance.now();
+        await emit(graph, { outDir: out, stagesDir });
+        emitCold.push(performance.now() - t);
+        t = performance.now();
+        const again = await emit(graph, { outDir: out, stagesDir });
+        emitWarm.push(performance.now() - t);
+        if (again.changed.length) throw new Error('second generation changed files');
+      }
+      line(`generate ${n} packages (empty dir)`, median(emitCold), 3000);
+      line(`generate ${n} packages (unchanged)`, median(emitWarm), 1000);
+    } else {
+      await emit(graph, { outDir: out, stagesDir });
+    }
+    const build = join(root, `build-${n}`);
+    touchAllStamps(graph, build);
+    const makeTimes = new Map<string, number>();
+    for (const make of ['make', 'bmake']) {
+      if (!have(make)) continue;
+      const t = noop(make, out, build, n === 100 ? 9 : RUNS);
+      makeTimes.set(make, t);
+      line(`no-op ${make} ${n} packages`, t, n === 100 ? 50 : 1000);
+    }
+    if (n === 10000 && have('ninja')) {
+      writeNinja(out, build);
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const t = performance.now();
+        const r = spawnSync('ninja', ['-C', out], { encoding: 'utf8' });
+        times.push(performance.now() - t);
+        if (r.status !== 0 || !/no work to do/.test(r.stdout)) throw new Error(`ninja was not a no-op:\n${r.stdout}`);
+      }
+      const ninja = median(times);
+      const make = makeTimes.get('make') ?? NaN;
+      console.log(
+        `${`no-op ninja ${n} packages (same graph)`.padEnd(52)} ${ms(ninja).padStart(9)}   make/ninja = ${(make / ninja).toFixed(2)}`,
+      );
+    }
+  }
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
