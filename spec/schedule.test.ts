@@ -120,7 +120,8 @@ test("a step's needed stamps: longest chain first in the Makefile, by name in li
   });
   assert.equal(prerequisites(await makefileOf(heavy), '$(S)/one/top/build'), [
     'one/top/build.sh',
-    '$(LIB)',
+    'lib/env/one.host.sh',
+    'lib/sig/host',
     '$(S)/one/zlong/build',
     '$(S)/one/a1/build',
   ]);
