@@ -169,7 +169,8 @@ if (enabled) {
     ctx.reference = roots(build);
     const beforeTarget = join(ctx.root, 'before-target');
     execFileSync('cp', ['-a', build, beforeTarget]);
-    for (const dir of ['target', 'stamps/target', 'logs/target', 'locks/target'])
+    // (and the record: a round waits for the start of its step in it)
+    for (const dir of ['target', 'stamps/target', 'logs/target', 'locks/target', 'timings.log'])
       execFileSync('rm', ['-rf', join(beforeTarget, dir)]);
     assert.ok(ctx.reference.some((l) => l.startsWith('host/usr/bin/prog file 0755 ')));
     assert.ok(ctx.reference.some((l) => l.startsWith('target/usr/share/data/all.txt file 0640 ')));
@@ -190,6 +191,7 @@ if (enabled) {
     const started = Date.now();
     let identical = 0;
     let redone = 0;
+    let hit = 0;
     for (let k = 0; k < KILLS; k++) {
       const build = freshBuild();
       const { step, stage, from } = TARGETS[k % TARGETS.length];
@@ -207,8 +209,13 @@ if (enabled) {
         job.child.kill('SIGKILL');
       } else {
         // one process of the running step (its own session): a compiler, the inner make, a shell, awk, chroot…
+        // (between two of its processes there may be none for a moment: looked for again, up to a second)
         const outer = session(job.child.pid ?? 0);
-        const pids = descendants(job.child.pid ?? 0).filter((p) => session(p) !== outer && comm(p) !== 'sleep');
+        let pids: number[] = [];
+        for (let tries = 0; tries < 50 && pids.length === 0 && !ended; tries++) {
+          pids = descendants(job.child.pid ?? 0).filter((p) => session(p) !== outer && comm(p) !== 'sleep');
+          if (pids.length === 0) await sleep(20);
+        }
         const pid = pids[Math.floor(pick * pids.length)];
         if (pid !== undefined) {
           victim = `pid ${pid} (${comm(pid)})`;
@@ -223,6 +230,7 @@ if (enabled) {
       job.child.kill('SIGKILL');
       await waitFor(() => mountsBelow(build).length === 0, 10_000);
       const unfinished = readdirSync(join(build), { recursive: true }).filter((f) => String(f).endsWith('/unfinished'));
+      if (unfinished.length) hit++;
       console.log(
         `resume: kill ${k + 1}/${KILLS}: ${step} after ${delay} ms: SIGKILL to ${victim}; unfinished: ${unfinished.join(' ') || 'none'}`,
       );
@@ -241,7 +249,7 @@ if (enabled) {
       assert.equal(mountsBelow(build), []);
     }
     console.log(
-      `resume: ${KILLS} kills, ${identical} resumes identical to the reference, ${redone} redid a package from a fresh work tree, ${Date.now() - started} ms`,
+      `resume: ${KILLS} kills (${hit} left a work tree unfinished), ${identical} resumes identical to the reference, ${redone} redid a package from a fresh work tree, ${Date.now() - started} ms`,
     );
     assert.ok(redone > 0, 'no kill left a work tree unfinished: the kills missed the steps');
   });
