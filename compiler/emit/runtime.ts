@@ -140,7 +140,8 @@ export const EXECUTION_PIECES: Readonly<Record<ExecKind, readonly RuntimePiece[]
 
 /**
  * Functions whose changes rerun nothing: they report (messages, status, report, explain, progress, the timing
- * record), check the host, lock, clean, fetch verified bytes, or decide whether to run at all. Every function of
+ * record), check the host or the free space, lock, clean, fetch verified bytes, or decide whether to run at all
+ * (including redoing an unfinished package from a fresh work tree, which gives what an uninterrupted run gives). Every function of
  * the library is either here or a piece of EXECUTION_PIECES (whole, or through one of its arms or lines), which
  * spec/invalidation.test.ts checks, so a new function must be classified before it ships.
  */
@@ -163,12 +164,14 @@ export const NON_EXECUTION_FUNCTIONS: ReadonlySet<string> = new Set([
   'serpent_fetch',
   'serpent_fetch_limits',
   'serpent_flock_ok',
+  'serpent_free_kb',
   'serpent_git_fetch',
   'serpent_holder_text',
   'serpent_last_time',
   'serpent_lock',
   'serpent_mounts_below',
   'serpent_need',
+  'serpent_need_cpu',
   'serpent_need_one',
   'serpent_newer',
   'serpent_now',
@@ -176,15 +179,22 @@ export const NON_EXECUTION_FUNCTIONS: ReadonlySet<string> = new Set([
   'serpent_record',
   'serpent_record_out',
   'serpent_record_states',
+  'serpent_redo',
+  'serpent_redo_stop',
   'serpent_refuse_if_mounted',
   'serpent_report',
   'serpent_rm',
+  'serpent_rm_plain',
+  'serpent_rm_private',
   'serpent_runtime_alive',
   'serpent_say',
-  'serpent_show',
   'serpent_sha256',
+  'serpent_show',
   'serpent_source',
   'serpent_source_entry',
+  'serpent_space_check',
+  'serpent_space_dir',
+  'serpent_space_note',
   'serpent_stamp_current',
   'serpent_status',
   'serpent_step_lock',

@@ -725,7 +725,7 @@ serpent_record() {
     serpent_record_failed=1
     # the reason, when it is a full disk (the shell's own message was silenced with the rest)
     serpent_free_kb "$serpent_build"
-    printf 'serpent: warning: cannot append to %s%s: this step is not timed\n' "$serpent_build/timings.log" \
+    printf 'serpent: warning: cannot append to %s: this step is not timed%s\n' "$serpent_build/timings.log" \
       "${serpent_free:+ ($serpent_free KiB free on its file system)}" >&2
   fi
   return 0
@@ -876,8 +876,17 @@ serpent_stamp_current() {
 # ------------------------------------------------------------------------------------------------------------
 
 # serpent_free_kb DIR: sets serpent_free to the KiB available on DIR's file system, '' when df cannot say.
+# One process: df -P prints a header and one line per file system, its fourth field from the end the free KiB.
 serpent_free_kb() {
-  serpent_free=$(df -Pk "$1" 2> /dev/null | awk 'NR == 2 { print $(NF - 2) }') || serpent_free=''
+  serpent_free=''
+  serpent_df=$(df -Pk "$1" 2> /dev/null) || return 0
+  set -f
+  # shellcheck disable=SC2086 # split into fields on purpose
+  set -- ${serpent_df##*"
+"}
+  set +f
+  [ $# -ge 6 ] || return 0
+  eval "serpent_free=\${$(($# - 2))}"
   case $serpent_free in
     '' | *[!0-9]*) serpent_free='' ;;
   esac
