@@ -15,7 +15,7 @@ set -e
   name='llvm'
   stage='stage1'
   triplet='x86_64-serpent-linux-musl'
-  version='19-host'
+  version='19'
   serpent_pkg='llvm'
 }
 serpent_env "$@"
@@ -24,20 +24,31 @@ mkdir -p "${destdir}"
 mkdir -p "${srcdir}"
 cd "${srcdir}"
 
+llvm=/usr/lib/llvm-${version}
 bin="${destdir}/usr/bin"
-mkdir -p "${bin}"
-# what the from-source clang has built in (its cmake -DCLANG_DEFAULT_* and DEFAULT_SYSROOT)
+mkdir -p "${bin}" "${destdir}/usr/lib/clang/21"
+test -x "${llvm}/bin/clang"
+ln -sfn "${llvm}/lib/clang/${version}/include" "${destdir}/usr/lib/clang/21/include"
 {
-  printf '%s\n' "--target=${triplet}" "--sysroot=${destdir}/sysroot"
-  printf '%s\n' -rtlib=compiler-rt -unwindlib=libunwind -stdlib=libc++ -fuse-ld=lld
+  echo "--target=${triplet}"
+  echo "--sysroot=<CFGDIR>/../../sysroot"
+  echo "-resource-dir=<CFGDIR>/../lib/clang/21"
+  echo "--rtlib=compiler-rt"
+  echo "--unwindlib=libunwind"
+  echo "-stdlib=libc++"
+  echo "-fuse-ld=lld"
+  echo "--ld-path=${llvm}/bin/ld.lld"
 } > "${bin}/${triplet}.cfg"
-for tool in clang clang++ clang-cpp; do
-  host=$(command -v "${tool}-19")
-  printf '#!/bin/sh\nexec %s --config=%s "$@"\n' "${host}" "${bin}/${triplet}.cfg" > "${bin}/${tool}"
-  chmod 0755 "${bin}/${tool}"
+# clang is not a driver mode: the real binary is always clang, told which driver to be
+for tool in clang:gcc clang++:g++ clang-cpp:cpp; do
+  name=${tool%%:*}
+  mode=${tool#*:}
+  printf '#!/bin/sh\nhere=$(cd "$(dirname "$0")" && pwd -P)\nexec %s -ccc-install-dir "$here" --config="$here/%s.cfg" --driver-mode=%s "$@"\n' \
+    "${llvm}/bin/clang" "${triplet}" "${mode}" > "${bin}/${name}"
+  chmod 755 "${bin}/${name}"
 done
-for tool in ld.lld lld llvm-ar llvm-ranlib llvm-nm llvm-strip llvm-objcopy llvm-objdump llvm-readelf; do
-  ln -sf "$(command -v "${tool}-19")" "${bin}/${tool}"
+for tool in ld.lld lld llvm-ar llvm-ranlib llvm-nm llvm-strip llvm-objcopy llvm-objdump llvm-readelf llvm-config; do
+  ln -sf "${llvm}/bin/${tool}" "${bin}/${tool}"
 done
 
 # every command and library `provides` promises must now exist in the root
@@ -61,6 +72,7 @@ serpent_provided 'usr/bin bin usr/sbin sbin' \
   'ld.lld' \
   'lld' \
   'llvm-ar' \
+  'llvm-config' \
   'llvm-nm' \
   'llvm-objcopy' \
   'llvm-objdump' \
