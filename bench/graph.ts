@@ -162,7 +162,9 @@ export function syntheticGraph(n: number, stagesDir: string): BuildGraph {
 
 /** Touches every stamp of the plan with one time, after the scripts were written: make has nothing to do. */
 export function touchAllStamps(graph: BuildGraph, build: string): void {
-  const when = new Date(); // one time for all: newer than every generated script, none newer than another
+  // One time for all, none newer than another, and newer than every generated script: a Date has milliseconds
+  // where file times have nanoseconds, so `now` can be older than a script written in the same millisecond.
+  const when = new Date(Date.now() + 2000);
   for (const p of graph.packages) {
     mkdirSync(join(build, 'stamps', p.id), { recursive: true });
     for (const s of p.steps) {
