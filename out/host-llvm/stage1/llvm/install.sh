@@ -43,6 +43,7 @@ ln -sfn "${llvm}/lib/clang/${version}/include" "${destdir}/usr/lib/clang/21/incl
 for tool in clang:gcc clang++:g++ clang-cpp:cpp; do
   name=${tool%%:*}
   mode=${tool#*:}
+  # shellcheck disable=SC2016 # $here, $0 and $@ are the wrapper's own, written as they stand
   printf '#!/bin/sh\nhere=$(cd "$(dirname "$0")" && pwd -P)\nexec %s -ccc-install-dir "$here" --config="$here/%s.cfg" --driver-mode=%s "$@"\n' \
     "${llvm}/bin/clang" "${triplet}" "${mode}" > "${bin}/${name}"
   chmod 755 "${bin}/${name}"
