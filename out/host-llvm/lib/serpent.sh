@@ -1454,18 +1454,7 @@ serpent_rm_plain() {
 serpent_rm_private() {
   mount --make-rprivate / || serpent_die "cannot make the mounts of the clean's namespace private"
   for serpent_path in "$@"; do
-    serpent_round=0
-    while serpent_list=$(serpent_mounts_below "$serpent_path") && [ -n "$serpent_list" ]; do
-      [ "$serpent_round" -lt 5 ] || serpent_die "cannot detach the mounts below $serpent_path: not deleting it"
-      serpent_saved_ifs=$IFS
-      IFS='
-'
-      for serpent_mp in $serpent_list; do
-        umount -l "$serpent_mp" 2> /dev/null || :
-      done
-      IFS=$serpent_saved_ifs
-      serpent_round=$((serpent_round + 1))
-    done
+    serpent_unmount_below "$serpent_path"
   done
   serpent_rm_plain "$@"
 }
