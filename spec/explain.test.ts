@@ -118,25 +118,33 @@ async function explainEach(): Promise<Map<string, string>> {
   return out;
 }
 
-/** The steps a dry run would run (the runtime prints `[ i/N] stage package step (host): would run …`). */
+/** The steps a dry run would run (the runtime prints `[ i/N] stage package step (host): would run`). */
 async function dryRun(m: string): Promise<string[]> {
   const r = await make(m, ['-n']);
   assert.is(r.code, 0, r.out);
   const ids: string[] = [];
   for (const line of r.stdout.split('\n')) {
-    const hit = /^\[\s*\d+\/\d+\] (\S+) (\S+) (\S+) \((?:host|chroot)\): would run /.exec(line);
+    const hit = /^\[\s*\d+\/\d+\] (\S+) (\S+) (\S+) \((?:host|chroot)\): would run$/.exec(line);
     if (hit) ids.push(`${hit[1]}/${hit[2]}/${hit[3]}`);
   }
   return ids;
 }
 
-/** The file a reason blames (`<file> is newer than its stamp`), the root cause in `(because <step>: …)` first. */
+/**
+ * The file a reason blames, the root cause in `(because <step>: …)` first: `<file> is newer than its stamp`, or
+ * for `what it runs changed` the step's package script.
+ */
 function rootFile(first: string): string | null {
-  const because = /\(because [^:]+: (\S+) is newer than its stamp\)$/.exec(first);
-  if (because) return because[1];
-  const direct = /^would run: (\S+) is newer than its stamp$/.exec(first);
-  return direct ? direct[1] : null;
+  const m = /\(because ([^:]+): (.+)\)$/.exec(first) ?? /^would run: ()(.+)$/.exec(first);
+  if (!m) return null;
+  const newer = /^(\S+) is newer than its stamp$/.exec(m[2]);
+  if (newer) return newer[1];
+  const runs = /^what it runs changed \(make show STEP=(\S+) prints it now\)$/.exec(m[2]);
+  return runs ? `${runs[1].split('/').slice(0, 2).join('/')}.sh` : null;
 }
+
+/** explain's line for a step whose own section (or its package's variables) changed. */
+const changedLine = (id: string): string => `would run: what it runs changed (make show STEP=${id} prints it now)`;
 
 /**
  * Applies `edit` to the recipe text, regenerates, and checks explain against make for every step; returns the
@@ -163,7 +171,7 @@ async function editAndCompare(
     assert.ok(root !== null && changed.includes(root), `${id}: ${line} (changed: ${changed.join(' ')})`);
     // (its stage's environment file comes next in the rule, then the stamps it needs)
     const env = `lib/env/${id.split('/')[0]}.host.sh`;
-    if (changed.includes(`${id}.sh`)) assert.is(line, `would run: ${id}.sh is newer than its stamp`);
+    if (line === changedLine(id)) assert.ok(changed.includes(rootFile(line) ?? ''), line);
     else if (changed.includes(env)) assert.is(line, `would run: ${env} is newer than its stamp`);
     else assert.match(line, /^would run: needs \S+, which would (run|be remade) \(because /, id);
   }
@@ -180,13 +188,15 @@ async function editAndCompare(
   assert.is(bAll.stdout, all.stdout, 'bmake explain');
   // what make then does
   const sorted = [...wouldRun].sort();
-  // GNU make -n runs the `+` step lines (in the runtime's dry-run mode), sees their stamps unchanged and so lists
-  // only the steps that are stale themselves, not the ones that would run because of them
-  const gnuDry = await dryRun('make');
-  const stale = wouldRun.filter((id) => / is newer than its stamp$/.test(first.get(id) ?? ''));
-  for (const id of gnuDry) assert.ok(wouldRun.includes(id), `GNU make -n lists ${id}`);
-  for (const id of stale) assert.ok(gnuDry.includes(id), `GNU make -n misses ${id}`);
-  assert.equal((await dryRun('bmake')).sort(), sorted, 'bmake -n');
+  // make -n runs the packages' `+` lines (the runtime's dry-run mode): each runner lists the steps of its package
+  // that are stale themselves and those after them in the package, not the ones of other packages that would
+  // run because of them (no stamp changes under -n)
+  const stale = wouldRun.filter((id) => !/^would run: needs /.test(first.get(id) ?? ''));
+  for (const m of ['make', 'bmake']) {
+    const dry = await dryRun(m);
+    for (const id of dry) assert.ok(wouldRun.includes(id), `${m} -n lists ${id}`);
+    for (const id of stale) assert.ok(dry.includes(id), `${m} -n misses ${id}`);
+  }
   const stampsBefore = stamps(ctx.build);
   const r = await make('make', []);
   assert.is(r.code, 0, r.out);
@@ -213,27 +223,42 @@ const TWO = [
   'two/d-2/install',
 ];
 
-test('lib/prereqs.txt is the stamp rules of the Makefile, needed stamps by name, for stages/', () => {
+test("lib/prereqs.txt and the Makefile agree, for stages/: each package's node depends on its script, its steps' files and the nodes of what its steps need", () => {
   const makefile = readFileSync(join(REPO_ROOT, 'out/Makefile'), 'utf8');
-  // the Makefile lists needed stamps longest chain first (scheduling), prereqs.txt by name: the same set
-  const byName = (line: string): string => {
-    const [target, ...rest] = line.split(' ');
-    const files = rest.filter((w) => !w.startsWith('stamps/'));
-    const stamps = rest.filter((w) => w.startsWith('stamps/')).sort(byCodeUnit);
-    return [target, ...files, ...stamps].join(' ');
-  };
-  const rules = makefile
-    .split('\n')
-    .filter((l) => l.startsWith('$(S)/'))
-    .map((l) => l.replace(':', '').replaceAll('$(S)/', 'stamps/').replaceAll('$(LIB)', 'lib/serpent.sh'));
-  const prereqs = readFileSync(join(REPO_ROOT, 'out/lib/prereqs.txt'), 'utf8').split('\n');
-  assert.is(prereqs.pop(), '');
-  assert.equal(prereqs, rules.map(byName));
-  assert.ok(
-    rules.some((r, i) => r !== prereqs[i]),
-    'the Makefile orders some rule differently (by chain)',
+  const nodes = new Map(
+    makefile
+      .split('\n')
+      .filter((l) => /^\$\(S\)\/[^/]+\/[^/]+\/\.checked:/.test(l))
+      .map((l) => {
+        const [target, rest] = l.split(':');
+        return [target.slice('$(S)/'.length, -'/.checked'.length), rest.trim().split(' ')];
+      }),
   );
-  assert.ok(rules.length > 320, 'every step and barrier');
+  const prereqs = readFileSync(join(REPO_ROOT, 'out/lib/prereqs.txt'), 'utf8').trim().split('\n');
+  const expected = new Map<string, Set<string>>();
+  for (const line of prereqs) {
+    const [stamp, sig, ...rest] = line.split(' ');
+    const id = stamp.slice('stamps/'.length);
+    if (id.endsWith('/.complete')) {
+      assert.is(sig, '-', line);
+      continue;
+    }
+    assert.match(sig, /^[0-9a-f]{64}$/, line);
+    const pkg = id.split('/').slice(0, 2).join('/');
+    const want = expected.get(pkg) ?? new Set([`${pkg}.sh`]);
+    expected.set(pkg, want);
+    const needs = rest.filter((w) => w.startsWith('stamps/')).map((w) => w.slice('stamps/'.length));
+    assert.equal(needs, [...needs].sort(byCodeUnit), `needed stamps by name: ${line}`);
+    for (const w of rest.filter((w) => !w.startsWith('stamps/'))) want.add(w);
+    for (const n of needs) {
+      const parts = n.split('/');
+      const node = parts[1] === '.complete' ? `$(S)/${parts[0]}/.checked` : `$(S)/${parts[0]}/${parts[1]}/.checked`;
+      if (!n.startsWith(`${pkg}/`)) want.add(node);
+    }
+  }
+  assert.equal([...nodes.keys()].sort(byCodeUnit), [...expected.keys()].sort(byCodeUnit));
+  for (const [pkg, want] of expected) assert.equal(new Set(nodes.get(pkg)), want, pkg);
+  assert.ok(prereqs.length > 320, 'every step and barrier');
   assert.ok(prereqs.some((l) => l.startsWith('stamps/stage3/') && l.includes(' lib/stages/stage3.sh ')));
 });
 
@@ -269,17 +294,17 @@ if (enabled) {
     assert.is(first.get('one/c/build'), 'up to date');
     assert.is(
       first.get('two/d/configure'),
-      'would run: needs one/.complete, which would be remade (because one/a/install: one/a/install.sh is newer than its stamp)',
+      `would run: needs one/.complete, which would be remade (because one/a/install: ${changedLine('one/a/install').slice(11)})`,
     );
     // the chain, step by step, down to the root cause
     assert.is(
       full.get('two/d-2/build'),
       [
-        'would run: needs two/d-2/configure, which would run (because one/a/install: one/a/install.sh is newer than its stamp)',
+        `would run: needs two/d-2/configure, which would run (because one/a/install: ${changedLine('one/a/install').slice(11)})`,
         '  two/d-2/build needs two/d-2/configure',
         '  two/d-2/configure needs one/.complete',
         '  one/.complete needs one/a/install',
-        '  one/a/install: one/a/install.sh is newer than its stamp',
+        `  one/a/install: ${changedLine('one/a/install').slice(11)}`,
         '',
       ].join('\n'),
     );
@@ -289,15 +314,13 @@ if (enabled) {
     const { ran, first, changed } = await editAndCompare((t) => t.replace('"--small"', '"--tiny"'));
     assert.equal(
       changed.filter((f) => f.endsWith('.sh')).sort(),
-      TWO.filter((id) => id.startsWith('two/d'))
-        .map((id) => `${id}.sh`)
-        .sort(),
+      ['two/d-2.sh', 'two/d.sh'],
     );
     assert.equal(ran, TWO);
-    assert.is(first.get('two/d/configure'), 'would run: two/d/configure.sh is newer than its stamp');
+    assert.is(first.get('two/d/configure'), changedLine('two/d/configure'));
     assert.is(
       first.get('two/e/build'),
-      'would run: needs two/d/install, which would run (because two/d/install: two/d/install.sh is newer than its stamp)',
+      `would run: needs two/d/install, which would run (because two/d/install: ${changedLine('two/d/install').slice(11)})`,
     );
   });
 
@@ -316,9 +339,9 @@ if (enabled) {
     assert.is(first.get('one/a/configure'), 'up to date');
     assert.is(
       first.get('one/b/configure'),
-      'would run: needs one/a/install, which would run (because one/a/build: one/a/build.sh is newer than its stamp)',
+      `would run: needs one/a/install, which would run (because one/a/build: ${changedLine('one/a/build').slice(11)})`,
     );
-    assert.is(first.get('one/b/build'), 'would run: one/b/build.sh is newer than its stamp');
+    assert.is(first.get('one/b/build'), changedLine('one/b/build'));
   });
 
   test('one step rerun by hand: the step after it would run because the stamp it needs is newer', async () => {
@@ -336,7 +359,7 @@ if (enabled) {
       ].join('\n'),
     );
     // only that step's own target: the barrier and what needs it are left behind, older than its stamp
-    const r = await make('make', ['one-c-build']);
+    const r = await make('make', ['one-c', 'UPTO=build']);
     assert.is(r.code, 0, r.out);
     assert.equal(ranSteps(r.stdout), ['one/c/build']);
     const barrier = await make('make', ['-s', 'explain', 'STEP=two/d/configure']);
@@ -346,7 +369,10 @@ if (enabled) {
     );
     const wouldRun = [...(await explainEach())].filter(([, t]) => t !== 'up to date\n').map(([id]) => id);
     assert.equal(wouldRun, TWO);
-    assert.equal((await dryRun('bmake')).sort(), [...TWO].sort());
+    // make -n: the packages that need the stale barrier themselves, and their later steps
+    const dry = await dryRun('bmake');
+    assert.ok(dry.includes('two/d/configure') && dry.includes('two/e/build'), dry.join(' '));
+    for (const id of dry) assert.ok(TWO.includes(id), id);
     const again = await make('make', []);
     assert.equal(ranSteps(again.stdout).sort(), [...TWO].sort());
   });

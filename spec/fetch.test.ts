@@ -193,7 +193,8 @@ if (enabled) {
         `SOURCES_DIR=${sources}`,
         `MIRRORS=${base()}/drip`,
         ...SMALL,
-        'host-pkg-extract',
+        'host-pkg',
+        'UPTO=extract',
       ],
       { cwd: join(ctx.root, 'out'), env: makeEnv(), timeout: 60_000 },
     );

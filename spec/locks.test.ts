@@ -197,7 +197,7 @@ if (enabled) {
       const build = freshBuild();
       const work = join(build, 'one/work');
       writeFileSync(join(work, 'hold'), '');
-      const job = startGroup(tool, [jobs, `BUILD_DIR=${build}`, 'one-held-build'], {
+      const job = startGroup(tool, [jobs, `BUILD_DIR=${build}`, 'one-held', 'UPTO=build'], {
         cwd: ctx.out,
         env: makeEnv({ SERPENT_SH: ctx.dash }),
       });
@@ -220,7 +220,7 @@ if (enabled) {
       assert.match(readFileSync(join(build, 'locks/one/held/build'), 'utf8'), /^stopped /);
       // again, to its end: one more run, alone
       rmSync(join(work, 'held/started'));
-      const again = startGroup(tool, [jobs, `BUILD_DIR=${build}`, 'one-held-build'], {
+      const again = startGroup(tool, [jobs, `BUILD_DIR=${build}`, 'one-held', 'UPTO=build'], {
         cwd: ctx.out,
         env: makeEnv({ SERPENT_SH: ctx.dash }),
       });

@@ -229,22 +229,22 @@ test("fetch-debian-sources.sh: byte-identical origs under the recipes' names, a 
     assert.is(name, 'zlib-1.3.2.tar.gz');
     assert.is(sha(join(mirror, debFile)), debSha, 'the substitute is there, with the recorded sha256');
 
-    const r = spawnSync(
-      'make',
-      [
-        '-C',
-        out,
-        'stage3-sed-extract',
-        'stage3-m4-extract',
-        `BUILD_DIR=${work}/b`,
-        `SOURCES_DIR=${work}/s`,
-        `MIRRORS=file://${mirror}`,
-        'MIRROR_ONLY=1',
-      ],
-      { encoding: 'utf8' },
-    );
-    assert.is(r.status, 0, r.stdout + r.stderr);
     for (const name of ['sed', 'm4']) {
+      const r = spawnSync(
+        'make',
+        [
+          '-C',
+          out,
+          'step',
+          `STEP=stage3/${name}/extract`,
+          `BUILD_DIR=${work}/b`,
+          `SOURCES_DIR=${work}/s`,
+          `MIRRORS=file://${mirror}`,
+          'MIRROR_ONLY=1',
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.is(r.status, 0, r.stdout + r.stderr);
       assert.ok(existsSync(join(work, 'b', 'stage3', 'work', name, 'src', 'configure')), `${name} extracted`);
       assert.ok(existsSync(join(work, 'b', 'stamps', 'stage3', name, 'extract')), `${name} stamped`);
     }

@@ -92,7 +92,7 @@ async function startHeld(): Promise<Group> {
   writeFileSync(join(work, 'hold'), '');
   rmSync(join(work, 'held/started'), { force: true });
   rmSync(join(ctx.build, 'stamps/one/held/build'), { force: true });
-  const job = startGroup('make', [`BUILD_DIR=${ctx.build}`, 'one-held-build'], {
+  const job = startGroup('make', [`BUILD_DIR=${ctx.build}`, 'one-held', 'UPTO=build'], {
     cwd: ctx.out,
     env: makeEnv({ SERPENT_SH: ctx.dash }),
   });

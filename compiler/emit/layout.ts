@@ -20,6 +20,7 @@ export const RESERVED_STAGE_NAMES: ReadonlySet<string> = new Set([
   'sources',
   'stamps',
   'status',
+  'step',
 ]);
 
 /** The prefix of the shell variables the generated scripts and the runtime define for themselves. */
@@ -37,6 +38,7 @@ export const MAKE_TARGETS: readonly string[] = [
   'status',
   'report',
   'explain',
+  'step',
   'show',
   'clean',
   'distclean',
@@ -72,10 +74,16 @@ export function stageEnv(stage: string, placement: 'host' | 'chroot'): string {
   return `lib/env/${stage}.${placement}.sh`;
 }
 
-/** The script of step `<stage>/<package>/<step>`. */
-export function stepScript(stepId: string): string {
-  return `${stepId}.sh`;
+/**
+ * The script file of package `<stage>/<package>`: its variables, then one section per step, each starting with a
+ * STEP_MARKER line. A step runs as its stage's environment, the lines before the first marker and its section.
+ */
+export function packageScript(pkgId: string): string {
+  return `${pkgId}.sh`;
 }
+
+/** The line that starts a step's section in a package script, followed by the step's name. */
+export const STEP_MARKER = '# serpent-step ';
 
 /** The chroot configuration of a stage, sourced by the runtime inside each chroot step. */
 export function stageScript(stage: string): string {
@@ -102,6 +110,19 @@ export function stepStamp(stepId: string): string {
 /** A step's log, relative to the build directory. */
 export function stepLog(stepId: string): string {
   return `logs/${stepId}.log`;
+}
+
+/**
+ * A package's make node (relative to the stamps directory): touched each time the runtime found or made every
+ * step of the package current. Make compares only these; the steps' stamps are compared by the runtime.
+ */
+export function packageCheck(pkgId: string): string {
+  return `${pkgId}/.checked`;
+}
+
+/** A stage's make node (relative to the stamps directory): every package of the stage checked. */
+export function stageCheck(stage: string): string {
+  return `${stage}/.checked`;
 }
 
 /** A stage's barrier stamp (every package of the stage done), relative to the stamps directory. */

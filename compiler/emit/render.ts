@@ -14,17 +14,17 @@ import {
   inputCopy,
   MANIFEST,
   OUT_FILES,
+  packageScript,
   stageEnv,
   stageScript,
-  stepScript,
+  STEP_MARKER,
 } from './layout.js';
 import { runtimeLibrary, signatureFile } from './runtime.js';
-import { globalSteps, orderedStages } from './view/common.js';
+import { orderedStages } from './view/common.js';
 import { hostToolsView, sourcesView, stageView, substitutionsView } from './view/lib.js';
 import { makeView } from './view/make.js';
 import { planJson, planView } from './view/plan.js';
-import { envView, packageVars, stepContext, stepView } from './view/step.js';
-import type { ShellVar } from './view/step.js';
+import { envView, packageView, stepContext } from './view/step.js';
 
 /** A generated file's content: text, or the bytes of a copied patch or file. */
 export type FileContent = string | Buffer;
@@ -76,26 +76,25 @@ export async function render(
   const bodies = await formatBodies(
     graph.packages.flatMap((p) => p.steps.map((s) => s.body).filter((b) => b !== null)),
   );
-  const stepTemplate = template('step.sh.hbs');
+  const packageTemplate = template('package.sh.hbs');
   const envTemplate = template('step-env.sh.hbs');
   const ctx = stepContext(graph, digests, bodies);
   const stages = new Map(graph.stages.map((s) => [s.name, s]));
-  // The variables are the same for every step of a package: computed once per package.
-  let varsOf: GPackage | null = null;
-  let vars: readonly ShellVar[] = [];
-  for (const { pkg, step, id } of globalSteps(graph)) {
-    if (pkg !== varsOf) {
-      varsOf = pkg;
-      vars = packageVars(pkg);
+  /** step id → the signature of what it runs (lib/prereqs.txt; its stamp records it) */
+  const signatures = new Map<string, string>();
+  for (const pkg of graph.packages) {
+    for (const step of pkg.steps) {
+      const placement = step.placement === 'chroot' ? 'chroot' : 'host';
+      const envFile = stageEnv(pkg.stage, placement);
+      if (!files.has(envFile)) {
+        const stage = stages.get(pkg.stage);
+        if (!stage) throw bug(`package ${pkg.id} is in an unknown stage ${pkg.stage}`);
+        files.set(envFile, envTemplate(envView(ctx, stage, placement)));
+      }
     }
-    const placement = step.placement === 'chroot' ? 'chroot' : 'host';
-    const envFile = stageEnv(pkg.stage, placement);
-    if (!files.has(envFile)) {
-      const stage = stages.get(pkg.stage);
-      if (!stage) throw bug(`package ${pkg.id} is in an unknown stage ${pkg.stage}`);
-      files.set(envFile, envTemplate(envView(ctx, stage, placement)));
-    }
-    files.set(stepScript(id), stepTemplate(stepView(ctx, pkg, step, vars)));
+    const text = packageTemplate(packageView(ctx, pkg));
+    files.set(packageScript(pkg.id), text);
+    for (const [id, sig] of stepSignatures(pkg, text)) signatures.set(id, sig);
   }
   for (const stage of orderedStages(graph)) {
     if (stage.chroot) files.set(stageScript(stage.name), template('stage.sh.hbs')(stageView(graph, stage)));
@@ -107,7 +106,7 @@ export async function render(
     files.set(execSignature(kind), signatureFile(kind, library));
   files.set(OUT_FILES.sources, template('sources.sh.hbs')({ header, ...sourcesView(graph) }));
   files.set(OUT_FILES.hostTools, template('host-tools.sh.hbs')({ header, ...hostToolsView(graph) }));
-  const view = makeView(graph);
+  const view = makeView(graph, signatures);
   files.set(OUT_FILES.makefile, template('Makefile.hbs')(view.makefile));
   files.set(OUT_FILES.help, template('help.txt.hbs')(view.help));
   files.set(OUT_FILES.steps, view.steps.length ? `${view.steps.join('\n')}\n` : '');
@@ -118,4 +117,57 @@ export async function render(
   if (substitutions.length) files.set(OUT_FILES.substitutions, `${substitutions.join('\n')}\n`);
   if (files.has(MANIFEST)) throw bug(`${MANIFEST} generated twice`);
   return files;
+}
+
+/**
+ * The signature of each step of a package script: sha256 of what the step runs besides its stage's environment
+ * (which its stamp depends on as a file): the lines before the first STEP_MARKER and its own section, as
+ * serpent_compose cuts them, without the section's trailing empty lines (the next section's separator). An
+ * extract step's also covers the package's `patch` steps: a patch changes the source tree, so when one changes
+ * the package starts again from a fresh extract.
+ */
+function stepSignatures(pkg: GPackage, text: string): Map<string, string> {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const first = lines.findIndex((l) => l.startsWith(STEP_MARKER));
+  const preamble = lines.slice(0, first < 0 ? lines.length : first);
+  const sections = new Map<string, string[]>();
+  let current: string[] | null = null;
+  for (const line of lines.slice(preamble.length)) {
+    if (line.startsWith(STEP_MARKER)) {
+      const name = line.slice(STEP_MARKER.length);
+      if (sections.has(name)) throw bug(`step ${pkg.id}/${name} twice in its package script`);
+      current = [];
+      sections.set(name, current);
+    }
+    current?.push(line);
+  }
+  const hash = (section: readonly string[]): string => {
+    const body = [...section];
+    while (body.length && body[body.length - 1] === '') body.pop();
+    return createHash('sha256')
+      .update([...preamble, ...body].join('\n'))
+      .digest('hex');
+  };
+  const own = new Map<string, string>();
+  for (const step of pkg.steps) {
+    const section = sections.get(step.name);
+    if (!section) throw bug(`step ${pkg.id}/${step.name} has no section in its package script`);
+    own.set(step.name, hash(section));
+  }
+  if (sections.size !== pkg.steps.length) throw bug(`a body of ${pkg.id} has a line starting with ${STEP_MARKER}`);
+  const patches = pkg.steps.filter((s) => s.name === 'patch').map((s) => own.get(s.name) ?? '');
+  const result = new Map<string, string>();
+  for (const step of pkg.steps) {
+    const sig = own.get(step.name) ?? '';
+    result.set(
+      `${pkg.id}/${step.name}`,
+      step.name === 'extract' && patches.length
+        ? createHash('sha256')
+            .update([sig, ...patches].join('\n'))
+            .digest('hex')
+        : sig,
+    );
+  }
+  return result;
 }

@@ -1,8 +1,9 @@
 # ------------------------------------------------------------------------------------------------------------
-# Explain (make explain STEP=<stage>/<package>/<step>): whether make would run a step now and why, decided the
-# way make decides from lib/prereqs.txt, the Makefile's stamp rules verbatim. A stamp is remade when it is
-# missing, when a prerequisite file is newer than it, or when a prerequisite stamp will itself be remade; the
-# first reason in rule order is reported, followed down the chain of stamps to its root cause. Reads only.
+# Explain (make explain STEP=<stage>/<package>/<step>): whether a step would run now and why, decided the way
+# its package's runner decides from lib/prereqs.txt (serpent_rule_current). A step runs when its stamp is
+# missing, records another signature than what the step runs now, a prerequisite file is newer than it, or a
+# stamp it needs will itself be remade; the first reason in rule order is reported, followed down the chain of
+# stamps to its root cause. Reads only.
 # Times are compared with the shell's `test -nt` (dash: to the nanosecond, like GNU make; busybox sh and
 # Debian's bmake: whole seconds), so an edit in the same second as a stamp may be judged differently.
 # ------------------------------------------------------------------------------------------------------------
@@ -29,14 +30,21 @@ serpent_prereq_state() {
   fi
 }
 
-# One line per fact, for the awk below: `T <stamp> present|missing`, then `P <stamp> <prerequisite> newer|older|absent`
-# for each prerequisite in rule order (a missing stamp's prerequisites are not compared: it is remade anyway).
+# One line per fact, for the awk below: `T <stamp> present|missing|changed` (changed: it records another
+# signature), then `P <stamp> <prerequisite> newer|older|absent` for each prerequisite in rule order (a missing
+# stamp's prerequisites are not compared: it is remade anyway).
 serpent_explain_facts() {
   set -f
-  while read -r serpent_target serpent_prereqs; do
+  while read -r serpent_target serpent_sig serpent_prereqs; do
     serpent_stamp=$serpent_build/$serpent_target
     if [ -e "$serpent_stamp" ]; then
-      printf 'T %s present\n' "$serpent_target"
+      serpent_recorded=''
+      [ "$serpent_sig" = - ] || read -r serpent_recorded < "$serpent_stamp" 2> /dev/null || :
+      if [ "$serpent_sig" = - ] || [ "$serpent_recorded" = "$serpent_sig" ]; then
+        printf 'T %s present\n' "$serpent_target"
+      else
+        printf 'T %s changed\n' "$serpent_target"
+      fi
       for serpent_p in $serpent_prereqs; do
         serpent_prereq_state "$serpent_stamp" "$serpent_p"
         printf 'P %s %s %s\n' "$serpent_target" "$serpent_p" "$serpent_prereq_state"
@@ -64,6 +72,7 @@ serpent_explain() {
       memo[t] = ""
       r = ""
       if (state[t] == "missing") r = "stamp missing"
+      else if (state[t] == "changed") r = "what it runs changed (make show STEP=" id(t) " prints it now)"
       for (i = 1; r == "" && i <= count[t]; i++) {
         p = pre[t, i]
         if (p in state && why(p) != "") {

@@ -3,6 +3,9 @@ serpent_main() {
   serpent_command=${1:-}
   [ $# -eq 0 ] || shift
   case $serpent_command in
+    package) serpent_package "$@" ;;
+    step-only) serpent_step_only "$@" ;;
+    barrier) serpent_barrier "$@" ;;
     step) serpent_step "$@" ;;
     run-step)
       case ${1:-} in

@@ -1,12 +1,17 @@
 # ------------------------------------------------------------------------------------------------------------
-# The script a step runs: its stage's environment (lib/env/<stage>.<placement>.sh, which defines serpent_env)
-# followed by its own script (its package's variables, the call of serpent_env, its commands). run-step writes it
-# to BUILD_DIR/<stage>/work/.serpent/<package>/<step>.run.sh and runs that; `make show` prints the same text.
+# The script a step runs: its stage's environment (lib/env/<stage>.<placement>.sh, which defines serpent_env),
+# the lines of its package's script before the first `# serpent-step` line (the package's variables, the call of
+# serpent_env) and its own section (from its `# serpent-step <name>` line to the next such line). run-step writes
+# it to BUILD_DIR/<stage>/work/.serpent/<package>/<step>.run.sh and runs that; `make show` prints the same text.
 # ------------------------------------------------------------------------------------------------------------
 
 # serpent_compose host|chroot STAGE PACKAGE STEP: prints the script the step runs.
 serpent_compose() {
-  cat "$serpent_out/lib/env/$2.$1.sh" "$serpent_out/$2/$3/$4.sh"
+  cat "$serpent_out/lib/env/$2.$1.sh" || return 1
+  awk -v step="$4" '
+    index($0, "# serpent-step ") == 1 { seen = 1; on = (substr($0, 16) == step); if (on) found = 1 }
+    !seen || on { print }
+    END { if (!found) exit 1 }' "$serpent_out/$2/$3.sh"
 }
 
 # serpent_show STAGE/PACKAGE/STEP: the script that step runs, from lib/steps.txt's placement.

@@ -1,5 +1,6 @@
-// The view-models of the Makefile, the help text and the step list: one rule per step stamp, convenience
-// targets where their names are free, stage barriers instead of packages × packages prerequisites. Pure.
+// The view-models of the Makefile, the help text and the step list: one make node per package (the runtime
+// decides which of its steps run, from lib/prereqs.txt), convenience targets where their names are free, stage
+// nodes instead of packages × packages prerequisites. Pure.
 import type { BuildGraph, GPackage, GStep, Placement } from '../../graph.js';
 import { bug, byCodeUnit } from '../../util.js';
 import {
@@ -7,9 +8,11 @@ import {
   execSignature,
   MAKE_TARGETS,
   OUT_DIRS,
+  packageCheck,
+  packageScript,
+  stageCheck,
   stageEnv,
   stageScript,
-  stepScript,
   stepStamp,
 } from '../layout.js';
 import { commentText, makeWord } from '../quote.js';
@@ -17,30 +20,21 @@ import { globalSteps, locText, orderedStages, pkgDir } from './common.js';
 import type { GlobalStep } from './common.js';
 import { schedule } from './schedule.js';
 
-/** One step's rule in the Makefile. */
-export interface StepRule {
-  readonly id: string;
-  readonly target: string | null;
-  readonly script: string;
-  readonly extra: readonly string[];
-  readonly needs: readonly string[];
-  readonly index: number;
-  readonly total: number;
-  readonly stage: string;
-  readonly package: string;
-  readonly name: string;
-  readonly placement: Placement;
-}
-
-/** One package's targets in the Makefile (`target` null: its name is taken by another target). */
+/** One package's rules in the Makefile: its node, and its target where the name is free. */
 export interface PackageRules {
   readonly id: string;
   readonly loc: string;
+  /** `<stage>-<package>`, null when another target has the name */
   readonly target: string | null;
-  readonly phony: string[];
-  readonly steps: StepRule[];
-  /** The package target's prerequisites (step ids), longest chain first (schedule.ts); steps stay in step order. */
-  readonly order: string[];
+  /** its node, `$(S)/<stage>/<package>/.checked`; null for a package without steps (nothing to run) */
+  readonly node: string | null;
+  /** the node's prerequisites: the package script, the files its steps' stamps depend on, then the nodes it needs */
+  readonly prereqs: readonly string[];
+  /** the nodes of the packages and stages it needs, longest chain first (schedule.ts) */
+  readonly deps: readonly string[];
+  readonly total: number;
+  readonly stage: string;
+  readonly package: string;
 }
 
 export interface StageLine {
@@ -65,7 +59,8 @@ export interface MakefileView {
   readonly all: readonly string[];
   readonly stages: readonly StageLine[];
   readonly packages: readonly PackageRules[];
-  readonly barriers: readonly { readonly stage: string; readonly finals: readonly string[] }[];
+  /** stage nodes `$(S)/<stage>/.checked`, where a step needs a whole stage: after every package node of it */
+  readonly barriers: readonly { readonly stage: string; readonly node: string; readonly members: readonly string[] }[];
   readonly phonyLines: readonly string[];
 }
 
@@ -91,15 +86,16 @@ export interface MakeView {
   /** lib/steps.txt, one line per step */
   readonly steps: readonly string[];
   /**
-   * lib/prereqs.txt: one line per stamp rule of the Makefile, in the Makefile's order, `<stamp> <prerequisite>...`
-   * exactly as the rule names them: stamps as `stamps/<id>` (relative to BUILD_DIR; no stage may be called
-   * `stamps`), files relative to out/. `make explain` reads it to say what make would do.
+   * lib/prereqs.txt: one line per step stamp (and stage barrier stamp), `<stamp> <signature> <prerequisite>...`:
+   * stamps as `stamps/<id>` (relative to BUILD_DIR; no stage may be called `stamps`), files relative to out/, the
+   * signature of what the step runs (`-` for a barrier). The runtime decides from it whether a step of a package
+   * runs, and `make explain` says why.
    */
   readonly prereqs: readonly string[];
 }
 
-/** The Makefile, the help text and the step list. */
-export function makeView(graph: BuildGraph): MakeView {
+/** The Makefile, the help text and the step list; `signatures`: each step's (render.ts). */
+export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, string>): MakeView {
   const stages = orderedStages(graph);
   const steps = globalSteps(graph);
   const total = steps.length;
@@ -121,67 +117,74 @@ export function makeView(graph: BuildGraph): MakeView {
     stageTargets.set(s.name, { target: claim(s.name), clean: claim(`clean-${s.name}`) });
   }
   const sched = schedule(graph);
-  /** stage → its packages' chain-ordering id (the last step) and their names as prerequisites */
-  const stageMembers = new Map<string, { id: string; names: string[] }[]>(stages.map((s) => [s.name, []]));
-  const packages = new Map<string, PackageRules>();
+  const chrootStages = new Set(stages.filter((s) => s.chroot).map((s) => s.name));
+  const barriers = stageBarriers(graph, sched.order);
+  /** a package node → the id whose chain orders it (its last step), or a stage node → its barrier stamp */
+  const chainOf = new Map<string, string>();
+  const pkgNode = (pkgId: string): string => `$(S)/${packageCheck(pkgId)}`;
+  const stageNode = (stage: string): string => `$(S)/${stageCheck(stage)}`;
+  const byChain = (nodes: readonly string[]): string[] => sched.order(nodes, (n) => chainOf.get(n) ?? n);
+  for (const pkg of graph.packages) {
+    const last = pkg.steps.at(-1);
+    if (last) chainOf.set(pkgNode(pkg.id), `${pkg.id}/${makeWord(last.name)}`);
+  }
+  for (const s of stages) chainOf.set(stageNode(s.name), barrierStamp(s.name));
+  /** a need (a step id, or a barrier stamp `<stage>/.complete`) → the node that makes it */
+  const nodeOf = (need: string): string => {
+    const parts = need.split('/');
+    if (parts.length === 2 && parts[1] === '.complete') return stageNode(parts[0]);
+    if (parts.length !== 3) throw bug(`need ${need} is neither a step nor a stage barrier`);
+    return pkgNode(`${parts[0]}/${parts[1]}`);
+  };
+  const packages: PackageRules[] = [];
+  const prereqs: string[] = [];
+  /** stage → its packages' nodes (or targets, for packages without steps) */
+  const stageMembers = new Map<string, string[]>(stages.map((s) => [s.name, []]));
+  // The needed stamps by name, not in chain order: explain reports the first reason in this order, and its
+  // answer should not change when a `weight` estimate does.
+  const byName = (ids: readonly string[]): string[] => [...ids].sort(byCodeUnit).map(stepStamp); // sort for determinism
   for (const pkg of graph.packages) {
     const dir = pkgDir(pkg);
     const target = claim(`${pkg.stage}-${dir}`);
-    const entry: PackageRules = {
+    const node = pkg.steps.length ? pkgNode(pkg.id) : null;
+    const files = new Set<string>();
+    const deps = new Set<string>();
+    for (const step of pkg.steps) {
+      const id = `${pkg.id}/${makeWord(step.name)}`;
+      const sig = signatures.get(id);
+      if (!sig) throw bug(`no signature for step ${id}`);
+      const extra = fileInputs(pkg, step, chrootStages.has(pkg.stage));
+      const needs = barriers.rewrite(step.needs).map((n) => makeWord(n));
+      for (const f of extra) files.add(f);
+      for (const n of needs) if (!n.startsWith(`${pkg.id}/`)) deps.add(nodeOf(n));
+      prereqs.push([stepStamp(id), sig, ...extra, ...byName(needs)].join(' '));
+    }
+    const depList = byChain([...deps]);
+    packages.push({
       id: pkg.id,
       loc: locText(pkg.loc),
       target,
-      phony: target ? [target] : [],
-      steps: [],
-      order: [],
-    };
-    packages.set(pkg.id, entry);
-    // a package whose target name is taken is still part of its stage: through its step stamps
-    const members = target ? [target] : pkg.steps.map((s) => `$(S)/${pkg.id}/${makeWord(s.name)}`);
-    const last = pkg.steps.at(-1);
-    // a package without steps has nothing to run: it goes last (by name, below)
-    stageMembers.get(pkg.stage)?.push({ id: last ? `${pkg.id}/${makeWord(last.name)}` : '', names: members });
+      node,
+      prereqs: [packageScript(pkg.id), ...[...files].sort(byCodeUnit), ...depList], // sort for determinism
+      deps: depList,
+      total,
+      stage: pkg.stage,
+      package: dir,
+    });
+    const member = node ?? target;
+    if (member) stageMembers.get(pkg.stage)?.push(member);
   }
-  // longest chain first, so that make starts the critical path before anything else (schedule.ts)
+  // longest chain first, so that make starts the critical path before anything else (schedule.ts); packages
+  // without steps (no chain) last, by name
   const stagePackages = new Map<string, string[]>(
     [...stageMembers].map(([stage, members]) => [
       stage,
       [
-        ...sched.order(
-          members.filter((m) => m.id),
-          (m) => m.id,
-        ),
-        ...members.filter((m) => !m.id),
-      ].flatMap((m) => m.names),
+        ...byChain(members.filter((m) => chainOf.has(m))),
+        ...members.filter((m) => !chainOf.has(m)).sort(byCodeUnit), // sort for determinism
+      ],
     ]),
   );
-  const chrootStages = new Set(stages.filter((s) => s.chroot).map((s) => s.name));
-  const barriers = stageBarriers(graph, sched.order);
-  for (const { pkg, step, index, id } of steps) {
-    const entry = packages.get(pkg.id);
-    if (!entry) throw bug(`step ${id} of a package not in the graph`);
-    const target = claim(`${pkg.stage}-${pkgDir(pkg)}-${step.name}`);
-    if (target) entry.phony.push(target);
-    const extra = fileInputs(pkg, step, chrootStages.has(pkg.stage));
-    entry.steps.push({
-      id,
-      target,
-      script: stepScript(id),
-      extra,
-      // longest chain first (schedule.ts), ties by code unit: deterministic
-      needs: sched.order(
-        barriers.rewrite(step.needs).map((n) => makeWord(n)),
-        (n) => n,
-      ),
-      index,
-      total,
-      stage: pkg.stage,
-      package: pkgDir(pkg),
-      name: step.name,
-      placement: step.placement === 'chroot' ? 'chroot' : 'host',
-    });
-  }
-  for (const entry of packages.values()) entry.order.push(...sched.order(entry.steps, (s) => s.id).map((s) => s.id));
   const header = 'generated by serpentc — do not edit';
   const width = Math.max(24, ...stages.map((s) => s.name.length + 2));
   const stageLines = stages.map((s): StageLine => {
@@ -199,15 +202,7 @@ export function makeView(graph: BuildGraph): MakeView {
     };
   });
   const usedBarriers = barriers.used();
-  // The needed stamps by name, not in the Makefile's chain order: explain reports the first reason in this
-  // order, and its answer should not change when a `weight` estimate does.
-  const byName = (ids: readonly string[]): string[] => [...ids].sort(byCodeUnit).map(stepStamp); // sort for determinism
-  const prereqs = [
-    ...usedBarriers.map((b) => [stepStamp(barrierStamp(b.stage)), ...byName(b.finals)].join(' ')),
-    ...[...packages.values()].flatMap((p) =>
-      p.steps.map((s) => [stepStamp(s.id), s.script, ...s.extra, ...byName(s.needs)].join(' ')),
-    ),
-  ];
+  const barrierLines = usedBarriers.map((b) => [stepStamp(barrierStamp(b.stage)), '-', ...byName(b.finals)].join(' '));
   const first: GlobalStep | undefined = steps.find((s) => s.step.placement === 'chroot') ?? steps.at(0);
   return {
     makefile: {
@@ -220,12 +215,16 @@ export function makeView(graph: BuildGraph): MakeView {
       // `all` needs the last stage's packages themselves: its name could be taken by another target
       all: stagePackages.get(lastStage) ?? [],
       stages: stageLines,
-      packages: [...packages.values()],
-      barriers: usedBarriers,
+      packages,
+      barriers: usedBarriers.map((b) => ({
+        stage: b.stage,
+        node: stageNode(b.stage),
+        members: (stagePackages.get(b.stage) ?? []).filter((m) => chainOf.has(m)),
+      })),
       phonyLines: phonyLines([
         ...MAKE_TARGETS,
         ...stageLines.flatMap((s) => [s.target, s.clean].filter((n) => n !== null)),
-        ...[...packages.values()].flatMap((p) => p.phony),
+        ...packages.flatMap((p) => (p.target ? [p.target] : [])),
       ]),
     },
     help: {
@@ -239,10 +238,10 @@ export function makeView(graph: BuildGraph): MakeView {
         indent: ' '.repeat(s.pad.length),
       })),
       examplePackage: first ? `${first.pkg.stage}-${pkgDir(first.pkg)}` : '<stage>-<package>',
-      exampleStep: first ? `${first.pkg.stage}-${pkgDir(first.pkg)}-${first.step.name}` : '<stage>-<package>-<step>',
+      exampleStep: first ? first.step.name : '<step>',
       skipped: skipped.sort(byCodeUnit), // sort for determinism
     },
-    prereqs,
+    prereqs: [...barrierLines, ...prereqs],
     steps: steps.map(
       ({ pkg, step, index }) =>
         `${index} ${pkg.stage} ${pkgDir(pkg)} ${step.name} ${step.placement === 'chroot' ? 'chroot' : 'host'}`,
@@ -251,10 +250,9 @@ export function makeView(graph: BuildGraph): MakeView {
 }
 
 /**
- * The files a step's stamp depends on besides its script: the signature of the runtime code that sets it up
- * (host or chroot; built-in extract and patch steps also source the unpack functions), a chroot step's stage
- * configuration, and for an extract step the scripts of its package's `patch` steps: a patch step changes the
- * source tree, so when it reruns it starts from a fresh extract.
+ * The files a step's stamp depends on besides its signature: its stage's environment, the signature of the
+ * runtime code that sets it up (host or chroot; built-in extract and patch steps also source the unpack
+ * functions) and a chroot step's stage configuration.
  */
 function fileInputs(pkg: GPackage, step: GStep, chrootStage: boolean): string[] {
   if (step.placement === 'chroot') {
@@ -263,9 +261,6 @@ function fileInputs(pkg: GPackage, step: GStep, chrootStage: boolean): string[] 
   }
   const inputs = [stageEnv(pkg.stage, 'host'), execSignature('host')];
   if (step.name === 'extract' || (step.name === 'patch' && step.body === null)) inputs.push(execSignature('unpack'));
-  if (step.name === 'extract') {
-    for (const s of pkg.steps) if (s.name === 'patch') inputs.push(stepScript(`${pkg.id}/${makeWord(s.name)}`));
-  }
   return inputs;
 }
 

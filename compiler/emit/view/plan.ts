@@ -2,7 +2,7 @@
 // step with its script, stamp and log paths, serialized one array element per line. Pure.
 import type { BuildGraph } from '../../graph.js';
 import { byCodeUnit } from '../../util.js';
-import { stepLog, stepScript, stepStamp } from '../layout.js';
+import { packageScript, stepLog, stepStamp } from '../layout.js';
 import { globalSteps, orderedStages } from './common.js';
 
 export function planView(graph: BuildGraph): Record<string, unknown> {
@@ -21,7 +21,7 @@ export function planView(graph: BuildGraph): Record<string, unknown> {
       step: step.name,
       placement: step.placement,
       loc: step.loc,
-      script: stepScript(id),
+      script: packageScript(pkg.id),
       stamp: stepStamp(id),
       log: stepLog(id),
       needs: step.needs,

@@ -821,7 +821,7 @@ serpent_step_lock() {
     trap 'rm -rf "$serpent_lockfile.d"' EXIT
     serpent_dir_lock "$serpent_lockfile.d" "$1"
   fi
-  # make decided before another make built it: the stamp's rule is checked again, now (not when redoing a
+  # The runner decided before another make built it: the stamp's rule is checked again, now (not when redoing a
   # package: then the step must run again whatever its stamp says).
   read -r serpent_hstate serpent_hpid serpent_htime < "$serpent_lockfile" 2> /dev/null || serpent_hstate=''
   if [ "$serpent_hstate" = "done" ] && [ -z "${SERPENT_REDO:-}" ] && ! serpent_always_make \
@@ -844,25 +844,34 @@ serpent_always_make() {
   return 1
 }
 
-# serpent_stamp_current ID: the stamp exists and no prerequisite of its rule (lib/prereqs.txt) is newer or missing.
+# serpent_stamp_current ID: the step's rule (lib/prereqs.txt) holds: see serpent_rule_current.
 serpent_stamp_current() {
-  serpent_stamp=$serpent_build/stamps/$1
-  [ -e "$serpent_stamp" ] && [ -f "$serpent_out/lib/prereqs.txt" ] || return 1
+  serpent_rule=$(awk -v t="stamps/$1" '$1 == t { print; exit }' "$serpent_out/lib/prereqs.txt" 2> /dev/null) \
+    || return 1
+  [ -n "$serpent_rule" ] || return 1
   set -f
-  while read -r serpent_target serpent_prereqs; do
-    [ "$serpent_target" = "stamps/$1" ] || continue
-    for serpent_p in $serpent_prereqs; do
-      serpent_prereq_state "$serpent_stamp" "$serpent_p"
-      if [ "$serpent_prereq_state" != older ]; then
-        set +f
-        return 1
-      fi
-    done
-    set +f
-    return 0
-  done < "$serpent_out/lib/prereqs.txt"
+  # shellcheck disable=SC2086 # the rule's words
+  set -- $serpent_rule
   set +f
-  return 1
+  serpent_rule_current "$@"
+}
+
+# serpent_rule_current STAMP SIGNATURE PREREQ...: the stamp (stamps/<id>) exists, records SIGNATURE (what the
+# step runs; `-` for a stage barrier, whose stamp records nothing) and no prerequisite is newer or missing.
+serpent_rule_current() {
+  serpent_stamp=$serpent_build/$1
+  [ -e "$serpent_stamp" ] || return 1
+  if [ "$2" != - ]; then
+    serpent_recorded=''
+    read -r serpent_recorded < "$serpent_stamp" 2> /dev/null || :
+    [ "$serpent_recorded" = "$2" ] || return 1
+  fi
+  shift 2
+  for serpent_p do
+    serpent_prereq_state "$serpent_stamp" "$serpent_p"
+    [ "$serpent_prereq_state" = older ] || return 1
+  done
+  return 0
 }
 
 # ------------------------------------------------------------------------------------------------------------
@@ -925,53 +934,217 @@ serpent_space_note() {
   fi
 }
 
-# serpent_redo STAGE PACKAGE STEP: the package's work tree is marked unfinished: its steps before STEP run again,
-# in plan order, from a fresh work tree, each as a step of its own (banner, log, record, stamp), before STEP.
-serpent_redo() {
-  serpent_by=''
-  read -r serpent_by _ < "$serpent_unfinished" 2> /dev/null || serpent_by=''
-  serpent_earlier=$(awk -v s="$1" -v p="$2" -v n="$3" \
-    '$2 == s && $3 == p { if ($4 == n) exit; print $1, $4, $5 }' "$serpent_out/lib/steps.txt") \
+# ------------------------------------------------------------------------------------------------------------
+# Packages. Make has one node per package ($(S)/<stage>/<package>/.checked); its recipe runs serpent_package,
+# which takes the package's lock, redoes the package from a fresh work tree when an earlier run left it
+# unfinished, and otherwise runs, in plan order, each step whose rule in lib/prereqs.txt does not hold (stamp
+# missing, another signature, a prerequisite newer or missing) — each as a step of its own (banner, log, record,
+# lock, stamp) — then touches the node. A step that ran makes the later steps that need it run too (their
+# stamps are then older). Under make -n it prints the steps that would run and runs nothing.
+# ------------------------------------------------------------------------------------------------------------
+
+# serpent_package TOTAL STAGE PACKAGE [UPTO]: UPTO, a step of the package: stop after it (the node is not touched).
+serpent_package() {
+  serpent_steps=$(awk -v s="$2" -v p="$3" '$2 == s && $3 == p { print $1, $4, $5 }' "$serpent_out/lib/steps.txt") \
     || serpent_die "cannot read $serpent_out/lib/steps.txt"
-  serpent_names=''
-  while read -r _ serpent_n _; do
-    [ -z "$serpent_n" ] || serpent_names="$serpent_names $serpent_n"
-  done << SERPENT_EARLIER
-$serpent_earlier
-SERPENT_EARLIER
-  serpent_say "$1/$2/$3: the work tree of $1/$2 was left unfinished by its ${serpent_by:-unknown} step (killed, failed or out of space): it is not trusted; redoing the package from a fresh work tree:${serpent_names:- nothing before $3}, then $3"
-  serpent_fresh_dir "$serpent_build/$1/work/$2" || serpent_die "cannot empty $serpent_build/$1/work/$2"
-  [ -n "$serpent_names" ] || return 0
+  [ -n "$serpent_steps" ] || serpent_die "no package $2/$3 (lib/steps.txt lists every step)"
+  serpent_upto=${4:-}
+  if [ -n "$serpent_upto" ]; then
+    serpent_names=''
+    serpent_found=''
+    while read -r _ serpent_n _; do
+      serpent_names="$serpent_names $serpent_n"
+      [ "$serpent_n" != "$serpent_upto" ] || serpent_found=1
+    done << SERPENT_STEPS
+$serpent_steps
+SERPENT_STEPS
+    [ -n "$serpent_found" ] || serpent_die "UPTO=$serpent_upto: no such step of $2/$3; its steps are:$serpent_names"
+  fi
+  serpent_rules=$(awk -v pre="stamps/$2/$3/" 'index($1, pre) == 1' "$serpent_out/lib/prereqs.txt") \
+    || serpent_die "cannot read $serpent_out/lib/prereqs.txt"
+  serpent_node=$serpent_build/stamps/$2/$3/.checked
+  serpent_unfinished=$serpent_build/$2/work/.serpent/$3/unfinished
+  serpent_redo=''
+  if serpent_dry_run; then
+    serpent_stale=' '
+    [ ! -e "$serpent_unfinished" ] || serpent_redo=1
+    # a stage barrier that make -n does not touch would be: what needs it would run
+    for serpent_b in $(awk '{ for (i = 3; i <= NF; i++) if ($i ~ /^stamps\/[^\/]*\/\.complete$/) print $i }' << SERPENT_RULES
+$serpent_rules
+SERPENT_RULES
+    ); do
+      case $serpent_stale in
+        *" ${serpent_b#stamps/} "*) ;;
+        *) serpent_stamp_current "${serpent_b#stamps/}" || serpent_stale="$serpent_stale${serpent_b#stamps/} " ;;
+      esac
+    done
+    while read -r serpent_i serpent_n serpent_where; do
+      if [ -n "$serpent_redo" ] || ! serpent_package_current "$2/$3/$serpent_n" "$serpent_stale"; then
+        while [ "${#serpent_i}" -lt "${#1}" ]; do
+          serpent_i=" $serpent_i"
+        done
+        printf '[%s/%s] %s %s %s (%s): would run\n' "$serpent_i" "$1" "$2" "$3" "$serpent_n" "$serpent_where"
+        serpent_stale="$serpent_stale$2/$3/$serpent_n "
+      fi
+      [ "$serpent_n" != "$serpent_upto" ] || break
+    done << SERPENT_STEPS
+$serpent_steps
+SERPENT_STEPS
+    return 0
+  fi
+  serpent_package_lock "$2/$3"
+  if [ -e "$serpent_unfinished" ]; then
+    serpent_by=''
+    read -r serpent_by _ < "$serpent_unfinished" 2> /dev/null || serpent_by=''
+    serpent_say "$2/$3: its work tree was left unfinished by its ${serpent_by:-unknown} step (killed, failed or out of space): it is not trusted; redoing the package from a fresh work tree, every step"
+    serpent_fresh_dir "$serpent_build/$2/work/$3" || serpent_die "cannot empty $serpent_build/$2/work/$3"
+    serpent_redo=1
+  fi
   serpent_sub=''
-  trap 'serpent_redo_stop 130' INT
-  trap 'serpent_redo_stop 143' TERM
-  trap 'serpent_redo_stop 129' HUP
+  trap 'serpent_package_stop 130' INT
+  trap 'serpent_package_stop 143' TERM
+  trap 'serpent_package_stop 129' HUP
+  serpent_stopped=''
   while read -r serpent_i serpent_n serpent_where; do
-    [ -n "$serpent_n" ] || continue
-    # In the background so that a signal to this runner is passed on at once; the redone step watches make too.
-    SERPENT_REDO=$PPID "$serpent_sh" "$serpent_out/lib/serpent.sh" step "$serpent_i" "$4" "$1" "$2" "$serpent_n" \
-      "$serpent_where" &
+    serpent_id=$2/$3/$serpent_n
+    if [ -z "$serpent_redo" ] && serpent_package_current "$serpent_id" ' '; then
+      if [ "$serpent_n" = "$serpent_upto" ]; then
+        serpent_stopped=1
+        break
+      fi
+      continue
+    fi
+    serpent_rule_of "$serpent_id"
+    if [ -n "${SERPENT_ONLY:-}" ]; then
+      for serpent_p in $serpent_rule; do
+        case $serpent_p in
+          "stamps/$2/$3/"*) ;;
+          stamps/*)
+            [ -e "$serpent_build/$serpent_p" ] \
+              || serpent_die "$serpent_id needs ${serpent_p#stamps/}, which is not built: make $2-$3 UPTO=$serpent_n builds what it needs first"
+            ;;
+        esac
+      done
+    fi
+    # Until every step is current again the package's node is gone, so that the next make runs this runner
+    # whatever happens now (a failure, a kill, UPTO) and checks the packages that need it.
+    if [ -e "$serpent_node" ]; then
+      rm -f "$serpent_node"
+    fi
+    # In the background so that a signal to this runner is passed on at once; the step watches make too.
+    SERPENT_REDO=$serpent_redo SERPENT_MAKE=$PPID SERPENT_SIG=$serpent_sig \
+      "$serpent_sh" "$serpent_out/lib/serpent.sh" step "$serpent_i" "$1" "$2" "$3" "$serpent_n" "$serpent_where" &
     serpent_sub=$!
     if wait "$serpent_sub"; then
       serpent_sub=''
     else
-      serpent_step_state failed
       exit 1
     fi
-  done << SERPENT_EARLIER
-$serpent_earlier
-SERPENT_EARLIER
+    if [ "$serpent_n" = "$serpent_upto" ]; then
+      serpent_stopped=1
+      break
+    fi
+  done << SERPENT_STEPS
+$serpent_steps
+SERPENT_STEPS
   trap - INT TERM HUP
+  # Stopped at UPTO: the steps after it may be stale, so the node stays as it is (gone if a step ran).
+  [ -z "$serpent_stopped" ] || return 0
+  : > "$serpent_node" 2> /dev/null || serpent_die "$2/$3: cannot write $serpent_node"
 }
 
-serpent_redo_stop() {
+# serpent_step_only STAGE/PACKAGE/STEP (make step STEP=…): that package's steps up to STEP, without making what
+# it needs from other packages (make <stage>-<package> UPTO=<step> does): a needed stamp missing is an error.
+serpent_step_only() {
+  case ${1:-} in
+    */*/*) ;;
+    *) serpent_die "STEP is <stage>/<package>/<step> (lib/steps.txt lists every step), not: ${1:-nothing}" ;;
+  esac
+  serpent_only_stage=${1%%/*}
+  serpent_only_rest=${1#*/}
+  serpent_total=$(awk 'END { print NR }' "$serpent_out/lib/steps.txt") || serpent_die "cannot read lib/steps.txt"
+  SERPENT_ONLY=1 serpent_package "$serpent_total" "$serpent_only_stage" "${serpent_only_rest%%/*}" "${serpent_only_rest#*/}"
+}
+
+# serpent_rule_of ID: sets serpent_rule (the step's rule words after its stamp and signature) and serpent_sig.
+serpent_rule_of() {
+  serpent_sig=''
+  serpent_rule=''
+  while read -r serpent_t serpent_s serpent_r; do
+    if [ "$serpent_t" = "stamps/$1" ]; then
+      serpent_sig=$serpent_s
+      serpent_rule=$serpent_r
+      return 0
+    fi
+  done << SERPENT_RULES
+$serpent_rules
+SERPENT_RULES
+  serpent_die "no rule for $1 in lib/prereqs.txt: regenerate this directory with serpentc"
+}
+
+# serpent_package_current ID STALE: the step's rule holds, and it needs none of the steps in STALE (" a b ",
+# steps make -n would run before it).
+serpent_package_current() {
+  serpent_rule_of "$1"
+  set -f
+  for serpent_p in $serpent_rule; do
+    case $2 in
+      *" ${serpent_p#stamps/} "*)
+        set +f
+        return 1
+        ;;
+    esac
+  done
+  # shellcheck disable=SC2086 # the rule's words
+  set -- "stamps/$1" "$serpent_sig" $serpent_rule
+  set +f
+  serpent_rule_current "$@"
+}
+
+# serpent_package_lock STAGE/PACKAGE: one runner of a package at a time, across makes (fd 8, or the directory
+# BUILD_DIR/locks/<stage>/<package>/.package.d); a second one waits, then finds its steps current.
+serpent_package_lock() {
+  serpent_plock=$serpent_build/locks/$1/.package
+  if [ ! -d "${serpent_plock%/*}" ]; then
+    mkdir -p "${serpent_plock%/*}" || serpent_die "cannot create ${serpent_plock%/*}"
+  fi
+  if serpent_flock_ok; then
+    exec 8>> "$serpent_plock" || serpent_die "cannot open $serpent_plock"
+    if ! flock -n 8; then
+      serpent_say "$1 is being built by another make; waiting"
+      flock 8 || serpent_die "cannot lock $serpent_plock"
+    fi
+  else
+    trap 'rm -rf "$serpent_plock.d"' EXIT
+    serpent_dir_lock "$serpent_plock.d"
+  fi
+}
+
+serpent_package_stop() {
   trap '' INT TERM HUP
   if [ -n "${serpent_sub:-}" ]; then
     kill -TERM "$serpent_sub" 2> /dev/null
     wait "$serpent_sub" 2> /dev/null
   fi
-  serpent_step_state stopped
   exit "$1"
+}
+
+# serpent_barrier STAGE: every package of the stage is checked; its barrier stamp (stamps/<stage>/.complete,
+# which steps of later stages need) is touched only when missing or older than a final step of the stage, so
+# that checking a stage reruns nothing; then the stage's node.
+serpent_barrier() {
+  serpent_rules=$(awk -v t="stamps/$1/.complete" '$1 == t' "$serpent_out/lib/prereqs.txt") \
+    || serpent_die "cannot read $serpent_out/lib/prereqs.txt"
+  if [ -n "$serpent_rules" ] && ! serpent_dry_run; then
+    set -f
+    # shellcheck disable=SC2086 # the rule's words
+    set -- $serpent_rules
+    set +f
+    if ! serpent_rule_current "$@"; then
+      { mkdir -p "${serpent_stamp%/*}" && : > "$serpent_stamp"; } || serpent_die "cannot write $serpent_stamp"
+    fi
+    : > "${serpent_stamp%/*}/.checked" || serpent_die "cannot write ${serpent_stamp%/*}/.checked"
+  fi
 }
 
 # serpent_stop SIGNAL WORD CODE: the traps of a running step. The step runs in its own session and process
@@ -999,22 +1172,14 @@ serpent_step() {
     serpent_index=" $serpent_index"
   done
   serpent_label="[$serpent_index/$2] $3 $4 $5 ($6)"
-  serpent_script=$serpent_out/$3/$4/$5.sh
-  if serpent_dry_run; then
-    printf '%s: would run %s\n' "$serpent_label" "$3/$4/$5.sh"
-    return 0
-  fi
+  serpent_script=$serpent_out/$3/$4.sh
   [ -f "$serpent_script" ] || serpent_die "missing $serpent_script"
   serpent_id=$3/$4/$5
   serpent_step_lock "$serpent_id" || return 0
   # Steps (and so the roots they build) never depend on the caller's umask.
   umask 022
   serpent_space_check "$serpent_id" "$3"
-  # A package whose work tree an earlier run left unfinished is redone first (its own banners come first).
   serpent_unfinished=$serpent_build/$3/work/.serpent/$4/unfinished
-  if [ -z "${SERPENT_REDO:-}" ] && [ -e "$serpent_unfinished" ]; then
-    serpent_redo "$3" "$4" "$5" "$2"
-  fi
   serpent_last_time "$serpent_id"
   if [ -n "$serpent_last" ]; then
     serpent_duration "$serpent_last"
@@ -1042,7 +1207,7 @@ serpent_step() {
   fi
   if ! {
     printf 'serpent: %s\n' "$serpent_label"
-    printf 'serpent: script %s\n' "$3/$4/$5.sh"
+    printf 'serpent: script %s, step %s (make show STEP=%s)\n' "$3/$4.sh" "$5" "$serpent_id"
     printf 'serpent: started %s\n' "$serpent_time"
   } 2> /dev/null > "$serpent_log"; then
     serpent_space_note "$3"
@@ -1066,9 +1231,9 @@ serpent_step() {
   serpent_child=$!
   # A make that dies without signalling its job (bmake without -j on TERM, any make on KILL): a watchdog sends
   # HUP here when the parent is gone (one `sleep 1` a second; without the lock's fd or make's output).
-  # A step redone for its package watches make too (SERPENT_REDO: make's pid), not only the runner that started it.
+  # A step run by its package's runner watches make too (SERPENT_MAKE: make's pid), not only the runner.
   serpent_parent=$PPID
-  serpent_make=${SERPENT_REDO:-$PPID}
+  serpent_make=${SERPENT_MAKE:-$PPID}
   serpent_self=$$
   (
     while kill -0 "$serpent_parent" 2> /dev/null && kill -0 "$serpent_make" 2> /dev/null; do
@@ -1117,7 +1282,8 @@ serpent_step() {
     } >&2
     exit 1
   fi
-  if ! { : > "$serpent_stamp.tmp.$$" && mv -f "$serpent_stamp.tmp.$$" "$serpent_stamp"; } 2> /dev/null; then
+  # The stamp records the signature of what ran (lib/prereqs.txt): another one later means the step changed.
+  if ! { printf '%s\n' "${SERPENT_SIG:-}" > "$serpent_stamp.tmp.$$" && mv -f "$serpent_stamp.tmp.$$" "$serpent_stamp"; } 2> /dev/null; then
     rm -f "$serpent_stamp.tmp.$$" 2> /dev/null
     serpent_space_note "$3"
     serpent_die "$serpent_id: cannot write the stamp $serpent_stamp${serpent_full:+ ($serpent_full)}"
@@ -1491,10 +1657,11 @@ serpent_distclean() {
 }
 
 # ------------------------------------------------------------------------------------------------------------
-# Explain (make explain STEP=<stage>/<package>/<step>): whether make would run a step now and why, decided the
-# way make decides from lib/prereqs.txt, the Makefile's stamp rules verbatim. A stamp is remade when it is
-# missing, when a prerequisite file is newer than it, or when a prerequisite stamp will itself be remade; the
-# first reason in rule order is reported, followed down the chain of stamps to its root cause. Reads only.
+# Explain (make explain STEP=<stage>/<package>/<step>): whether a step would run now and why, decided the way
+# its package's runner decides from lib/prereqs.txt (serpent_rule_current). A step runs when its stamp is
+# missing, records another signature than what the step runs now, a prerequisite file is newer than it, or a
+# stamp it needs will itself be remade; the first reason in rule order is reported, followed down the chain of
+# stamps to its root cause. Reads only.
 # Times are compared with the shell's `test -nt` (dash: to the nanosecond, like GNU make; busybox sh and
 # Debian's bmake: whole seconds), so an edit in the same second as a stamp may be judged differently.
 # ------------------------------------------------------------------------------------------------------------
@@ -1521,14 +1688,21 @@ serpent_prereq_state() {
   fi
 }
 
-# One line per fact, for the awk below: `T <stamp> present|missing`, then `P <stamp> <prerequisite> newer|older|absent`
-# for each prerequisite in rule order (a missing stamp's prerequisites are not compared: it is remade anyway).
+# One line per fact, for the awk below: `T <stamp> present|missing|changed` (changed: it records another
+# signature), then `P <stamp> <prerequisite> newer|older|absent` for each prerequisite in rule order (a missing
+# stamp's prerequisites are not compared: it is remade anyway).
 serpent_explain_facts() {
   set -f
-  while read -r serpent_target serpent_prereqs; do
+  while read -r serpent_target serpent_sig serpent_prereqs; do
     serpent_stamp=$serpent_build/$serpent_target
     if [ -e "$serpent_stamp" ]; then
-      printf 'T %s present\n' "$serpent_target"
+      serpent_recorded=''
+      [ "$serpent_sig" = - ] || read -r serpent_recorded < "$serpent_stamp" 2> /dev/null || :
+      if [ "$serpent_sig" = - ] || [ "$serpent_recorded" = "$serpent_sig" ]; then
+        printf 'T %s present\n' "$serpent_target"
+      else
+        printf 'T %s changed\n' "$serpent_target"
+      fi
       for serpent_p in $serpent_prereqs; do
         serpent_prereq_state "$serpent_stamp" "$serpent_p"
         printf 'P %s %s %s\n' "$serpent_target" "$serpent_p" "$serpent_prereq_state"
@@ -1556,6 +1730,7 @@ serpent_explain() {
       memo[t] = ""
       r = ""
       if (state[t] == "missing") r = "stamp missing"
+      else if (state[t] == "changed") r = "what it runs changed (make show STEP=" id(t) " prints it now)"
       for (i = 1; r == "" && i <= count[t]; i++) {
         p = pre[t, i]
         if (p in state && why(p) != "") {
@@ -1608,14 +1783,19 @@ serpent_explain() {
     }'
 }
 # ------------------------------------------------------------------------------------------------------------
-# The script a step runs: its stage's environment (lib/env/<stage>.<placement>.sh, which defines serpent_env)
-# followed by its own script (its package's variables, the call of serpent_env, its commands). run-step writes it
-# to BUILD_DIR/<stage>/work/.serpent/<package>/<step>.run.sh and runs that; `make show` prints the same text.
+# The script a step runs: its stage's environment (lib/env/<stage>.<placement>.sh, which defines serpent_env),
+# the lines of its package's script before the first `# serpent-step` line (the package's variables, the call of
+# serpent_env) and its own section (from its `# serpent-step <name>` line to the next such line). run-step writes
+# it to BUILD_DIR/<stage>/work/.serpent/<package>/<step>.run.sh and runs that; `make show` prints the same text.
 # ------------------------------------------------------------------------------------------------------------
 
 # serpent_compose host|chroot STAGE PACKAGE STEP: prints the script the step runs.
 serpent_compose() {
-  cat "$serpent_out/lib/env/$2.$1.sh" "$serpent_out/$2/$3/$4.sh"
+  cat "$serpent_out/lib/env/$2.$1.sh" || return 1
+  awk -v step="$4" '
+    index($0, "# serpent-step ") == 1 { seen = 1; on = (substr($0, 16) == step); if (on) found = 1 }
+    !seen || on { print }
+    END { if (!found) exit 1 }' "$serpent_out/$2/$3.sh"
 }
 
 # serpent_show STAGE/PACKAGE/STEP: the script that step runs, from lib/steps.txt's placement.
@@ -1644,6 +1824,9 @@ serpent_main() {
   serpent_command=${1:-}
   [ $# -eq 0 ] || shift
   case $serpent_command in
+    package) serpent_package "$@" ;;
+    step-only) serpent_step_only "$@" ;;
+    barrier) serpent_barrier "$@" ;;
     step) serpent_step "$@" ;;
     run-step)
       case ${1:-} in
