@@ -223,9 +223,16 @@ if (enabled) {
       assert.is(shown.code, 0, shown.out);
       const ran = readFileSync(join(ctx.build, stage, 'work/.serpent', pkg, `${step}.run.sh`), 'utf8');
       assert.is(shown.stdout, ran, id);
-      // the stage's environment, then the step's own script
-      const parts = [`lib/env/${stage}.${chrootIds.has(id) ? 'chroot' : 'host'}.sh`, `${id}.sh`];
-      assert.is(ran, parts.map((f) => readFileSync(join(ctx.out, f), 'utf8')).join(''), id);
+      // the stage's environment, then its package script up to the first step, then the step's own section
+      const envText = readFileSync(join(ctx.out, `lib/env/${stage}.${chrootIds.has(id) ? 'chroot' : 'host'}.sh`), 'utf8');
+      const lines = readFileSync(join(ctx.out, `${stage}/${pkg}.sh`), 'utf8').split('\n');
+      const marker = (l: string): boolean => l.startsWith('# serpent-step ');
+      const first = lines.findIndex(marker);
+      const own = lines.indexOf(`# serpent-step ${step}`);
+      assert.ok(first > 0 && own >= first, id);
+      const next = lines.findIndex((l, i) => i > own && marker(l));
+      const section = lines.slice(own, next < 0 ? lines.length - 1 : next);
+      assert.is(ran, envText + [...lines.slice(0, first), ...section].map((l) => `${l}\n`).join(''), id);
       // inside the chroot, the copy the chroot's shell ran
       if (chrootIds.has(id))
         assert.is(readFileSync(join(ctx.build, stage, 'work/.serpent', pkg, `${step}.sh`), 'utf8'), ran, id);

@@ -87,9 +87,9 @@ test('the emitted prerequisite lists follow the estimates: longest chain first, 
   );
 });
 
-test("a step's needed stamps: longest chain first in the Makefile, by name in lib/prereqs.txt", async () => {
+test("a package's needed nodes: longest chain first in the Makefile; a step's stamps by name in lib/prereqs.txt", async () => {
   const makefile = await makefileOf(weighted);
-  assert.equal(prerequisites(makefile, '$(S)/two/next/build').slice(-1), ['$(S)/one/.complete']);
+  assert.equal(prerequisites(makefile, '$(S)/two/next/.checked').slice(-1), ['$(S)/one/.checked']);
   const heavy = buildGraph({
     ...desc(true),
     packages: desc(true).packages.map((p) => (p.name === 'top' ? { ...p, weight: 1, depends: ['a1', 'zlong'] } : p)),

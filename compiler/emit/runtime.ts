@@ -141,13 +141,14 @@ export const EXECUTION_PIECES: Readonly<Record<ExecKind, readonly RuntimePiece[]
 /**
  * Functions whose changes rerun nothing: they report (messages, status, report, explain, progress, the timing
  * record), check the host or the free space, lock, clean, fetch verified bytes, or decide whether to run at all
- * (including redoing an unfinished package from a fresh work tree, which gives what an uninterrupted run gives). Every function of
+ * (the package runner, which decides which steps run, including redoing an unfinished package from a fresh work tree, which gives what an uninterrupted run gives). Every function of
  * the library is either here or a piece of EXECUTION_PIECES (whole, or through one of its arms or lines), which
  * spec/invalidation.test.ts checks, so a new function must be classified before it ships.
  */
 export const NON_EXECUTION_FUNCTIONS: ReadonlySet<string> = new Set([
   'serpent_alive',
   'serpent_always_make',
+  'serpent_barrier',
   'serpent_bounded',
   'serpent_check_host',
   'serpent_check_path',
@@ -175,17 +176,21 @@ export const NON_EXECUTION_FUNCTIONS: ReadonlySet<string> = new Set([
   'serpent_need_one',
   'serpent_newer',
   'serpent_now',
+  'serpent_package',
+  'serpent_package_current',
+  'serpent_package_lock',
+  'serpent_package_stop',
   'serpent_prereq_state',
   'serpent_record',
   'serpent_record_out',
   'serpent_record_states',
-  'serpent_redo',
-  'serpent_redo_stop',
   'serpent_refuse_if_mounted',
   'serpent_report',
   'serpent_rm',
   'serpent_rm_plain',
   'serpent_rm_private',
+  'serpent_rule_current',
+  'serpent_rule_of',
   'serpent_runtime_alive',
   'serpent_say',
   'serpent_sha256',
@@ -198,6 +203,7 @@ export const NON_EXECUTION_FUNCTIONS: ReadonlySet<string> = new Set([
   'serpent_stamp_current',
   'serpent_status',
   'serpent_step_lock',
+  'serpent_step_only',
   'serpent_step_state',
   'serpent_stop',
   'serpent_sweep_partials',

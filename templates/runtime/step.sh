@@ -199,7 +199,7 @@ serpent_rule_current() {
     [ "$serpent_recorded" = "$2" ] || return 1
   fi
   shift 2
-  for serpent_p do
+  for serpent_p; do
     serpent_prereq_state "$serpent_stamp" "$serpent_p"
     [ "$serpent_prereq_state" = older ] || return 1
   done
@@ -301,15 +301,16 @@ SERPENT_STEPS
     serpent_stale=' '
     [ ! -e "$serpent_unfinished" ] || serpent_redo=1
     # a stage barrier that make -n does not touch would be: what needs it would run
-    for serpent_b in $(awk '{ for (i = 3; i <= NF; i++) if ($i ~ /^stamps\/[^\/]*\/\.complete$/) print $i }' << SERPENT_RULES
-$serpent_rules
-SERPENT_RULES
-    ); do
+    serpent_barriers=$(printf '%s\n' "$serpent_rules" \
+      | awk '{ for (i = 3; i <= NF; i++) if ($i ~ /^stamps\/[^\/]*\/\.complete$/) print $i }')
+    while read -r serpent_b; do
       case $serpent_stale in
         *" ${serpent_b#stamps/} "*) ;;
         *) serpent_stamp_current "${serpent_b#stamps/}" || serpent_stale="$serpent_stale${serpent_b#stamps/} " ;;
       esac
-    done
+    done << SERPENT_BARRIERS
+$serpent_barriers
+SERPENT_BARRIERS
     while read -r serpent_i serpent_n serpent_where; do
       if [ -n "$serpent_redo" ] || ! serpent_package_current "$2/$3/$serpent_n" "$serpent_stale"; then
         while [ "${#serpent_i}" -lt "${#1}" ]; do
