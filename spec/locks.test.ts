@@ -100,7 +100,7 @@ if (enabled) {
     ['make', 'make'],
     ['bmake', 'make'],
   ] as const) {
-    test(`two makes (${first} -j2, ${second} -j2) on one BUILD_DIR: each step runs once, both exit 0, the waiting one says who holds the step`, async () => {
+    test(`two makes (${first} -j2, ${second} -j2) on one BUILD_DIR: each step runs once, both exit 0, the waiting one says who holds the package`, async () => {
       const build = freshBuild();
       const targets = ['one-a', 'one-b', 'one-c', 'one-d'];
       const started = Date.now();
@@ -117,9 +117,9 @@ if (enabled) {
       const both = r1.out + r2.out;
       assert.match(
         both,
-        /serpent: one\/\w+\/build is being built by pid \d+ \(since \d{4}-\d\d-\d\d [\d:]+ [+-]\d{4}\); waiting/,
+        /serpent: one\/\w+ is being built by pid \d+ \(since \d{4}-\d\d-\d\d [\d:]+ [+-]\d{4}\); waiting/,
       );
-      assert.match(both, /serpent: one\/\w+\/build was built meanwhile by pid \d+: nothing to do/);
+      assert.match(both, /serpent: one\/\w+ was built meanwhile by pid \d+: nothing to do/);
       // 4 sleeps of 2 s shared by two makes of 2 jobs each: no step ran twice (4 s with sharing, 8 s alone at most)
       assert.ok(took < 15_000, `took ${took} ms`);
     });

@@ -269,14 +269,15 @@ if (enabled) {
       const id = `${failed[1]}/${failed[2]}/${failed[3]}`;
       assert.not.ok(existsSync(join(build, 'stamps', id)), `${id} is stamped`);
       console.log(`resume: tmpfs of 7 MB filled in ${id}`);
-      // the check before a step: with less free than MIN_FREE_MB, no step starts, and the message says why
+      // the check before a step: with less free than MIN_FREE_MB, no step starts, and the message says why (the
+      // package is redone from its first step: the failed one left its work tree unfinished)
       const refused = await make(build, ['MIN_FREE_MB=64']);
       assert.is.not(refused.code, 0, refused.out);
       assert.not.match(refused.out, /^\[/m, 'a step started');
       assert.match(
         refused.stderr,
         new RegExp(
-          `serpent: error: ${id}: only \\d+ MiB \\(\\d+ KiB\\) free on the file system of ${build}/\\w+; a step starts with at least MIN_FREE_MB=64 MiB free`,
+          `serpent: error: ${failed[1]}/${failed[2]}/\\w+: only \\d+ MiB \\(\\d+ KiB\\) free on the file system of ${build}/\\w+; a step starts with at least MIN_FREE_MB=64 MiB free`,
         ),
       );
       execFileSync('mount', ['-o', 'remount,size=64m', build]);

@@ -148,7 +148,8 @@ serpent_runtime_alive() {
   return 1
 }
 
-# serpent_dir_lock DIR [WHAT]: the fallback lock; says once that it waits for WHAT (holder from WHAT's info).
+# serpent_dir_lock DIR [WHAT [NAME]]: the fallback lock; says once that it waits for NAME (default WHAT), the
+# holder from WHAT's lock file.
 serpent_dir_lock() {
   serpent_nopid=0
   serpent_waited=0
@@ -171,7 +172,7 @@ serpent_dir_lock() {
       serpent_nopid=0
       if [ "$serpent_waited" = 0 ] && [ -n "${2:-}" ]; then
         serpent_holder_text "$2"
-        serpent_say "$2 is being built by $serpent_holder_text; waiting"
+        serpent_say "${3:-$2} is being built by $serpent_holder_text; waiting"
       fi
       serpent_waited=1
     fi

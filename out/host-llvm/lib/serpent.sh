@@ -559,7 +559,8 @@ serpent_runtime_alive() {
   return 1
 }
 
-# serpent_dir_lock DIR [WHAT]: the fallback lock; says once that it waits for WHAT (holder from WHAT's info).
+# serpent_dir_lock DIR [WHAT [NAME]]: the fallback lock; says once that it waits for NAME (default WHAT), the
+# holder from WHAT's lock file.
 serpent_dir_lock() {
   serpent_nopid=0
   serpent_waited=0
@@ -582,7 +583,7 @@ serpent_dir_lock() {
       serpent_nopid=0
       if [ "$serpent_waited" = 0 ] && [ -n "${2:-}" ]; then
         serpent_holder_text "$2"
-        serpent_say "$2 is being built by $serpent_holder_text; waiting"
+        serpent_say "${3:-$2} is being built by $serpent_holder_text; waiting"
       fi
       serpent_waited=1
     fi
@@ -867,7 +868,7 @@ serpent_rule_current() {
     [ "$serpent_recorded" = "$2" ] || return 1
   fi
   shift 2
-  for serpent_p do
+  for serpent_p; do
     serpent_prereq_state "$serpent_stamp" "$serpent_p"
     [ "$serpent_prereq_state" = older ] || return 1
   done
@@ -969,15 +970,16 @@ SERPENT_STEPS
     serpent_stale=' '
     [ ! -e "$serpent_unfinished" ] || serpent_redo=1
     # a stage barrier that make -n does not touch would be: what needs it would run
-    for serpent_b in $(awk '{ for (i = 3; i <= NF; i++) if ($i ~ /^stamps\/[^\/]*\/\.complete$/) print $i }' << SERPENT_RULES
-$serpent_rules
-SERPENT_RULES
-    ); do
+    serpent_barriers=$(printf '%s\n' "$serpent_rules" \
+      | awk '{ for (i = 3; i <= NF; i++) if ($i ~ /^stamps\/[^\/]*\/\.complete$/) print $i }')
+    while read -r serpent_b; do
       case $serpent_stale in
         *" ${serpent_b#stamps/} "*) ;;
         *) serpent_stamp_current "${serpent_b#stamps/}" || serpent_stale="$serpent_stale${serpent_b#stamps/} " ;;
       esac
-    done
+    done << SERPENT_BARRIERS
+$serpent_barriers
+SERPENT_BARRIERS
     while read -r serpent_i serpent_n serpent_where; do
       if [ -n "$serpent_redo" ] || ! serpent_package_current "$2/$3/$serpent_n" "$serpent_stale"; then
         while [ "${#serpent_i}" -lt "${#1}" ]; do
@@ -1001,9 +1003,10 @@ SERPENT_STEPS
     serpent_redo=1
   fi
   serpent_sub=''
-  trap 'serpent_package_stop 130' INT
-  trap 'serpent_package_stop 143' TERM
-  trap 'serpent_package_stop 129' HUP
+  serpent_ran=''
+  trap 'serpent_package_stop INT 130' INT
+  trap 'serpent_package_stop TERM 143' TERM
+  trap 'serpent_package_stop HUP 129' HUP
   serpent_stopped=''
   while read -r serpent_i serpent_n serpent_where; do
     serpent_id=$2/$3/$serpent_n
@@ -1032,11 +1035,13 @@ SERPENT_STEPS
       rm -f "$serpent_node"
     fi
     # In the background so that a signal to this runner is passed on at once; the step watches make too.
+    # Without the package lock's fd: it goes when this runner goes, not when the step's last process does.
     SERPENT_REDO=$serpent_redo SERPENT_MAKE=$PPID SERPENT_SIG=$serpent_sig \
-      "$serpent_sh" "$serpent_out/lib/serpent.sh" step "$serpent_i" "$1" "$2" "$3" "$serpent_n" "$serpent_where" &
+      "$serpent_sh" "$serpent_out/lib/serpent.sh" step "$serpent_i" "$1" "$2" "$3" "$serpent_n" "$serpent_where" 8>&- &
     serpent_sub=$!
     if wait "$serpent_sub"; then
       serpent_sub=''
+      serpent_ran=1
     else
       exit 1
     fi
@@ -1048,6 +1053,9 @@ SERPENT_STEPS
 $serpent_steps
 SERPENT_STEPS
   trap - INT TERM HUP
+  if [ -n "$serpent_pwaited" ] && [ -z "$serpent_ran" ]; then
+    serpent_say "$2/$3 was built meanwhile by pid $serpent_pwaited: nothing to do"
+  fi
   # Stopped at UPTO: the steps after it may be stale, so the node stays as it is (gone if a step ran).
   [ -z "$serpent_stopped" ] || return 0
   : > "$serpent_node" 2> /dev/null || serpent_die "$2/$3: cannot write $serpent_node"
@@ -1105,28 +1113,40 @@ serpent_package_current() {
 # BUILD_DIR/locks/<stage>/<package>/.package.d); a second one waits, then finds its steps current.
 serpent_package_lock() {
   serpent_plock=$serpent_build/locks/$1/.package
+  serpent_pwaited=''
   if [ ! -d "${serpent_plock%/*}" ]; then
     mkdir -p "${serpent_plock%/*}" || serpent_die "cannot create ${serpent_plock%/*}"
   fi
   if serpent_flock_ok; then
     exec 8>> "$serpent_plock" || serpent_die "cannot open $serpent_plock"
     if ! flock -n 8; then
-      serpent_say "$1 is being built by another make; waiting"
+      serpent_holder_text "$1/.package"
+      serpent_say "$1 is being built by $serpent_holder_text; waiting"
       flock 8 || serpent_die "cannot lock $serpent_plock"
+      serpent_pwaited=$serpent_hpid
     fi
   else
     trap 'rm -rf "$serpent_plock.d"' EXIT
-    serpent_dir_lock "$serpent_plock.d"
+    serpent_dir_lock "$serpent_plock.d" "$1/.package" "$1"
+    [ "$serpent_waited" = 0 ] || serpent_pwaited=${serpent_hpid:-another make}
   fi
+  serpent_clock
+  { printf 'running %s %s\n' "$$" "$serpent_time" > "$serpent_plock"; } 2> /dev/null || :
 }
 
+# serpent_package_stop SIGNAL CODE: passes the signal on to the running step (which records it) and exits CODE.
+# The step runs as a background job, which ignores INT (POSIX): an INT goes on as USR1, which it takes for INT.
 serpent_package_stop() {
   trap '' INT TERM HUP
   if [ -n "${serpent_sub:-}" ]; then
-    kill -TERM "$serpent_sub" 2> /dev/null
+    if [ "$1" = INT ]; then
+      kill -USR1 "$serpent_sub" 2> /dev/null
+    else
+      kill -"$1" "$serpent_sub" 2> /dev/null
+    fi
     wait "$serpent_sub" 2> /dev/null
   fi
-  exit "$1"
+  exit "$2"
 }
 
 # serpent_barrier STAGE: every package of the stage is checked; its barrier stamp (stamps/<stage>/.complete,
@@ -1152,7 +1172,7 @@ serpent_barrier() {
 # for and what is left of its group is killed; then the log's last line, the record's stop event, and exit CODE.
 # HUP also comes from the watchdog when make is gone.
 serpent_stop() {
-  trap '' INT TERM HUP
+  trap '' INT TERM HUP USR1
   kill "${serpent_watch:-}" 2> /dev/null
   if [ -n "${serpent_child:-}" ]; then
     kill -TERM "-$serpent_child" 2> /dev/null || kill -TERM "$serpent_child" 2> /dev/null
@@ -1216,7 +1236,8 @@ serpent_step() {
   serpent_record_out
   serpent_record "$serpent_started start $serpent_id $6 $serpent_jobs $$"
   serpent_child=''
-  trap 'serpent_stop INT interrupted 130' INT
+  # USR1: an INT passed on by the package's runner (a background job ignores INT itself).
+  trap 'serpent_stop INT interrupted 130' INT USR1
   trap 'serpent_stop TERM terminated 143' TERM
   trap 'serpent_stop HUP hangup 129' HUP
   # In the background so that a trap runs at once (a shell runs traps only between commands), and in a session
@@ -1247,7 +1268,7 @@ serpent_step() {
   else
     serpent_rc=$?
   fi
-  trap - INT TERM HUP
+  trap - INT TERM HUP USR1
   kill "$serpent_watch" 2> /dev/null
   serpent_child=''
   serpent_clock
