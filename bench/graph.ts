@@ -160,24 +160,27 @@ export function syntheticGraph(n: number, stagesDir: string): BuildGraph {
   return { target, targets: [target], stages, packages, hostTools: ['cmake', 'make', 'meson', 'ninja', 'sed'] };
 }
 
-/** Touches every stamp of the plan with one time, after the scripts were written: make has nothing to do. */
+/**
+ * Touches every stamp of the plan and make's nodes (each package's and stage's `.checked`) with one time, after
+ * the scripts were written: make has nothing to do (it compares only the nodes; the stamps are the runtime's).
+ */
 export function touchAllStamps(graph: BuildGraph, build: string): void {
   // One time for all, none newer than another, and newer than every generated script: a Date has milliseconds
   // where file times have nanoseconds, so `now` can be older than a script written in the same millisecond.
   const when = new Date(Date.now() + 2000);
-  for (const p of graph.packages) {
-    mkdirSync(join(build, 'stamps', p.id), { recursive: true });
-    for (const s of p.steps) {
-      const f = join(build, 'stamps', p.id, s.name);
-      closeSync(openSync(f, 'w'));
-      utimesSync(f, when, when);
-    }
-  }
-  for (const s of graph.stages) {
-    const f = join(build, 'stamps', s.name, '.complete');
-    mkdirSync(dirname(f), { recursive: true });
+  const touch = (f: string): void => {
     closeSync(openSync(f, 'w'));
     utimesSync(f, when, when);
+  };
+  for (const p of graph.packages) {
+    mkdirSync(join(build, 'stamps', p.id), { recursive: true });
+    for (const s of p.steps) touch(join(build, 'stamps', p.id, s.name));
+    touch(join(build, 'stamps', p.id, '.checked'));
+  }
+  for (const s of graph.stages) {
+    mkdirSync(join(build, 'stamps', s.name), { recursive: true });
+    touch(join(build, 'stamps', s.name, '.complete'));
+    touch(join(build, 'stamps', s.name, '.checked'));
   }
 }
 

@@ -72,10 +72,10 @@ try {
   git(out, 'commit', '-qm', 'base');
   const files = git(out, 'ls-files').trim().split('\n');
   const bytes = files.reduce((n, f) => n + readFileSync(join(out, f)).length, 0);
-  const stepScripts = files.filter((f) => /^[^/]+\/[^/]+\/[^/]+\.sh$/.test(f) && !f.startsWith('lib/'));
+  const stepScripts = files.filter((f) => /^[^/]+\/[^/]+\.sh$/.test(f) && !f.startsWith('lib/'));
   const stepLines = stepScripts.reduce((n, f) => n + readFileSync(join(out, f), 'utf8').split('\n').length - 1, 0);
   console.log(
-    `out/ for stages/: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB; ${stepScripts.length} step scripts, ${stepLines} lines`,
+    `out/ for stages/: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB; ${stepScripts.length} package scripts, ${stepLines} lines`,
   );
   for (const edit of EDITS) {
     const path = join(stages, edit.file);

@@ -1,7 +1,7 @@
 // The speed goals of issue 11 (item 4), printed by one run, each with its goal: generating stages/ through the CLI
 // (Node start-up included), 10,000 synthetic packages into an empty directory and again with nothing to write,
 // no-op make and bmake at 100 and 10,000 packages, and the no-op at 10,000 against Ninja on the same nodes and
-// edges (build.ninja written from lib/prereqs.txt, the Makefile's stamp rules verbatim).
+// edges (build.ninja written from the Makefile's node rules verbatim).
 // Usage, after `npm run build`: node dist/bench/speed.js [--runs=N]   (one line per figure; medians of N runs)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,16 +30,18 @@ function cli(args: string[]): void {
   if (r.status !== 0) throw new Error(`serpentc ${args.join(' ')}: ${r.stderr}`);
 }
 
-/** build.ninja with the Makefile's stamp rules (lib/prereqs.txt): the same nodes and edges, stamps in `build`. */
+/** build.ninja with the Makefile's node rules: the same nodes and edges, the nodes in `build`. */
 function writeNinja(out: string, build: string): void {
-  const path = (p: string): string => (p.startsWith('stamps/') ? join(build, p) : p).replace(/[ :$]/g, '$$$&');
-  const rules = readFileSync(join(out, 'lib/prereqs.txt'), 'utf8').trim().split('\n');
+  const path = (p: string): string => p.replace('$(S)/', `${build}/stamps/`).replace(/[ :$]/g, '$$$&');
+  const rules = readFileSync(join(out, 'Makefile'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('$(S)/') && l.includes('/.checked:'));
   const text = [
-    // generator: no command-line record needed, so a first run with every stamp present is a no-op too
+    // generator: no command-line record needed, so a first run with every node present is a no-op too
     'rule stamp\n  command = touch $out\n  generator = 1\n',
     ...rules.map((r) => {
-      const [target, ...prereqs] = r.split(' ');
-      return `build ${path(target)}: stamp ${prereqs.map(path).join(' ')}`;
+      const [target, prereqs] = r.split(': ');
+      return `build ${path(target)}: stamp ${prereqs.split(' ').map(path).join(' ')}`;
     }),
     '',
   ].join('\n');

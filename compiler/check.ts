@@ -22,7 +22,7 @@ import {
   type Unresolved,
 } from './plan/values.js';
 import type { Model, RPackage, RStage } from './resolve/index.js';
-import { stageRoot } from './emit/layout.js';
+import { stageRoot, STEP_MARKER } from './emit/layout.js';
 import { SHELL_BUILTINS } from './shell/index.js';
 import { isInside } from './util.js';
 
@@ -514,6 +514,15 @@ function checkBodies(
       });
       continue;
     }
+    // the generated package script cuts steps at this line (compiler/emit/layout.ts STEP_MARKER)
+    item.body.text.split('\n').forEach((line, i) => {
+      const text = line.trimStart();
+      if (text === STEP_MARKER.trimEnd() || text.startsWith(STEP_MARKER))
+        sink.error('bad-value', bodyLoc(item, i + 1, line.length - text.length + 1, STEP_MARKER.length - 1), {
+          kind: 'step-marker',
+          step: step.name,
+        });
+    });
     /** Names every step of the stage may read (the package's own static names are checked separately). */
     const common = (step.placement === 'host' ? names.host : names.chroot).get(stage.name) ?? new Set<string>();
     const own = (n: string) => common.has(n) || p.statics.vars.has(n) || info.assigns.includes(n);

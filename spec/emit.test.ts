@@ -413,8 +413,7 @@ test('values starting with ~ stay literal and leave shellcheck nothing to say (S
   const r = await run('shellcheck', ['-s', 'sh', '-S', 'style', ...scripts], { cwd: out });
   assert.is(r.code, 0, r.out);
   // the stage's environment and the step's variable block, as the runtime runs them, by dash: every ~ literal
-  const build =
-    readFileSync(join(out, 'lib/env/one.host.sh'), 'utf8') + readFileSync(join(out, 'one/p.sh'), 'utf8');
+  const build = readFileSync(join(out, 'lib/env/one.host.sh'), 'utf8') + readFileSync(join(out, 'one/p.sh'), 'utf8');
   const head = build.slice(0, build.indexOf('# serpent-step '));
   const got = sh(
     'dash',
@@ -545,7 +544,8 @@ test('reserved and colliding names: stage "lib" is refused, a clashing convenien
     ],
   });
   const makefile = String((await render(clash)).get('Makefile'));
-  for (const p of ['a', 'a-extract']) assert.match(makefile, `\none-${p}:\n\t+@$(RUNENV) exec $(SERPENT_SH) $(LIB) package`);
+  for (const p of ['a', 'a-extract'])
+    assert.match(makefile, `\none-${p}:\n\t+@$(RUNENV) exec $(SERPENT_SH) $(LIB) package`);
   // stage "clean": its name and its package's target (clean-x, also the clean target of stage x) are taken;
   // `all` and the stage still reach the package through its node, and `make clean` stays the clean
   const stages = buildGraph({

@@ -312,10 +312,7 @@ if (enabled) {
 
   test('a template argument: the package that passes it (a variable of each of its steps, so of its pass too) and what follows', async () => {
     const { ran, first, changed } = await editAndCompare((t) => t.replace('"--small"', '"--tiny"'));
-    assert.equal(
-      changed.filter((f) => f.endsWith('.sh')).sort(),
-      ['two/d-2.sh', 'two/d.sh'],
-    );
+    assert.equal(changed.filter((f) => f.endsWith('.sh')).sort(), ['two/d-2.sh', 'two/d.sh']);
     assert.equal(ran, TWO);
     assert.is(first.get('two/d/configure'), changedLine('two/d/configure'));
     assert.is(

@@ -224,7 +224,10 @@ if (enabled) {
       const ran = readFileSync(join(ctx.build, stage, 'work/.serpent', pkg, `${step}.run.sh`), 'utf8');
       assert.is(shown.stdout, ran, id);
       // the stage's environment, then its package script up to the first step, then the step's own section
-      const envText = readFileSync(join(ctx.out, `lib/env/${stage}.${chrootIds.has(id) ? 'chroot' : 'host'}.sh`), 'utf8');
+      const envText = readFileSync(
+        join(ctx.out, `lib/env/${stage}.${chrootIds.has(id) ? 'chroot' : 'host'}.sh`),
+        'utf8',
+      );
       const lines = readFileSync(join(ctx.out, `${stage}/${pkg}.sh`), 'utf8').split('\n');
       const marker = (l: string): boolean => l.startsWith('# serpent-step ');
       const first = lines.findIndex(marker);

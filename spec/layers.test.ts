@@ -203,7 +203,15 @@ amend package x in stage1 {
   const build = join(dir, 'build');
   const r = await run(
     'make',
-    ['-C', out, 'stage1-x', 'UPTO=extract', `BUILD_DIR=${build}`, `SOURCES_DIR=${join(dir, 'sources')}`, 'MIRROR_ONLY=0'],
+    [
+      '-C',
+      out,
+      'stage1-x',
+      'UPTO=extract',
+      `BUILD_DIR=${build}`,
+      `SOURCES_DIR=${join(dir, 'sources')}`,
+      'MIRROR_ONLY=0',
+    ],
     { env: makeEnv() },
   );
   assert.is(r.code, 0, r.out);

@@ -428,10 +428,14 @@ if (enabled) {
     writeFileSync(join(work, 'hold'), '');
     rmSync(join(work, 'slow/started'), { force: true });
     rmSync(join(ctx.build, 'stamps/target/slow/build'), { force: true });
-    const job = startGroup('make', [`BUILD_DIR=${ctx.build}`, `SOURCES_DIR=${ctx.sources}`, 'target-slow', 'UPTO=build'], {
-      cwd: ctx.out,
-      env: makeEnv(env),
-    });
+    const job = startGroup(
+      'make',
+      [`BUILD_DIR=${ctx.build}`, `SOURCES_DIR=${ctx.sources}`, 'target-slow', 'UPTO=build'],
+      {
+        cwd: ctx.out,
+        env: makeEnv(env),
+      },
+    );
     await waitFor(() => existsSync(join(work, 'slow/started')));
     return job;
   }

@@ -103,9 +103,10 @@ test("a package's needed nodes: longest chain first in the Makefile; a step's st
     '$(S)/one/zlong/.checked',
     '$(S)/one/a1/.checked',
   ]);
-  const rule = readFileSync(join(out, 'lib/prereqs.txt'), 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('stamps/one/top/build ')) ?? '';
+  const rule =
+    readFileSync(join(out, 'lib/prereqs.txt'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('stamps/one/top/build ')) ?? '';
   assert.ok(rule.endsWith(' stamps/one/a1/build stamps/one/zlong/build'), rule);
 });
 

@@ -59,7 +59,8 @@ export interface MessageData {
     | { readonly kind: 'chroot-shell'; readonly shell: string }
     | { readonly kind: 'chroot-path' }
     | { readonly kind: 'description' }
-    | { readonly kind: 'mount-path'; readonly path: string };
+    | { readonly kind: 'mount-path'; readonly path: string }
+    | { readonly kind: 'step-marker'; readonly step: string };
   // resolution
   'duplicate-definition':
     | {
@@ -260,6 +261,8 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return 'chroot `path` needs at least one directory, each an absolute path inside the chroot';
         case 'mount-path':
           return `mount path \`${oneLine(d.path)}\` may hold only letters, digits and _ @ % + = : , . / - (the runtime finds its mounts in /proc/self/mountinfo)`;
+        case 'step-marker':
+          return `a line of step \`${d.step}\` starts with \`# serpent-step\`, which starts a step in the generated package script: write the comment another way`;
         case 'description':
           return 'a description is one line of `make help`: no line breaks or other control characters';
       }

@@ -1,7 +1,7 @@
 // The view-models of the Makefile, the help text and the step list: one make node per package (the runtime
 // decides which of its steps run, from lib/prereqs.txt), convenience targets where their names are free, stage
 // nodes instead of packages × packages prerequisites. Pure.
-import type { BuildGraph, GPackage, GStep, Placement } from '../../graph.js';
+import type { BuildGraph, GPackage, GStep } from '../../graph.js';
 import { bug, byCodeUnit } from '../../util.js';
 import {
   barrierStamp,
