@@ -199,10 +199,14 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
   // would be refused.
   const refusal = guardOutDir(o.out, cmd, Boolean(o.force));
   if (refusal !== null) return usage(io, refusalMessage(refusal, o.out, cmd));
+  // Loaded here, not at the top: the emitter and its templates are only needed for generation. Started before
+  // compiling, so that loading them overlaps the compiler's waits (the shell parser's compilation); a failure to
+  // load surfaces at the await below.
+  const emitter = import('./emit/index.js');
+  emitter.catch(() => {}); // not awaited when the recipes have errors
   const res = await compileAndReport([cmd, ...rest], o.target, io);
   if (!res.graph) return 1;
-  // loaded here, not at the top: the emitter's templates are only needed for generation
-  const { emit } = await import('./emit/index.js');
+  const { emit } = await emitter;
   const result = await emit(res.graph, { outDir: o.out, check: Boolean(o.check), stagesDir: cmd });
   if (result.diagnostics.length) return report(result.diagnostics, res.texts, io);
   if (o.check) {

@@ -1,11 +1,17 @@
 // The front end's constructs: every declaration, field, block, step and use, and the locs on every node.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { RecipeParser } from '../grammar/parser.js';
 import { FILE, at, items, narrow, ok, refLoc } from './helpers/grammar.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Declarations
 // ---------------------------------------------------------------------------------------------------------
+
+test("grammar: passes chevrotain's checks (ambiguity, left recursion, …), which the parser of every start skips", () => {
+  // with validate, performSelfAnalysis throws on a faulty grammar ("Parser Definition Errors detected")
+  assert.not.throws(() => new RecipeParser(true));
+});
 
 test('declarations: every kind, with names and locs', () => {
   const text = [

@@ -1,7 +1,7 @@
 // The front end's lexing layer: tokens, shell bodies (dedent), strings (escapes, interpolation) and integers.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lexer } from '../grammar/tokens.js';
+import { lexer, makeLexer } from '../grammar/tokens.js';
 import type { ShellLit, SyntaxDiagnostic, Value } from '../grammar/syntax.js';
 import { at, narrow, ok, p, refLoc } from './helpers/grammar.js';
 
@@ -14,6 +14,15 @@ function lex(text: string): string[] {
   assert.equal(r.errors, []);
   return r.tokens.map((t) => `${t.tokenType.name}:${t.image}`);
 }
+
+test("tokens: the definitions pass chevrotain's checks, which the lexer of every start skips", () => {
+  // with validate, chevrotain throws on a bad token definition (an unreachable or empty-matching pattern, …)
+  const checked = makeLexer(true);
+  assert.equal(checked.lexerDefinitionErrors, []);
+  const text = 'package x in stage3 {\n  version = "1"\n  build """\n    make\n  """\n}\n';
+  const image = (l: typeof lexer) => l.tokenize(text).tokens.map((t) => `${t.tokenType.name}:${t.image}`);
+  assert.equal(image(lexer), image(checked));
+});
 
 test('tokens: identifiers, keywords and longer identifiers', () => {
   assert.equal(lex('util-linux libc++ x.y_z _a package-x install stage2 trueish in'), [

@@ -1,11 +1,7 @@
 // The pure part of the generator: a build graph (and the content of the recipes' patches and files) in, every
 // output file and its content out. Byte-identical for the same input; reads only serpentc's own templates.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import Handlebars from 'handlebars';
 import type { BuildGraph, GPackage } from '../graph.js';
-import { TEMPLATES_DIR } from '../paths.js';
 import { bug, byCodeUnit } from '../util.js';
 import { formatBodies } from './format.js';
 import {
@@ -20,6 +16,7 @@ import {
   STEP_MARKER,
 } from './layout.js';
 import { runtimeLibrary, signatureFile } from './runtime.js';
+import { templates, type TemplateLookup } from './templates.js';
 import { orderedStages } from './view/common.js';
 import { hostToolsView, sourcesView, stageView, substitutionsView } from './view/lib.js';
 import { makeView } from './view/make.js';
@@ -28,25 +25,6 @@ import { envView, packageView, stepContext } from './view/step.js';
 
 /** A generated file's content: text, or the bytes of a copied patch or file. */
 export type FileContent = string | Buffer;
-
-type Template = (view: object) => string;
-
-const compiled = new Map<string, Template>();
-
-/** A compiled template of templates/ (no HTML escaping: the view-model quotes every value itself). */
-function template(name: string): Template {
-  let t = compiled.get(name);
-  if (!t) {
-    t = Handlebars.compile<object>(readFileSync(join(TEMPLATES_DIR, name), 'utf8'), {
-      noEscape: true,
-      strict: true,
-      data: false,
-      knownHelpersOnly: true,
-    });
-    compiled.set(name, t);
-  }
-  return t;
-}
 
 /** Every patch and file the graph names, by path relative to the stages directory. */
 export function inputPaths(graph: BuildGraph): string[] {
@@ -59,10 +37,12 @@ export function inputPaths(graph: BuildGraph): string[] {
  * Every output file and its content.
  * `inputs` holds the content of every patch and file (paths relative to the stages directory); they are copied
  * to lib/files/ and their sha256 is written into the extract steps, so that editing a patch reruns its package.
+ * `opts.templates` stands in for serpentc's templates (tests render with and without the build's precompilation).
  */
 export async function render(
   graph: BuildGraph,
   inputs: ReadonlyMap<string, FileContent> = new Map(),
+  opts: { readonly templates?: TemplateLookup } = {},
 ): Promise<Map<string, FileContent>> {
   const files = new Map<string, FileContent>();
   const digests = new Map<string, string>();
@@ -73,6 +53,7 @@ export async function render(
     files.set(inputCopy(rel), content);
   }
 
+  const template = opts.templates ?? (await templates());
   const bodies = await formatBodies(
     graph.packages.flatMap((p) => p.steps.map((s) => s.body).filter((b) => b !== null)),
   );

@@ -4,8 +4,12 @@
 // read-only or full disk, a directory where a file goes) is one `io-error` diagnostic, never thrown.
 import {
   chmodSync,
+  closeSync,
+  fstatSync,
   mkdirSync,
+  openSync,
   readFileSync,
+  readSync,
   readdirSync,
   renameSync,
   rmdirSync,
@@ -13,7 +17,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Diagnostic, Sink } from '../diagnostics/diagnostic.js';
 import { byCodeUnit, ioReason, isSystemError } from '../util.js';
 import { checkRelPath, fileMode, MANIFEST } from './layout.js';
@@ -38,6 +42,63 @@ function readOrNull(path: string): Buffer | null {
     return null;
   }
 }
+
+/**
+ * What is at `path` compared with `bytes`: null when no file is there (nothing, or a directory), else whether its
+ * content is the same and its permission bits. One open: the size and mode come from the open file, and a file
+ * of another size is not read.
+ */
+function compareFile(path: string, bytes: Buffer): { readonly same: boolean; readonly mode: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return null;
+    const mode = st.mode & 0o777;
+    if (st.size !== bytes.length) return { same: false, mode };
+    const existing = Buffer.allocUnsafe(bytes.length);
+    let got = 0;
+    while (got < existing.length) {
+      const n = readSync(fd, existing, got, existing.length - got, got);
+      if (n === 0) return { same: false, mode }; // shrank while read
+      got += n;
+    }
+    return { same: existing.equals(bytes), mode };
+  } catch {
+    return null; // unreadable: written anew, where the write reports what refuses it
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The names in each directory, listed once, or null when the directory does not exist: a file that is not
+ * listed is new, and is not opened first (in an empty output directory, that was a failed open per file).
+ */
+function directoryLister(): (dir: string) => ReadonlySet<string> | null {
+  const listings = new Map<string, ReadonlySet<string> | null>();
+  return (dir) => {
+    let names = listings.get(dir);
+    if (names === undefined) {
+      try {
+        names = new Set(readdirSync(dir));
+      } catch (e) {
+        // only a missing directory (or a file in its place) means "nothing there"; any other refusal to list
+        // leaves the decision to opening the file itself
+        names = isSystemError(e) && (e.code === 'ENOENT' || e.code === 'ENOTDIR') ? null : UNLISTED;
+      }
+      listings.set(dir, names);
+    }
+    return names;
+  };
+}
+
+/** A directory that exists but could not be listed: every file in it is compared by opening it. */
+const UNLISTED: ReadonlySet<string> = new Set();
 
 /** An old manifest entry we may delete: relative, inside outDir. */
 function safeOldPath(rel: string): boolean {
@@ -97,6 +158,7 @@ export function writeOutput(
     // old manifest (a first run), first: a run stopped half way leaves a directory that is still recognisably
     // serpentc's (guard.ts refuses a non-empty directory without one), and lists what the next run replaces.
     const order = previous === null ? [MANIFEST, ...paths] : [...paths, MANIFEST];
+    const listing = directoryLister();
     for (const rel of order) {
       const content = rel === MANIFEST ? manifest : rendered.get(rel);
       if (content === undefined) continue; // (every path is a key of `rendered`)
@@ -104,9 +166,11 @@ export function writeOutput(
       const path = join(outDir, rel);
       at = path;
       const mode = fileMode(rel);
-      const existing = readOrNull(path);
-      const sameContent = existing !== null && existing.equals(bytes);
-      const sameMode = sameContent && (statSync(path).mode & 0o777) === mode;
+      const names = listing(dirname(path));
+      const existing =
+        names === null || (names !== UNLISTED && !names.has(basename(path))) ? null : compareFile(path, bytes);
+      const sameContent = existing !== null && existing.same;
+      const sameMode = sameContent && existing.mode === mode;
       if (sameContent && sameMode) continue;
       changed.push(rel);
       if (check) continue;
@@ -115,10 +179,13 @@ export function writeOutput(
         continue;
       }
       const dir = dirname(path);
-      if (!madeDirs.has(dir)) {
-        at = nearestExisting(dir); // what refuses a new directory: a file in the way, or a directory not writable
-        mkdirSync(dir, { recursive: true });
-        at = path;
+      if (names === null && !madeDirs.has(dir)) {
+        try {
+          mkdirSync(dir, { recursive: true });
+        } catch (e) {
+          at = nearestExisting(dir); // what refuses a new directory: a file in the way, or a directory not writable
+          throw e;
+        }
         madeDirs.add(dir);
       }
       if (existing === null) {

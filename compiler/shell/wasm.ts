@@ -2,6 +2,7 @@
 // and for emit's formatter alike.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
 
 let modulePromise: Promise<WebAssembly.Module> | null = null;
 
@@ -10,7 +11,16 @@ let modulePromise: Promise<WebAssembly.Module> | null = null;
  * background threads, so this overlaps later synchronous work. Every caller shares the one compilation.
  */
 export function shellModule(): Promise<WebAssembly.Module> {
-  modulePromise ??= WebAssembly.compile(readFileSync(createRequire(import.meta.url).resolve('sh-syntax/main.wasm')));
+  if (!modulePromise) {
+    // Baseline (Liftoff) code only. Otherwise V8 recompiles the parser's hot functions with TurboFan on
+    // background threads: measured ~1.1 s of CPU during a generation of stages/ whose main thread needs ~0.7 s,
+    // competing with it for a 2-core machine's second core, and never earned back by a run this short
+    // (validating 2,000 distinct bodies took no longer without it). V8 reads these when it compiles a module,
+    // so they are set before the first (and only) one; they change nothing else serpentc runs.
+    setFlagsFromString('--no-wasm-dynamic-tiering');
+    setFlagsFromString('--no-wasm-tier-up');
+    modulePromise = WebAssembly.compile(readFileSync(createRequire(import.meta.url).resolve('sh-syntax/main.wasm')));
+  }
   return modulePromise;
 }
 
