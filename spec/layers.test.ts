@@ -80,11 +80,13 @@ test('a layered compile records the layers, amends, replaces, substitutes and ex
   assert.is(pkg('stage1/untouched')?.layers, undefined);
 
   const tree = fileTree(out);
-  const build = text(tree, 'stage1/lib/build.sh');
-  assert.is(build.split('\n')[2], '# layers: host');
-  assert.match(build, 'make -j1');
-  assert.match(text(tree, 'stage1/lib/patch.sh'), 'fix.patch');
-  const extract = text(tree, 'stage1/lib/extract.sh');
+  const lib = text(tree, 'stage1/lib.sh');
+  assert.is(lib.split('\n')[2], '# layers: host');
+  const section = (name: string): string => lib.split('\n# serpent-step ').find((s) => s.startsWith(`${name}\n`)) ?? '';
+  assert.match(section('build'), 'make -j1');
+  assert.match(section('patch'), 'fix.patch');
+  assert.match(section('verify'), '\n');
+  const extract = section('extract');
   assert.match(
     extract,
     "serpent_say 'lib_1.0.orig.tar.gz: substitutes https://example.org/lib-1.0.tar.gz (layer host: the upstream tarball is not on the mirror; Debian'\\''s orig tarball is repacked)'",
@@ -99,7 +101,7 @@ test('a layered compile records the layers, amends, replaces, substitutes and ex
   const env = text(tree, 'lib/env/stage1.host.sh');
   assert.is(env.split('\n')[2], '# layers: host');
   assert.match(env, "export HOSTCC='cc'");
-  assert.not.match(text(tree, 'stage1/untouched/build.sh'), '# layers');
+  assert.not.match(text(tree, 'stage1/untouched.sh'), '# layers');
 });
 
 test('scripts the layers do not change are byte-identical to the base output', async () => {
@@ -110,7 +112,7 @@ test('scripts the layers do not change are byte-identical to the base output', a
   for (const k of differ) assert.ok(!k.startsWith('stage2/'), `${k} differs, but no layer changes stage2`);
   assert.equal(
     [...base.keys()].filter((k) => k.startsWith('stage2/')).sort(),
-    ['stage2/app/build.sh'],
+    ['stage2/app.sh'],
     'the stage2 scripts compared',
   );
   for (const k of differ)
