@@ -200,8 +200,6 @@ fetch_orig() {
 
 # Puts FILE into the mirror as NAME: link (or copy) to a partial name, then rename.
 place() {
-  # already that file (a layer's cache name can be the Debian name itself): mv would refuse a file onto itself
-  if [ -e "$mirror/$2" ] && [ "$1" -ef "$mirror/$2" ]; then return 0; fi
   rm -f "$mirror/$2.partial.$$"
   ln -f "$1" "$mirror/$2.partial.$$" 2> /dev/null || cp -f "$1" "$mirror/$2.partial.$$"
   mv -f "$mirror/$2.partial.$$" "$mirror/$2"
@@ -247,7 +245,8 @@ while read -r file sha base; do
       failed=$((failed + 1))
       continue
     fi
-    place "$mirror/$orig" "$file"
+    # a layer's cache name can be the Debian name itself (mv refuses a file onto itself)
+    [ "$file" = "$orig" ] || place "$mirror/$orig" "$file"
     say "placed $file (Debian's $orig, which a layer substitutes: $why)"
     continue
   fi
