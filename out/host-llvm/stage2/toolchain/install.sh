@@ -59,13 +59,11 @@ test -n "${loader}"
 cp -L "${loader}" "${hl}/lib/${loader##*/}"
 for t in ${tools}; do
   [ -L "${hl}/bin/${t}" ] && continue
-  # shellcheck disable=SC2016 # $ORIGIN is the loader's, not the shell's
-  patchelf --set-interpreter "${mount}/${top}/lib/${loader##*/}" --set-rpath '$ORIGIN/../lib' "${hl}/bin/${t}"
+  patchelf --set-interpreter "${mount}/${top}/lib/${loader##*/}" --set-rpath "${mount}/${top}/lib" "${hl}/bin/${t}"
 done
 for lib in "${hl}"/lib/*; do
   [ "${lib##*/}" = "${loader##*/}" ] && continue
-  # shellcheck disable=SC2016 # $ORIGIN is the loader's, not the shell's
-  patchelf --set-rpath '$ORIGIN' "${lib}"
+  patchelf --set-rpath "${mount}/${top}/lib" "${lib}"
 done
 # the target's runtime from stage1 (pinned llvm-project): builtins and crt, C++ runtimes and headers
 cp "${s1crt}"/* "${destdir}/usr/lib/clang/${version}/lib/${triplet}/"
