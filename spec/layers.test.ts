@@ -241,7 +241,7 @@ test('fmt lays out layer declarations canonically and keeps their meaning', asyn
   assert.is((await format(stage, 's.recipe')).formatted, stage);
 });
 
-test('stages/layers/host-llvm: a layer on stages/ that replaces stage1 llvm and leaves stage2 and stage3 as they are', async () => {
+test('stages/layers/host-llvm: replaces stage1 llvm, stage2 toolchain and slibtool, substitutes Debian sources, and leaves every other package as it is', async () => {
   const stages = join(REPO_ROOT, 'stages');
   const base = await compile(stages);
   const layered = await compile([stages, join(stages, 'layers', 'host-llvm')]);
@@ -251,8 +251,48 @@ test('stages/layers/host-llvm: a layer on stages/ that replaces stage1 llvm and 
     layered.graph.layers?.map((l) => l.name),
     ['host-llvm'],
   );
-  const changed = layered.graph.packages.filter((p) => p.layers !== undefined).map((p) => p.id);
-  assert.equal(changed, ['stage1/llvm']);
+  const changed = layered.graph.packages.filter((p) => p.layers !== undefined);
+  const replaced = ['stage1/llvm', 'stage2/slibtool', 'stage2/toolchain'];
+  // every other package the layer changes only has a source substituted (and maybe a patch step for it)
+  const substituted = changed.filter((p) => !replaced.includes(p.id));
+  assert.equal(
+    changed.filter((p) => replaced.includes(p.id)).map((p) => p.id),
+    replaced,
+  );
+  for (const p of substituted) {
+    assert.ok(
+      p.sources.some((src) => src.kind === 'url' && src.substitutes?.layer === 'host-llvm'),
+      `${p.id}: changed only by a substitute`,
+    );
+  }
+  assert.equal(substituted.map((p) => p.id).sort(), [
+    'stage1/compiler-rt',
+    'stage1/headers',
+    'stage1/libffi',
+    'stage1/pkgconf',
+    'stage1/runtimes',
+    'stage2/bash',
+    'stage2/gawk',
+    'stage2/headers',
+    'stage2/make',
+    'stage2/ncurses',
+    'stage2/which',
+    'stage2/zlib',
+    'stage3/bash',
+    'stage3/gawk',
+    'stage3/headers',
+    'stage3/libffi',
+    'stage3/make',
+    'stage3/ncurses',
+    'stage3/pkgconf',
+    'stage3/toolchain',
+    'stage3/which',
+    'stage3/zlib',
+  ]);
+  const byId = new Map(base.graph.packages.map((p) => [p.id, p]));
+  for (const p of layered.graph.packages) {
+    if (p.layers === undefined) assert.equal(p, byId.get(p.id), `${p.id} is the base's`);
+  }
   assert.is(base.graph.layers, undefined);
   assert.ok(base.graph.packages.every((p) => p.layers === undefined));
 });

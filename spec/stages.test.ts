@@ -253,4 +253,46 @@ test("fetch-debian-sources.sh: byte-identical origs under the recipes' names, a 
   }
 });
 
+test('fetch-debian-sources.sh -o out/host-llvm: a layer substitute placed under its cache name, and extracted from the mirror alone', () => {
+  if (!requires('real tarballs from Debian', { tools: ['apt-get', 'make', 'tar', 'gzip'] })) return;
+  const work = mkdtempSync(join(tmpdir(), 'serpent-real-'));
+  const layered = join(out, 'host-llvm');
+  try {
+    const mirror = join(work, 'mirror');
+    // the layer substitutes Debian's gnu-which 2.21 for which 2.23: its cache name is not Debian's file name
+    const file = 'which-gnu-which_2.21+dfsg.orig.tar.gz';
+    const f = spawnSync('sh', [join(stages, 'fetch-debian-sources.sh'), '-o', layered, mirror, file], {
+      encoding: 'utf8',
+    });
+    assert.is(f.status, 0, f.stderr);
+    const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+    const sources = readFileSync(join(layered, 'lib', 'sources.sh'), 'utf8');
+    const want = / '([0-9a-f]{64})' 'which-gnu-which_2\.21\+dfsg\.orig\.tar\.gz'/.exec(sources)?.[1];
+    assert.ok(want, 'the layered tree lists the substitute under its cache name');
+    assert.is(sha(join(mirror, file)), want, 'the mirror holds the substitute under the cache name');
+    assert.not.ok(existsSync(join(mirror, 'which-2.23.tar.gz')), 'never under the recipe name');
+    const r = spawnSync(
+      'make',
+      [
+        '-C',
+        layered,
+        'stage2-which-extract',
+        `BUILD_DIR=${work}/b`,
+        `SOURCES_DIR=${work}/s`,
+        `MIRRORS=file://${mirror}`,
+        'MIRROR_ONLY=1',
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.is(r.status, 0, r.stdout + r.stderr);
+    assert.ok(existsSync(join(work, 'b', 'stage2', 'work', 'which', 'src', 'which.c')), 'which extracted');
+    assert.match(
+      readFileSync(join(work, 'b', 'logs', 'stage2', 'which', 'extract.log'), 'utf8'),
+      /substitutes https:\/\/ftp\.gnu\.org\/gnu\/which\/which-2\.23\.tar\.gz \(layer host-llvm:/,
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
 test.run();

@@ -12,6 +12,10 @@
 #             source with its cache file name and sha256, so this script keeps no copy of the recipes' list.
 #   FILE…     only these cache file names (e.g. musl-1.2.6.tar.gz); default: every source of OUT_DIR.
 #
+# A layered tree (serpentc stages stages/layers/host-llvm -o out/host-llvm) lists a layer's `substitute` under
+# the layer's cache name with the Debian file's sha256: that file is placed under that name too (the runtime
+# asks MIRRORS by cache name), so `-o out/host-llvm` fills a mirror the profile builds from with MIRROR_ONLY=1.
+#
 # apt runs with a PRIVATE configuration under MIRROR_DIR/.apt (its own sources.list with deb-src entries for
 # sid and trixie, its own lists and cache), so the system's apt sources and state are never touched and no root
 # is needed for it. The archive URI and keyring are the system's (the first `URIs:` of
@@ -50,11 +54,13 @@ out=$(cd "$out" && pwd -P)
 #   upstream-name  debian-source-package  debian-orig-file  kind  sha256-of-the-debian-file  why
 # kind `same`: Debian's orig is upstream's tarball byte for byte (its sha256 is the recipe's, checked against the
 # recipe's, so it is not repeated here: `-`). kind `substitute`: Debian's file differs; the recipe keeps the
-# upstream tarball and this file is offered as a checked substitute. kind `none`: Debian has no usable copy.
+# upstream tarball and this file is offered as a checked substitute (upstream-name `-`: only offered, for a layer
+# that substitutes another version). kind `none`: Debian has no usable copy.
 # The Debian versions are found from the orig file name (a new Debian revision keeps the orig).
 TABLE='
 musl-1.2.6.tar.gz                 musl              musl_1.2.6.orig.tar.gz             same -
 pkgconf-2.5.1.tar.xz              pkgconf           pkgconf_2.5.1.orig.tar.xz          same -
+-                                 pkgconf           pkgconf_1.8.1.orig.tar.xz          substitute 644361ada2942be05655d4452eb018791647c31bba429b287f1f68deb2dc6840 another version: the 2.5.1 orig is listed but not in the pool (404)
 dash-0.5.12.tar.gz                dash              dash_0.5.12.orig.tar.gz            same -
 gzip-1.14.tar.xz                  gzip              gzip_1.14.orig.tar.xz              same -
 xz-5.8.4.tar.xz                   xz-utils          xz-utils_5.8.4.orig.tar.xz         same -
@@ -93,10 +99,10 @@ gawk-5.3.2.tar.xz                 gawk              gawk_5.3.2.orig.tar.xz      
 libffi-3.8.0.tar.gz               libffi            libffi_3.8.0.orig.tar.gz           substitute bf40d752d8f5fd4505bcd1c7d4208ea87fd12c91f087e359651c776748352dc0 git tag archive of v3.8.0 without configure (needs autoreconf)
 expat-2.8.3.tar.xz                expat             expat_2.8.3.orig.tar.gz            substitute 533659a16e0184035a99fd8e783f1ad61a887a7bf8586a8681740b9d7ed42389 git tag archive of R_2_8_3 without configure (needs buildconf.sh)
 ncurses-6.6.tar.gz                ncurses           ncurses_6.6+20251231.orig.tar.gz   substitute e280541f4f601b8586bec305976c873fd641607f9bc4254bf661034dcccac4e9 dated snapshot 6.6+20251231 (the oldest 6.6 Debian has) not the 6.6 release tarball
-linux-6.18.tar.xz                 linux             -                                  none       -  Debian carries 6.12 and 7.x (DFSG repacks) but no 6.18
+linux-6.18.tar.xz                 linux             linux_6.12.107.orig.tar.xz         substitute efc76d3c78a5d65f42724118c437d11db1c9f6309a5f024ee9a8b1978fdc6919 Debian carries 6.12 and 7.x (DFSG repacks) but no 6.18
 v259.5.tar.gz                     systemd           -                                  none       -  Debian carries 257.13 and 262.1 but no 259.x
 meson-1.9.1.tar.gz                meson             -                                  none       -  Debian carries 1.7.0 and 1.12.1 but no 1.9.x
-which-2.23.tar.gz                 -                 -                                  none       -  GNU which is not in Debian
+which-2.23.tar.gz                 gnu-which         gnu-which_2.21+dfsg.orig.tar.gz    substitute 0d3cfbda99a560b024006d785c9c4cc5605736948ce63b446776a278d58cbdab another version: Debian has GNU which only as gnu-which 2.21 (DFSG repack)
 slibtool-0.7.4.tar.xz             -                 -                                  none       -  slibtool is not in Debian
 '
 
@@ -192,10 +198,20 @@ fetch_orig() {
   printf '%s\n' "$dir/$orig"
 }
 
-# Puts FILE into the mirror as NAME: copy to a partial name, then rename.
+# Puts FILE into the mirror as NAME: link (or copy) to a partial name, then rename.
 place() {
-  cp -f "$1" "$mirror/$2.partial.$$"
+  rm -f "$mirror/$2.partial.$$"
+  ln -f "$1" "$mirror/$2.partial.$$" 2> /dev/null || cp -f "$1" "$mirror/$2.partial.$$"
   mv -f "$mirror/$2.partial.$$" "$mirror/$2"
+}
+
+# Makes Debian's ORIG of PKG (sha256 DEBSHA) present in the mirror under its own name; 1 when it can't.
+have_orig() {
+  if ! { [ -f "$mirror/$2" ] && [ "$(sha256_of "$mirror/$2")" = "$3" ]; }; then
+    apt_update
+    src=$(fetch_orig "$1" "$2" "$3") || return 1
+    place "$src" "$2"
+  fi
 }
 
 subs=$work/SUBSTITUTIONS
@@ -208,12 +224,32 @@ while read -r file sha base; do
     case $only in *" $file "*) ;; *) continue ;; esac
   fi
   row=$(printf '%s\n' "$TABLE" | awk -v b="$base" '$1 == b { print; exit }')
+  layer=0
+  if [ -z "$row" ]; then
+    # a layer's substitute: the row offering that Debian file with that sha256
+    row=$(printf '%s\n' "$TABLE" | awk -v b="$base" -v s="$sha" '$3 == b && $4 == "substitute" && $5 == s { print; exit }')
+    layer=1
+  fi
   [ -n "$row" ] || die "$base ($file): not in this script's table; add where Debian has it"
   # shellcheck disable=SC2086 # the row is whitespace-separated words by construction
   set -- $row
   pkg=$2 orig=$3 kind=$4 debsha=$5
   shift 5
   why=$*
+  if [ "$layer" = 1 ]; then
+    if [ -f "$mirror/$file" ] && [ "$(sha256_of "$mirror/$file")" = "$sha" ]; then
+      say "have $file"
+      continue
+    fi
+    if ! have_orig "$pkg" "$orig" "$debsha"; then
+      failed=$((failed + 1))
+      continue
+    fi
+    # a layer's cache name can be the Debian name itself (mv refuses a file onto itself)
+    [ "$file" = "$orig" ] || place "$mirror/$orig" "$file"
+    say "placed $file (Debian's $orig, which a layer substitutes: $why)"
+    continue
+  fi
   case $kind in
     same)
       if [ -f "$mirror/$file" ] && [ "$(sha256_of "$mirror/$file")" = "$sha" ]; then
@@ -229,13 +265,9 @@ while read -r file sha base; do
       say "placed $file (Debian's $orig, the same bytes: sha256 $sha)"
       ;;
     substitute)
-      if ! { [ -f "$mirror/$orig" ] && [ "$(sha256_of "$mirror/$orig")" = "$debsha" ]; }; then
-        apt_update
-        if ! src=$(fetch_orig "$pkg" "$orig" "$debsha"); then
-          failed=$((failed + 1))
-          continue
-        fi
-        place "$src" "$orig"
+      if ! have_orig "$pkg" "$orig" "$debsha"; then
+        failed=$((failed + 1))
+        continue
       fi
       printf '%s\t%s\t%s\t%s\t%s\n' "$file" "$sha" "$orig" "$debsha" "$why" >> "$subs"
       say "NOT placed $file: Debian's $orig differs ($why); placed as $orig for an explicit substitution"
