@@ -357,7 +357,7 @@ if (!enabled) {
     // a fresh work tree, then went on from the interrupted step; no other package's finished step ran again.
     assert.match(
       r.out,
-      /stage3\/mawk\/configure: the work tree of stage3\/mawk was left unfinished by its configure step/,
+      /stage3\/mawk: its work tree was left unfinished by its configure step/,
     );
     const steps = stepLines(r.out);
     const at = steps.findIndex((l) => /stage3 mawk configure \(chroot\)/.test(l));
