@@ -355,10 +355,7 @@ if (!enabled) {
     assert.is(r.code, 0, tail(r.out));
     // The resumed run did not trust the tree the killed configure left: it said so, redid mawk's earlier steps on
     // a fresh work tree, then went on from the interrupted step; no other package's finished step ran again.
-    assert.match(
-      r.out,
-      /stage3\/mawk: its work tree was left unfinished by its configure step/,
-    );
+    assert.match(r.out, /stage3\/mawk: its work tree was left unfinished by its configure step/);
     const steps = stepLines(r.out);
     const at = steps.findIndex((l) => /stage3 mawk configure \(chroot\)/.test(l));
     assert.ok(at > 0, `mawk's configure after its redone earlier steps:\n${steps.join('\n')}`);
