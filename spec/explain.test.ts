@@ -131,13 +131,13 @@ async function dryRun(m: string): Promise<string[]> {
 }
 
 /**
- * The file a reason blames, the root cause in `(because <step>: …)` first: `<file> is newer than its stamp`, or
+ * The file a reason blames, the root cause in `(because <step>: …)` first: `<file> changed since the step ran`, or
  * for `what it runs changed` the step's package script.
  */
 function rootFile(first: string): string | null {
   const m = /\(because ([^:]+): (.+)\)$/.exec(first) ?? /^would run: ()(.+)$/.exec(first);
   if (!m) return null;
-  const newer = /^(\S+) is newer than its stamp$/.exec(m[2]);
+  const newer = /^(\S+) changed since the step ran$/.exec(m[2]);
   if (newer) return newer[1];
   const runs = /^what it runs changed \(make show STEP=(\S+) prints it now\)$/.exec(m[2]);
   return runs ? `${runs[1].split('/').slice(0, 2).join('/')}.sh` : null;
@@ -172,7 +172,7 @@ async function editAndCompare(
     // (its stage's environment file comes next in the rule, then the stamps it needs)
     const env = `lib/env/${id.split('/')[0]}.host.sh`;
     if (line === changedLine(id)) assert.ok(changed.includes(rootFile(line) ?? ''), line);
-    else if (changed.includes(env)) assert.is(line, `would run: ${env} is newer than its stamp`);
+    else if (changed.includes(env)) assert.is(line, `would run: ${env} changed since the step ran`);
     else assert.match(line, /^would run: needs \S+, which would (run|be remade) \(because /, id);
   }
   // explain without STEP lists the same steps with the same lines
@@ -326,7 +326,7 @@ if (enabled) {
     // one generated file changes, the stage's environment (besides plan.json, the machine-readable graph)
     assert.equal(changed, ['lib/env/two.host.sh', 'plan.json']);
     assert.equal(ran, TWO);
-    for (const id of TWO) assert.is(first.get(id), 'would run: lib/env/two.host.sh is newer than its stamp', id);
+    for (const id of TWO) assert.is(first.get(id), 'would run: lib/env/two.host.sh changed since the step ran', id);
     for (const id of [...ONE, 'one/c/build']) assert.is(first.get(id), 'up to date', id);
   });
 

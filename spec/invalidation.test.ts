@@ -4,12 +4,14 @@
 // its content changed), and make runs again: the steps that ran are exactly those whose setup code changed and the
 // steps that need them; code that reports, checks the host, locks, cleans or fetches verified bytes reruns none.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Sink } from '../compiler/diagnostics/diagnostic.js';
 import { emit } from '../compiler/emit/index.js';
-import { execSignature } from '../compiler/emit/layout.js';
+import { inputPaths, render } from '../compiler/emit/render.js';
+import { writeOutput } from '../compiler/emit/write.js';
 import {
   EXECUTION_PIECES,
   NON_EXECUTION_FUNCTIONS,
@@ -173,20 +175,19 @@ function withDependents(direct: readonly string[]): string[] {
 }
 
 /** Step ids of the first graph whose step matches. */
-function stepsWhere(match: (placement: string, name: string, builtin: boolean) => boolean): string[] {
+function stepsWhere(match: (placement: string, name: string, builtin: boolean, stage: string) => boolean): string[] {
   return graph().packages.flatMap((p) =>
-    p.steps.filter((s) => match(s.placement, s.name, s.body === null)).map((s) => `${p.id}/${s.name}`),
+    p.steps.filter((s) => match(s.placement, s.name, s.body === null, p.stage)).map((s) => `${p.id}/${s.name}`),
   );
 }
 
-/** Writes `library` as serpentc writes it: lib/serpent.sh, and each signature only when its content changed. */
-function install(library: string): void {
-  writeFileSync(join(ctx.out, 'lib/serpent.sh'), library);
-  for (const kind of KINDS) {
-    const path = join(ctx.out, execSignature(kind));
-    const content = signatureFile(kind, library);
-    if (readFileSync(path, 'utf8') !== content) writeFileSync(path, content);
-  }
+/** Generates out/ as a serpentc with runtime library `library` would: only changed files are written. */
+async function install(library: string): Promise<void> {
+  const g = graph();
+  const inputs = new Map(inputPaths(g).map((rel) => [rel, readFileSync(join(stagesDir, rel))]));
+  const sink = new Sink();
+  writeOutput(ctx.out, await render(g, inputs, { library }), false, sink);
+  assert.equal(sink.sorted(), [], 'the edited runtime was written');
 }
 
 if (enabled) {
@@ -269,6 +270,33 @@ if (enabled) {
     await make();
   });
 
+  test('a checkout or clone that rewrites every generated file unchanged reruns nothing; an edit of one still does', async () => {
+    await afterStampSecond(ctx.build);
+    const now = new Date();
+    const files = readdirSync(ctx.out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    assert.ok(files.length > 10, 'test bug: out/ is empty');
+    for (const e of files) utimesSync(join(e.parentPath, e.name), now, now);
+    assert.equal(await make(), [], 'every file newer than every stamp, none changed');
+    const explained = await run('make', ['-s', 'explain', `BUILD_DIR=${ctx.build}`], { cwd: ctx.out, env: makeEnv() });
+    assert.match(explained.stdout, /^0 of \d+ steps would run$/m, explained.out);
+    // the content still counts: the host environment of stage `host` gains a line (as a stage variable would)
+    await afterStampSecond(ctx.build);
+    const env = join(ctx.out, 'lib/env/host.host.sh');
+    const text = readFileSync(env, 'utf8');
+    writeFileSync(env, `${text}SERPENT_EDITED=1\n`);
+    const changed = await run('make', ['-s', 'explain', 'STEP=host/alpha/extract', `BUILD_DIR=${ctx.build}`], {
+      cwd: ctx.out,
+      env: makeEnv(),
+    });
+    assert.is(changed.stdout, 'would run: lib/env/host.host.sh changed since the step ran\n', changed.out);
+    const direct = withDependents(stepsWhere((placement, _n, _b, stage) => placement === 'host' && stage === 'host'));
+    assert.ok(direct.length > 3, 'test bug: stage host has host steps');
+    assert.equal(await make(), direct);
+    await afterStampSecond(ctx.build);
+    writeFileSync(env, text);
+    assert.equal(await make(), direct, 'and back');
+  });
+
   test('runtime edits rerun exactly the steps whose setup changed, and those that need them', async () => {
     let lib = runtimeLibrary();
     const host = stepsWhere((placement) => placement === 'host');
@@ -293,7 +321,7 @@ if (enabled) {
     for (const [what, edit, direct] of edits) {
       await afterStampSecond(ctx.build);
       lib = edit(lib); // cumulative: an earlier edit stays, as in a real sequence of upgrades
-      install(lib);
+      await install(lib);
       const ran = await make();
       assert.equal(ran, withDependents(direct), what);
       if (what === 'the mounts') for (const id of host) assert.not.ok(ran.includes(id), `${what}: ${id} reran`);

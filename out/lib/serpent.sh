@@ -1036,7 +1036,16 @@ SERPENT_STEPS
     fi
     # In the background so that a signal to this runner is passed on at once; the step watches make too.
     # Without the package lock's fd: it goes when this runner goes, not when the step's last process does.
-    SERPENT_REDO=$serpent_redo SERPENT_MAKE=$PPID SERPENT_SIG=$serpent_sig \
+    # the generated files it runs besides its script (env, runtime signature, stage script): their sha256 go
+    # into its stamp (serpent_prereq_state)
+    serpent_inputs=''
+    for serpent_p in $serpent_rule; do
+      case $serpent_p in
+        stamps/*) ;;
+        *) serpent_inputs="$serpent_inputs $serpent_p" ;;
+      esac
+    done
+    SERPENT_REDO=$serpent_redo SERPENT_MAKE=$PPID SERPENT_SIG=$serpent_sig SERPENT_INPUTS=$serpent_inputs \
       "$serpent_sh" "$serpent_out/lib/serpent.sh" step "$serpent_i" "$1" "$2" "$3" "$serpent_n" "$serpent_where" 8>&- &
     serpent_sub=$!
     if wait "$serpent_sub"; then
@@ -1233,6 +1242,13 @@ serpent_step() {
     serpent_space_note "$3"
     serpent_die "$serpent_id: cannot write its log $serpent_log${serpent_full:+ ($serpent_full)}"
   fi
+  # The sha256 of each generated file the step runs besides its script, as it runs them, for its stamp.
+  serpent_inputs=''
+  if [ -n "${SERPENT_INPUTS:-}" ]; then
+    # shellcheck disable=SC2086 # a list of paths relative to out/ (words: serpentc writes them)
+    serpent_inputs=$(cd "$serpent_out" && set -f && sha256sum -- $SERPENT_INPUTS) \
+      || serpent_die "$serpent_id: cannot read its files in $serpent_out:$SERPENT_INPUTS"
+  fi
   serpent_record_out
   serpent_record "$serpent_started start $serpent_id $6 $serpent_jobs $$"
   serpent_child=''
@@ -1303,8 +1319,9 @@ serpent_step() {
     } >&2
     exit 1
   fi
-  # The stamp records the signature of what ran (lib/prereqs.txt): another one later means the step changed.
-  if ! { printf '%s\n' "${SERPENT_SIG:-}" > "$serpent_stamp.tmp.$$" && mv -f "$serpent_stamp.tmp.$$" "$serpent_stamp"; } 2> /dev/null; then
+  # The stamp records the signature of what ran (lib/prereqs.txt): another one later means the step changed;
+  # then the sha256 of the files it ran, so that a file rewritten with the same content changes nothing.
+  if ! { printf '%s\n' "${SERPENT_SIG:-}" ${serpent_inputs:+"$serpent_inputs"} > "$serpent_stamp.tmp.$$" && mv -f "$serpent_stamp.tmp.$$" "$serpent_stamp"; } 2> /dev/null; then
     rm -f "$serpent_stamp.tmp.$$" 2> /dev/null
     serpent_space_note "$3"
     serpent_die "$serpent_id: cannot write the stamp $serpent_stamp${serpent_full:+ ($serpent_full)}"
@@ -1680,8 +1697,8 @@ serpent_distclean() {
 # ------------------------------------------------------------------------------------------------------------
 # Explain (make explain STEP=<stage>/<package>/<step>): whether a step would run now and why, decided the way
 # its package's runner decides from lib/prereqs.txt (serpent_rule_current). A step runs when its stamp is
-# missing, records another signature than what the step runs now, a prerequisite file is newer than it, or a
-# stamp it needs will itself be remade; the first reason in rule order is reported, followed down the chain of
+# missing, records another signature than what the step runs now, a prerequisite file is newer than it with
+# another content than the step ran, a stamp it needs is newer or will itself be remade; the first reason in rule order is reported, followed down the chain of
 # stamps to its root cause. Reads only.
 # Times are compared with the shell's `test -nt` (dash: to the nanosecond, like GNU make; busybox sh and
 # Debian's bmake: whole seconds), so an edit in the same second as a stamp may be judged differently.
@@ -1693,8 +1710,11 @@ serpent_newer() {
   [ "$1" -nt "$2" ]
 }
 
-# serpent_prereq_state STAMP PREREQ: sets serpent_prereq_state to absent, newer or older, for prerequisite
+# serpent_prereq_state STAMP PREREQ: sets serpent_prereq_state to absent, newer, changed or older, for prerequisite
 # PREREQ (a path of lib/prereqs.txt: stamps/… below the build directory, anything else below out/) of STAMP.
+# A generated file newer than the stamp counts only if its content changed: its stamp records the sha256 of each
+# file its step ran (serpent_step), so that a fresh clone, a checkout or a regeneration that rewrites a file
+# unchanged reruns nothing. A stamp with no record of it (written before there were records) counts it changed.
 serpent_prereq_state() {
   case $2 in
     stamps/*) serpent_path=$serpent_build/$2 ;;
@@ -1702,15 +1722,57 @@ serpent_prereq_state() {
   esac
   if [ ! -e "$serpent_path" ]; then
     serpent_prereq_state=absent
-  elif serpent_newer "$serpent_path" "$1"; then
-    serpent_prereq_state=newer
-  else
+  elif ! serpent_newer "$serpent_path" "$1"; then
     serpent_prereq_state=older
+  else
+    case $2 in
+      stamps/*) serpent_prereq_state=newer ;;
+      *)
+        serpent_prereq_state=changed
+        serpent_recorded_digest "$1" "$2"
+        if [ -n "$serpent_digest" ]; then
+          serpent_was=$serpent_digest
+          serpent_file_digest "$2"
+          [ "$serpent_digest" != "$serpent_was" ] || serpent_prereq_state=older
+        fi
+        ;;
+    esac
   fi
 }
 
+# serpent_recorded_digest STAMP FILE: sets serpent_digest to the sha256 of FILE (relative to out/) that STAMP
+# records (its lines after the signature are `<sha256>  <file>`, as sha256sum prints them), '' when none.
+serpent_recorded_digest() {
+  serpent_digest=''
+  { read -r _ && while read -r serpent_d serpent_f; do
+    if [ "$serpent_f" = "$2" ]; then
+      serpent_digest=$serpent_d
+      break
+    fi
+  done; } < "$1" 2> /dev/null || :
+}
+
+# serpent_file_digest FILE: sets serpent_digest to the sha256 of FILE (relative to out/), computed once per run
+# (serpent_digests caches `<file> <sha256>` lines: the same few env and signature files are asked for again).
+serpent_file_digest() {
+  serpent_digest=''
+  while read -r serpent_f serpent_d; do
+    if [ "$serpent_f" = "$1" ]; then
+      serpent_digest=$serpent_d
+      return 0
+    fi
+  done << SERPENT_DIGESTS
+${serpent_digests:-}
+SERPENT_DIGESTS
+  serpent_digest=$(sha256sum < "$serpent_out/$1" 2> /dev/null) || serpent_digest=''
+  serpent_digest=${serpent_digest%% *}
+  [ -n "$serpent_digest" ] || return 0
+  serpent_digests="${serpent_digests:-}
+$1 $serpent_digest"
+}
+
 # One line per fact, for the awk below: `T <stamp> present|missing|changed` (changed: it records another
-# signature), then `P <stamp> <prerequisite> newer|older|absent` for each prerequisite in rule order (a missing
+# signature), then `P <stamp> <prerequisite> newer|changed|older|absent` for each prerequisite in rule order (a missing
 # stamp's prerequisites are not compared: it is remade anyway).
 serpent_explain_facts() {
   set -f
@@ -1758,6 +1820,7 @@ serpent_explain() {
           r = "needs " id(p) ", which would " (p ~ /\/\.complete$/ ? "be remade" : "run")
           via[t] = p
         } else if (pstate[t, i] == "newer") r = p " is newer than its stamp"
+        else if (pstate[t, i] == "changed") r = p " changed since the step ran"
         else if (pstate[t, i] == "absent") r = "cannot run: " p " is missing and make has no rule for it"
       }
       memo[t] = r

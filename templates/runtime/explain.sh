@@ -1,8 +1,8 @@
 # ------------------------------------------------------------------------------------------------------------
 # Explain (make explain STEP=<stage>/<package>/<step>): whether a step would run now and why, decided the way
 # its package's runner decides from lib/prereqs.txt (serpent_rule_current). A step runs when its stamp is
-# missing, records another signature than what the step runs now, a prerequisite file is newer than it, or a
-# stamp it needs will itself be remade; the first reason in rule order is reported, followed down the chain of
+# missing, records another signature than what the step runs now, a prerequisite file is newer than it with
+# another content than the step ran, a stamp it needs is newer or will itself be remade; the first reason in rule order is reported, followed down the chain of
 # stamps to its root cause. Reads only.
 # Times are compared with the shell's `test -nt` (dash: to the nanosecond, like GNU make; busybox sh and
 # Debian's bmake: whole seconds), so an edit in the same second as a stamp may be judged differently.
@@ -14,8 +14,11 @@ serpent_newer() {
   [ "$1" -nt "$2" ]
 }
 
-# serpent_prereq_state STAMP PREREQ: sets serpent_prereq_state to absent, newer or older, for prerequisite
+# serpent_prereq_state STAMP PREREQ: sets serpent_prereq_state to absent, newer, changed or older, for prerequisite
 # PREREQ (a path of lib/prereqs.txt: stamps/… below the build directory, anything else below out/) of STAMP.
+# A generated file newer than the stamp counts only if its content changed: its stamp records the sha256 of each
+# file its step ran (serpent_step), so that a fresh clone, a checkout or a regeneration that rewrites a file
+# unchanged reruns nothing. A stamp with no record of it (written before there were records) counts it changed.
 serpent_prereq_state() {
   case $2 in
     stamps/*) serpent_path=$serpent_build/$2 ;;
@@ -23,15 +26,57 @@ serpent_prereq_state() {
   esac
   if [ ! -e "$serpent_path" ]; then
     serpent_prereq_state=absent
-  elif serpent_newer "$serpent_path" "$1"; then
-    serpent_prereq_state=newer
-  else
+  elif ! serpent_newer "$serpent_path" "$1"; then
     serpent_prereq_state=older
+  else
+    case $2 in
+      stamps/*) serpent_prereq_state=newer ;;
+      *)
+        serpent_prereq_state=changed
+        serpent_recorded_digest "$1" "$2"
+        if [ -n "$serpent_digest" ]; then
+          serpent_was=$serpent_digest
+          serpent_file_digest "$2"
+          [ "$serpent_digest" != "$serpent_was" ] || serpent_prereq_state=older
+        fi
+        ;;
+    esac
   fi
 }
 
+# serpent_recorded_digest STAMP FILE: sets serpent_digest to the sha256 of FILE (relative to out/) that STAMP
+# records (its lines after the signature are `<sha256>  <file>`, as sha256sum prints them), '' when none.
+serpent_recorded_digest() {
+  serpent_digest=''
+  { read -r _ && while read -r serpent_d serpent_f; do
+    if [ "$serpent_f" = "$2" ]; then
+      serpent_digest=$serpent_d
+      break
+    fi
+  done; } < "$1" 2> /dev/null || :
+}
+
+# serpent_file_digest FILE: sets serpent_digest to the sha256 of FILE (relative to out/), computed once per run
+# (serpent_digests caches `<file> <sha256>` lines: the same few env and signature files are asked for again).
+serpent_file_digest() {
+  serpent_digest=''
+  while read -r serpent_f serpent_d; do
+    if [ "$serpent_f" = "$1" ]; then
+      serpent_digest=$serpent_d
+      return 0
+    fi
+  done << SERPENT_DIGESTS
+${serpent_digests:-}
+SERPENT_DIGESTS
+  serpent_digest=$(sha256sum < "$serpent_out/$1" 2> /dev/null) || serpent_digest=''
+  serpent_digest=${serpent_digest%% *}
+  [ -n "$serpent_digest" ] || return 0
+  serpent_digests="${serpent_digests:-}
+$1 $serpent_digest"
+}
+
 # One line per fact, for the awk below: `T <stamp> present|missing|changed` (changed: it records another
-# signature), then `P <stamp> <prerequisite> newer|older|absent` for each prerequisite in rule order (a missing
+# signature), then `P <stamp> <prerequisite> newer|changed|older|absent` for each prerequisite in rule order (a missing
 # stamp's prerequisites are not compared: it is remade anyway).
 serpent_explain_facts() {
   set -f
@@ -79,6 +124,7 @@ serpent_explain() {
           r = "needs " id(p) ", which would " (p ~ /\/\.complete$/ ? "be remade" : "run")
           via[t] = p
         } else if (pstate[t, i] == "newer") r = p " is newer than its stamp"
+        else if (pstate[t, i] == "changed") r = p " changed since the step ran"
         else if (pstate[t, i] == "absent") r = "cannot run: " p " is missing and make has no rule for it"
       }
       memo[t] = r

@@ -367,7 +367,16 @@ SERPENT_STEPS
     fi
     # In the background so that a signal to this runner is passed on at once; the step watches make too.
     # Without the package lock's fd: it goes when this runner goes, not when the step's last process does.
-    SERPENT_REDO=$serpent_redo SERPENT_MAKE=$PPID SERPENT_SIG=$serpent_sig \
+    # the generated files it runs besides its script (env, runtime signature, stage script): their sha256 go
+    # into its stamp (serpent_prereq_state)
+    serpent_inputs=''
+    for serpent_p in $serpent_rule; do
+      case $serpent_p in
+        stamps/*) ;;
+        *) serpent_inputs="$serpent_inputs $serpent_p" ;;
+      esac
+    done
+    SERPENT_REDO=$serpent_redo SERPENT_MAKE=$PPID SERPENT_SIG=$serpent_sig SERPENT_INPUTS=$serpent_inputs \
       "$serpent_sh" "$serpent_out/lib/serpent.sh" step "$serpent_i" "$1" "$2" "$3" "$serpent_n" "$serpent_where" 8>&- &
     serpent_sub=$!
     if wait "$serpent_sub"; then
@@ -564,6 +573,13 @@ serpent_step() {
     serpent_space_note "$3"
     serpent_die "$serpent_id: cannot write its log $serpent_log${serpent_full:+ ($serpent_full)}"
   fi
+  # The sha256 of each generated file the step runs besides its script, as it runs them, for its stamp.
+  serpent_inputs=''
+  if [ -n "${SERPENT_INPUTS:-}" ]; then
+    # shellcheck disable=SC2086 # a list of paths relative to out/ (words: serpentc writes them)
+    serpent_inputs=$(cd "$serpent_out" && set -f && sha256sum -- $SERPENT_INPUTS) \
+      || serpent_die "$serpent_id: cannot read its files in $serpent_out:$SERPENT_INPUTS"
+  fi
   serpent_record_out
   serpent_record "$serpent_started start $serpent_id $6 $serpent_jobs $$"
   serpent_child=''
@@ -634,8 +650,9 @@ serpent_step() {
     } >&2
     exit 1
   fi
-  # The stamp records the signature of what ran (lib/prereqs.txt): another one later means the step changed.
-  if ! { printf '%s\n' "${SERPENT_SIG:-}" > "$serpent_stamp.tmp.$$" && mv -f "$serpent_stamp.tmp.$$" "$serpent_stamp"; } 2> /dev/null; then
+  # The stamp records the signature of what ran (lib/prereqs.txt): another one later means the step changed;
+  # then the sha256 of the files it ran, so that a file rewritten with the same content changes nothing.
+  if ! { printf '%s\n' "${SERPENT_SIG:-}" ${serpent_inputs:+"$serpent_inputs"} > "$serpent_stamp.tmp.$$" && mv -f "$serpent_stamp.tmp.$$" "$serpent_stamp"; } 2> /dev/null; then
     rm -f "$serpent_stamp.tmp.$$" 2> /dev/null
     serpent_space_note "$3"
     serpent_die "$serpent_id: cannot write the stamp $serpent_stamp${serpent_full:+ ($serpent_full)}"
