@@ -279,6 +279,7 @@ test('stages/layers/host-llvm: replaces stage1 llvm, stage2 toolchain and slibto
     'stage2/which',
     'stage2/zlib',
     'stage3/bash',
+    'stage3/expat',
     'stage3/gawk',
     'stage3/headers',
     'stage3/libffi',

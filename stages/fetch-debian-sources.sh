@@ -101,7 +101,7 @@ expat-2.8.3.tar.xz                expat             expat_2.8.3.orig.tar.gz     
 ncurses-6.6.tar.gz                ncurses           ncurses_6.6+20251231.orig.tar.gz   substitute e280541f4f601b8586bec305976c873fd641607f9bc4254bf661034dcccac4e9 dated snapshot 6.6+20251231 (the oldest 6.6 Debian has) not the 6.6 release tarball
 linux-6.18.tar.xz                 linux             linux_6.12.107.orig.tar.xz         substitute efc76d3c78a5d65f42724118c437d11db1c9f6309a5f024ee9a8b1978fdc6919 Debian carries 6.12 and 7.x (DFSG repacks) but no 6.18
 v259.5.tar.gz                     systemd           -                                  none       -  Debian carries 257.13 and 262.1 but no 259.x
-meson-1.9.1.tar.gz                meson             -                                  none       -  Debian carries 1.7.0 and 1.12.1 but no 1.9.x
+meson-1.9.1.tar.gz                meson             -                                  none       -  Debian lists 1.7.0 and 1.12.1 (no 1.9.x), and neither orig is in the pool (404)
 which-2.23.tar.gz                 gnu-which         gnu-which_2.21+dfsg.orig.tar.gz    substitute 0d3cfbda99a560b024006d785c9c4cc5605736948ce63b446776a278d58cbdab another version: Debian has GNU which only as gnu-which 2.21 (DFSG repack)
 slibtool-0.7.4.tar.xz             -                 -                                  none       -  slibtool is not in Debian
 '
