@@ -283,6 +283,7 @@ test('stages/layers/host-llvm: replaces stage1 llvm, stage2 toolchain and slibto
     'stage3/gawk',
     'stage3/headers',
     'stage3/libffi',
+    'stage3/meson',
     'stage3/make',
     'stage3/ncurses',
     'stage3/pkgconf',

@@ -17,7 +17,7 @@
 # asks MIRRORS by cache name), so `-o out/host-llvm` fills a mirror the profile builds from with MIRROR_ONLY=1.
 #
 # apt runs with a PRIVATE configuration under MIRROR_DIR/.apt (its own sources.list with deb-src entries for
-# sid and trixie, its own lists and cache), so the system's apt sources and state are never touched and no root
+# sid, trixie and bookworm, its own lists and cache), so the system's apt sources and state are never touched and no root
 # is needed for it. The archive URI and keyring are the system's (the first `URIs:` of
 # /etc/apt/sources.list.d/debian.sources, or DEBIAN_MIRROR; DEBIAN_KEYRING), so nothing here names a mirror.
 # `apt-get source` checks every file against the signed Sources index; the sha256 is checked again here.
@@ -101,7 +101,7 @@ expat-2.8.3.tar.xz                expat             expat_2.8.3.orig.tar.gz     
 ncurses-6.6.tar.gz                ncurses           ncurses_6.6+20251231.orig.tar.gz   substitute e280541f4f601b8586bec305976c873fd641607f9bc4254bf661034dcccac4e9 dated snapshot 6.6+20251231 (the oldest 6.6 Debian has) not the 6.6 release tarball
 linux-6.18.tar.xz                 linux             linux_6.12.107.orig.tar.xz         substitute efc76d3c78a5d65f42724118c437d11db1c9f6309a5f024ee9a8b1978fdc6919 Debian carries 6.12 and 7.x (DFSG repacks) but no 6.18
 v259.5.tar.gz                     systemd           -                                  none       -  Debian carries 257.13 and 262.1 but no 259.x
-meson-1.9.1.tar.gz                meson             -                                  none       -  Debian lists 1.7.0 and 1.12.1 (no 1.9.x), and neither orig is in the pool (404)
+meson-1.9.1.tar.gz                meson             meson_1.0.1.orig.tar.gz            substitute d926b730de6f518728cc7c57bc5e701667bae0c3522f9e369427b2cc7839d3c1 another version: no 1.9.x in Debian; of 1.7.0, 1.12.1 and 1.0.1 (bookworm) only the 1.0.1 orig is in the pool
 which-2.23.tar.gz                 gnu-which         gnu-which_2.21+dfsg.orig.tar.gz    substitute 0d3cfbda99a560b024006d785c9c4cc5605736948ce63b446776a278d58cbdab another version: Debian has GNU which only as gnu-which 2.21 (DFSG repack)
 slibtool-0.7.4.tar.xz             -                 -                                  none       -  slibtool is not in Debian
 '
@@ -146,7 +146,8 @@ fi
 keyring=${DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 [ -f "$keyring" ] || die "no keyring $keyring: install debian-archive-keyring or set DEBIAN_KEYRING"
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/parts"
-for suite in sid trixie; do
+# bookworm too: the only meson orig this archive's pool still holds is bookworm's 1.0.1
+for suite in sid trixie bookworm; do
   printf 'deb-src [signed-by=%s] %s %s main\n' "$keyring" "$uri" "$suite"
 done > "$apt_dir/sources.list"
 apt() {
