@@ -1,7 +1,8 @@
 // Runs every compiled test (dist/spec/**/*.test.js) under one uvu process and ends with the line
 // `N passed, N failed` (`, N skipped` when some skipped). `node dist/spec/run.js emit` runs only the test
 // files whose path under dist/spec/ contains "emit" (the path of the checkout itself does not count).
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from 'uvu/run';
@@ -56,7 +57,12 @@ function capture(chunk: Uint8Array | string, encoding?: BufferEncoding | WriteCa
 }
 process.stdout.write = capture;
 
+// serpentc's generation cache (compiler/emit/cache.ts) records every temporary out/ the tests make: in a
+// directory of this run's own, removed at the end, never the user's ~/.cache (inherited by spawned CLIs too)
+const cacheDir = mkdtempSync(join(tmpdir(), 'serpentc-spec-cache-'));
+process.env.SERPENTC_CACHE_DIR ??= cacheDir;
 await run(suites);
+rmSync(cacheDir, { recursive: true, force: true });
 process.stdout.write = write;
 const failed = total - passed;
 if (skipped.length) {

@@ -3,12 +3,14 @@
 // not rewritten; files it generated before and no longer generates are removed (listed in the manifest).
 //
 // layout.ts knows where everything lives, view/ turns the graph into the templates' view-models, render.ts
-// produces every file's content (pure), write.ts is the only part that writes.
+// produces every file's content (pure), write.ts is the only part that writes into out/, cache.ts lets a run
+// with nothing to do skip rendering (its record lives outside out/).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sink } from '../diagnostics/diagnostic.js';
 import type { BuildGraph } from '../graph.js';
 import { ioReason } from '../util.js';
+import { forget, generationKey, remember, unchangedSince } from './cache.js';
 import { inputPaths, render } from './render.js';
 import { writeOutput } from './write.js';
 import type { EmitResult } from './write.js';
@@ -45,6 +47,13 @@ export async function emit(graph: BuildGraph, opts: EmitOptions): Promise<EmitRe
     }
   }
   if (sink.hasErrors) return { files: [], changed: [], removed: [], diagnostics: sink.sorted() };
-  const rendered = await render(graph, inputs);
-  return writeOutput(opts.outDir, rendered, Boolean(opts.check), sink);
+  // --check always compares for real: it is what CI's drift check trusts
+  if (opts.check) return writeOutput(opts.outDir, await render(graph, inputs), true, sink);
+  const key = generationKey(graph, inputs);
+  const unchanged = unchangedSince(opts.outDir, key);
+  if (unchanged !== null) return { files: unchanged, changed: [], removed: [], diagnostics: [] };
+  forget(opts.outDir);
+  const result = writeOutput(opts.outDir, await render(graph, inputs), false, sink);
+  if (result.diagnostics.length === 0) remember(opts.outDir, key, result.files);
+  return result;
 }
