@@ -47,6 +47,18 @@ const graph = buildGraph({
         },
       ],
     },
+    {
+      // fills its work tree with files named after its shell's pid, for a while
+      name: 'writer',
+      stage: 'one',
+      steps: [
+        { name: 'extract' },
+        {
+          name: 'build',
+          body: ': > "${workdir}/started"\ni=0\nwhile [ "$i" -lt 3000 ]; do\n  : > "${workdir}/w$$-$i"\n  i=$((i + 1))\ndone',
+        },
+      ],
+    },
   ],
   hostTools: ['sh'],
 });
@@ -186,6 +198,36 @@ if (enabled) {
     } finally {
       sleeper.kill('SIGKILL');
     }
+  });
+
+  test("a step killed with SIGKILL: the next make empties its work tree only when the step's processes are gone", async () => {
+    const build = freshBuild();
+    const work = join(build, 'one/work/writer');
+    const first = make(build, ['one-writer']);
+    await waitFor(() => existsSync(join(work, 'started')));
+    // the step process alone (as the OOM killer would): its process group goes on until its guard sees it gone
+    const step = readdirSync('/proc')
+      .filter((n) => /^\d+$/.test(n))
+      .find((n) => {
+        try {
+          const argv = readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0');
+          return argv.includes('step') && argv.includes('writer') && argv.includes('build');
+        } catch {
+          return false;
+        }
+      });
+    assert.ok(step, 'the step process');
+    process.kill(Number(step), 'SIGKILL');
+    const killed = await first;
+    assert.is.not(killed.code, 0, killed.out);
+    const again = await make(build, ['one-writer']);
+    assert.is(again.code, 0, again.out);
+    assert.match(again.out, /its work tree was left unfinished by its build step/);
+    // one run's files only: nothing of the killed run got into (or stopped the emptying of) the fresh tree
+    const written = readdirSync(work).filter((n) => n.startsWith('w'));
+    const runs = new Set(written.map((n) => n.slice(0, n.indexOf('-'))));
+    assert.is(runs.size, 1, [...runs].join(' '));
+    assert.is(written.length, 3000);
   });
 
   // bmake without -j (compat mode) does not pass TERM on: it waits for its job, then exits; with -j it does.

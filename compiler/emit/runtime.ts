@@ -213,6 +213,7 @@ export const NON_EXECUTION_FUNCTIONS: ReadonlySet<string> = new Set([
   'serpent_try_git',
   'serpent_unlock',
   'serpent_verify',
+  'serpent_wait_leftovers',
   'serpent_want',
 ]);
 

@@ -999,6 +999,7 @@ SERPENT_STEPS
     serpent_by=''
     read -r serpent_by _ < "$serpent_unfinished" 2> /dev/null || serpent_by=''
     serpent_say "$2/$3: its work tree was left unfinished by its ${serpent_by:-unknown} step (killed, failed or out of space): it is not trusted; redoing the package from a fresh work tree, every step"
+    serpent_wait_leftovers "$2/$3"
     serpent_fresh_dir "$serpent_build/$2/work/$3" || serpent_die "cannot empty $serpent_build/$2/work/$3"
     serpent_redo=1
   fi
@@ -1141,6 +1142,25 @@ serpent_package_lock() {
   fi
   serpent_clock
   { printf 'running %s %s\n' "$$" "$serpent_time" > "$serpent_plock"; } 2> /dev/null || :
+}
+
+# serpent_wait_leftovers STAGE/PACKAGE: before a killed package's work tree is emptied, waits until no process of
+# its earlier run is left. A step killed with SIGKILL leaves its own process group running until the group's
+# guard (run-step) sees it gone and kills the group, within about a second; those processes still hold the step's
+# lock (fd 9, inherited), and emptying the tree under them fails or is refilled. This runner holds the package's
+# lock, so whoever holds a step lock of the package now is such a leftover. (Without flock: the directory locks
+# are not inherited, and the guard's second is not waited for.)
+serpent_wait_leftovers() {
+  serpent_flock_ok || return 0
+  for serpent_l in "$serpent_build/locks/$1"/*; do
+    [ -f "$serpent_l" ] || continue
+    exec 9>> "$serpent_l" || serpent_die "cannot open $serpent_l"
+    if ! flock -n 9; then
+      serpent_say "$1: waiting for what is left of its killed ${serpent_l##*/} step to end"
+      flock 9 || serpent_die "cannot lock $serpent_l"
+    fi
+    exec 9>&-
+  done
 }
 
 # serpent_package_stop SIGNAL CODE: passes the signal on to the running step (which records it) and exits CODE.
