@@ -63,11 +63,11 @@ let renderer: string | null = null;
 function rendererKey(): string {
   if (renderer !== null) return renderer;
   const hash = createHash('sha256');
-  const lock = join(PACKAGE_ROOT, 'package-lock.json');
+  // (an installed serpentc has no package-lock.json: it is hashed as missing, and package.json still counts)
   const files = [
     ...filesUnder(EMIT_DIR).filter((f) => f.endsWith('.js')),
     ...filesUnder(TEMPLATES_DIR),
-    ...filesUnder(dirname(lock)).filter((f) => f === lock),
+    join(PACKAGE_ROOT, 'package-lock.json'),
     join(PACKAGE_ROOT, 'package.json'),
   ];
   for (const f of files) {

@@ -1718,8 +1718,8 @@ serpent_distclean() {
 # Explain (make explain STEP=<stage>/<package>/<step>): whether a step would run now and why, decided the way
 # its package's runner decides from lib/prereqs.txt (serpent_rule_current). A step runs when its stamp is
 # missing, records another signature than what the step runs now, a prerequisite file is newer than it with
-# another content than the step ran, a stamp it needs is newer or will itself be remade; the first reason in rule order is reported, followed down the chain of
-# stamps to its root cause. Reads only.
+# another content than the step ran, or a stamp it needs is newer or will itself be remade; the first reason in
+# rule order is reported, followed down the chain of stamps to its root cause. Reads only.
 # Times are compared with the shell's `test -nt` (dash: to the nanosecond, like GNU make; busybox sh and
 # Debian's bmake: whole seconds), so an edit in the same second as a stamp may be judged differently.
 # ------------------------------------------------------------------------------------------------------------
@@ -1730,8 +1730,9 @@ serpent_newer() {
   [ "$1" -nt "$2" ]
 }
 
-# serpent_prereq_state STAMP PREREQ: sets serpent_prereq_state to absent, newer, changed or older, for prerequisite
-# PREREQ (a path of lib/prereqs.txt: stamps/… below the build directory, anything else below out/) of STAMP.
+# serpent_prereq_state STAMP PREREQ: sets serpent_prereq_state to absent, newer, changed or older, for
+# prerequisite PREREQ of STAMP (a path of lib/prereqs.txt: stamps/… below the build directory, anything else
+# below out/).
 # A generated file newer than the stamp counts only if its content changed: its stamp records the sha256 of each
 # file its step ran (serpent_step), so that a fresh clone, a checkout or a regeneration that rewrites a file
 # unchanged reruns nothing. A stamp with no record of it (written before there were records) counts it changed.
@@ -1792,8 +1793,8 @@ $1 $serpent_digest"
 }
 
 # One line per fact, for the awk below: `T <stamp> present|missing|changed` (changed: it records another
-# signature), then `P <stamp> <prerequisite> newer|changed|older|absent` for each prerequisite in rule order (a missing
-# stamp's prerequisites are not compared: it is remade anyway).
+# signature), then `P <stamp> <prerequisite> newer|changed|older|absent` for each prerequisite in rule order (a
+# missing stamp's prerequisites are not compared: it is remade anyway).
 serpent_explain_facts() {
   set -f
   while read -r serpent_target serpent_sig serpent_prereqs; do
