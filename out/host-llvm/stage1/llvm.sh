@@ -47,8 +47,10 @@ ln -sfn "${llvm}/lib/clang/${version}/include" "${destdir}/usr/lib/clang/21/incl
 for tool in clang:gcc clang++:g++ clang-cpp:cpp; do
   name=${tool%%:*}
   mode=${tool#*:}
+  # $0 is absolute when run from PATH: its directory without a subshell and dirname (configure scripts
+  # start clang hundreds of times)
   # shellcheck disable=SC2016 # $here, $0 and $@ are the wrapper's own, written as they stand
-  printf '#!/bin/sh\nhere=$(cd "$(dirname "$0")" && pwd -P)\nexec %s -ccc-install-dir "$here" --config="$here/%s.cfg" --driver-mode=%s "$@"\n' \
+  printf '#!/bin/sh\ncase $0 in /*/*) here=${0%%/*} ;; *) here=$(cd "$(dirname "$0")" && pwd -P) ;; esac\nexec %s -ccc-install-dir "$here" --config="$here/%s.cfg" --driver-mode=%s "$@"\n' \
     "${llvm}/bin/clang" "${triplet}" "${mode}" > "${bin}/${name}"
   chmod 755 "${bin}/${name}"
 done
