@@ -10,7 +10,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Sink } from '../compiler/diagnostics/diagnostic.js';
 import { emit } from '../compiler/emit/index.js';
-import { inputPaths, render } from '../compiler/emit/render.js';
+import { inputPaths } from '../compiler/emit/layout.js';
+import { render } from '../compiler/emit/render.js';
 import { writeOutput } from '../compiler/emit/write.js';
 import {
   EXECUTION_PIECES,

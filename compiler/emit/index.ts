@@ -4,21 +4,30 @@
 //
 // layout.ts knows where everything lives, view/ turns the graph into the templates' view-models, render.ts
 // produces every file's content (pure), write.ts is the only part that writes into out/, cache.ts lets a run
-// with nothing to do skip rendering (its record lives outside out/).
+// with nothing to do skip rendering (its record lives outside out/). render.ts, its views and templates are
+// loaded only when a run renders: a run with nothing to do never needs them.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sink } from '../diagnostics/diagnostic.js';
 import type { BuildGraph } from '../graph.js';
 import { ioReason } from '../util.js';
 import { forget, generationKey, remember, unchangedSince } from './cache.js';
-import { inputPaths, render } from './render.js';
+import { inputPaths } from './layout.js';
+import type { FileContent } from './render.js';
 import { writeOutput } from './write.js';
 import type { EmitResult } from './write.js';
 
-export { MANIFEST } from './layout.js';
-export { inputPaths, render } from './render.js';
+export { inputPaths, MANIFEST } from './layout.js';
 export type { FileContent } from './render.js';
 export type { EmitResult } from './write.js';
+
+/** render.ts's render(), loaded on first use. */
+export async function render(
+  ...args: Parameters<typeof import('./render.js').render>
+): Promise<Map<string, FileContent>> {
+  const { render: renderFiles } = await import('./render.js');
+  return renderFiles(...args);
+}
 
 export interface EmitOptions {
   /** The generated directory. */

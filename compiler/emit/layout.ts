@@ -1,7 +1,8 @@
 // The one place that knows the out/ layout: where each generated file lives, which files are executable, the
 // build directory paths the generated code names, and which names the generated tree and build directory
 // reserve (so a stage may not be called that). templates/ and the runtime library spell the same paths.
-import { bug } from '../util.js';
+import type { BuildGraph } from '../graph.js';
+import { bug, byCodeUnit } from '../util.js';
 
 /** Names a stage may not take: Makefile targets, directories of out/, entries of the build directory (`out`). */
 export const RESERVED_STAGE_NAMES: ReadonlySet<string> = new Set([
@@ -138,6 +139,13 @@ export function stageRoot(stage: string): string {
 /** A stage's work trees (one directory per package), relative to the build directory. */
 export function stageWork(stage: string): string {
   return `${stage}/work`;
+}
+
+/** Every patch and file the graph names, by path relative to the stages directory. */
+export function inputPaths(graph: BuildGraph): string[] {
+  const set = new Set<string>();
+  for (const pkg of graph.packages) for (const rel of [...pkg.patches, ...pkg.files]) set.add(checkRelPath(rel));
+  return [...set].sort(byCodeUnit); // sort for determinism
 }
 
 /** A path inside the stages directory (or inside out/), as it may be joined below another directory. */

@@ -2,12 +2,12 @@
 // output file and its content out. Byte-identical for the same input; reads only serpentc's own templates.
 import { createHash } from 'node:crypto';
 import type { BuildGraph, GPackage } from '../graph.js';
-import { bug, byCodeUnit } from '../util.js';
+import { bug } from '../util.js';
 import { formatBodies } from './format.js';
 import {
-  checkRelPath,
   execSignature,
   inputCopy,
+  inputPaths,
   MANIFEST,
   OUT_FILES,
   packageScript,
@@ -25,13 +25,6 @@ import { envView, packageView, stepContext } from './view/step.js';
 
 /** A generated file's content: text, or the bytes of a copied patch or file. */
 export type FileContent = string | Buffer;
-
-/** Every patch and file the graph names, by path relative to the stages directory. */
-export function inputPaths(graph: BuildGraph): string[] {
-  const set = new Set<string>();
-  for (const pkg of graph.packages) for (const rel of [...pkg.patches, ...pkg.files]) set.add(checkRelPath(rel));
-  return [...set].sort(byCodeUnit); // sort for determinism
-}
 
 /**
  * Every output file and its content.
