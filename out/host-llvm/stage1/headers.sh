@@ -29,9 +29,9 @@ set --
 . "${serpent_out}/lib/serpent.sh"
 serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
-serpent_say 'headers-linux_6.12.107.orig.tar.xz: substitutes https://cdn.kernel.org/pub/linux/kernel/v6.x/linux-6.18.tar.xz (layer host-llvm: Debian has no 6.18 (it carries 6.12 and 7.x, DFSG repacks): 6.12.107'\''s UAPI headers, older than 6.18'\''s)'
-serpent_fetch url 'file:///srv/serpent/debian/linux_6.12.107.orig.tar.xz' 'efc76d3c78a5d65f42724118c437d11db1c9f6309a5f024ee9a8b1978fdc6919' 'headers-linux_6.12.107.orig.tar.xz'
-serpent_unpack "${sources}/headers-linux_6.12.107.orig.tar.xz" "${srcdir}" 1
+serpent_say 'headers-linux_7.1.8.orig.tar.xz: substitutes https://cdn.kernel.org/pub/linux/kernel/v6.x/linux-6.18.tar.xz (layer host-llvm: Debian has no 6.18 (it carries 6.12 and 7.x, DFSG repacks): 7.1.8'\''s UAPI headers, the closest release after 6.18 the archive'\''s pool serves (6.12'\''s lack struct xattr_args, which musl 1.2.6'\''s __NR_setxattrat makes acl use))'
+serpent_fetch url 'file:///srv/serpent/debian/linux_7.1.8.orig.tar.xz' '47f9ce629bc14dd96c16a6a6a8cae4f7f3c3ff6138e2f64befc7bdad426e9728' 'headers-linux_7.1.8.orig.tar.xz'
+serpent_unpack "${sources}/headers-linux_7.1.8.orig.tar.xz" "${srcdir}" 1
 mkdir -p "${destdir}"
 cd "${workdir}"
 
