@@ -7,12 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { messageOf } from '../compiler/diagnostics/catalogue.js';
 import { PACKAGE_ROOT } from '../compiler/paths.js';
-import { prepareShell } from '../compiler/shell/index.js';
 import { ioReason, isSystemError } from '../compiler/util.js';
-
-// The shell parser (WebAssembly) compiles on background threads: start it before the compiler's modules load,
-// so the two overlap instead of the first check waiting for the parser.
-prepareShell();
 
 function version(): string {
   const pkg: unknown = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8'));

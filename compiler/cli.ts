@@ -11,7 +11,7 @@ import { guardOutDir, type Refusal } from './emit/guard.js';
 import { MANIFEST } from './emit/layout.js';
 import type { GPackage } from './graph.js';
 import { directDeps, findPackage, findStage, relations, select, subgraph } from './graph/select.js';
-import { compile, type Result } from './index.js';
+import type { Result } from './index.js';
 
 export interface IO {
   readonly version: string;
@@ -199,6 +199,16 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
   // would be refused.
   const refusal = guardOutDir(o.out, cmd, Boolean(o.force));
   if (refusal !== null) return usage(io, refusalMessage(refusal, o.out, cmd));
+  const summary = (files: number, written: number, removed: number): void =>
+    io.stderr(`serpentc: ${o.out}: ${files} files, ${written} written, ${removed} removed\n`);
+  // --check always compiles and compares: it is what CI's drift check trusts
+  const { snapshotRun, unchangedRun } = await import('./emit/run-cache.js');
+  const snap = o.check ? null : snapshotRun([cmd, ...rest], o.target);
+  const same = snap && unchangedRun(o.out, snap);
+  if (same) {
+    summary(same.length, 0, 0);
+    return 0;
+  }
   // Loaded here, not at the top: the emitter and its templates are only needed for generation. Started before
   // compiling, so that loading them overlaps the compiler's waits (the shell parser's compilation); a failure to
   // load surfaces at the await below.
@@ -207,7 +217,12 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
   const res = await compileAndReport([cmd, ...rest], o.target, io);
   if (!res.graph) return 1;
   const { emit } = await emitter;
-  const result = await emit(res.graph, { outDir: o.out, check: Boolean(o.check), stagesDir: cmd });
+  const result = await emit(res.graph, {
+    outDir: o.out,
+    check: Boolean(o.check),
+    stagesDir: cmd,
+    ...(snap && res.diagnostics.length === 0 ? { run: snap } : {}),
+  });
   if (result.diagnostics.length) return report(result.diagnostics, res.texts, io);
   if (o.check) {
     const drift = [...result.changed, ...result.removed];
@@ -220,9 +235,7 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
     }
     return 0;
   }
-  io.stderr(
-    `serpentc: ${o.out}: ${result.files.length} files, ${result.changed.length} written, ${result.removed.length} removed\n`,
-  );
+  summary(result.files.length, result.changed.length, result.removed.length);
   return 0;
 }
 
@@ -328,6 +341,10 @@ async function reportCommand(args: readonly string[], o: Options, io: IO): Promi
 }
 
 async function compileAndReport(dirs: readonly string[], target: string | undefined, io: IO): Promise<Result> {
+  // Loaded here, not at the top: a generation with nothing to do never needs the compiler (emit/run-cache.ts).
+  // The shell parser starts compiling first, so that the compiler's modules load meanwhile.
+  (await import('./shell/wasm.js')).prepareShell();
+  const { compile } = await import('./index.js');
   const res = await compile(dirs, target === undefined ? {} : { target });
   report(res.diagnostics, res.texts, io);
   return res;

@@ -92,8 +92,11 @@ export function generationKey(graph: BuildGraph, inputs: ReadonlyMap<string, Buf
   return hash.digest('hex');
 }
 
-/** The record file for `outDir`, or null when the cache is off or has no home. */
-function recordPath(outDir: string): string | null {
+/**
+ * The record file of `kind` for `outDir` (`out`: this module's; `run`: run-cache.ts's), or null when the cache is
+ * off or has no home.
+ */
+export function recordPath(outDir: string, kind: 'out' | 'run' = 'out'): string | null {
   const configured = process.env.SERPENTC_CACHE_DIR;
   if (configured === 'off') return null;
   let dir = configured;
@@ -114,7 +117,7 @@ function recordPath(outDir: string): string | null {
   } catch {
     return null;
   }
-  return join(dir, `out-${createHash('sha256').update(real).digest('hex').slice(0, 32)}.json`);
+  return join(dir, `${kind}-${createHash('sha256').update(real).digest('hex').slice(0, 32)}.json`);
 }
 
 function identity(path: string): Identity | null {
@@ -167,25 +170,35 @@ export function forget(outDir: string): void {
   }
 }
 
-/** Records generation `key` of `files` (relative paths) into `outDir`; a cache that cannot be written is skipped. */
-export function remember(outDir: string, key: string, files: readonly string[]): void {
+/**
+ * Records generation `key` of `files` (relative paths) into `outDir`; a cache that cannot be written is skipped.
+ * True when the record was written.
+ */
+export function remember(outDir: string, key: string, files: readonly string[]): boolean {
   const at = recordPath(outDir);
-  if (at === null) return;
+  if (at === null) return false;
   const record: { version: 1; key: string; files: { [path: string]: Identity } } = { version: 1, key, files: {} };
   for (const rel of files) {
     const id = identity(join(outDir, rel));
-    if (id === null) return; // gone already: no record, the next run compares
+    if (id === null) return false; // gone already: no record, the next run compares
     record.files[rel] = id;
   }
+  if (!writeRecord(at, record)) return false; // only a cache: the next run renders and compares
+  prune(dirname(at));
+  return true;
+}
+
+/** Writes `record` as JSON to `at` through a temporary file and a rename; false when the cache refuses it. */
+export function writeRecord(at: string, record: unknown): boolean {
   try {
     mkdirSync(dirname(at), { recursive: true });
     const temp = `${at}.${process.pid}.tmp`;
     writeFileSync(temp, JSON.stringify(record));
     renameSync(temp, at);
+    return true;
   } catch {
-    // only a cache: the next run renders and compares
+    return false;
   }
-  prune(dirname(at));
 }
 
 /** Removes records (and leftover temporary files) not written or used for 30 days: out/ dirs come and go. */
@@ -198,7 +211,7 @@ function prune(dir: string): void {
     return;
   }
   for (const name of names) {
-    if (!name.startsWith('out-')) continue;
+    if (!name.startsWith('out-') && !name.startsWith('run-')) continue;
     const path = join(dir, name);
     try {
       if (statSync(path).mtimeMs < before) rmSync(path, { force: true });

@@ -14,6 +14,7 @@ import { ioReason } from '../util.js';
 import { forget, generationKey, remember, unchangedSince } from './cache.js';
 import { inputPaths } from './layout.js';
 import type { FileContent } from './render.js';
+import { rememberRun, type RunSnapshot } from './run-cache.js';
 import { writeOutput } from './write.js';
 import type { EmitResult } from './write.js';
 
@@ -36,6 +37,11 @@ export interface EmitOptions {
   readonly check?: boolean;
   /** Where the recipes' patches and files are read from. */
   readonly stagesDir: string;
+  /**
+   * What the graph was compiled from (run-cache.ts), for a compile without diagnostics: recorded with this
+   * generation, so that the next run with the same inputs skips compiling.
+   */
+  readonly run?: RunSnapshot;
 }
 
 /**
@@ -60,9 +66,13 @@ export async function emit(graph: BuildGraph, opts: EmitOptions): Promise<EmitRe
   if (opts.check) return writeOutput(opts.outDir, await render(graph, inputs), true, sink);
   const key = generationKey(graph, inputs);
   const unchanged = unchangedSince(opts.outDir, key);
-  if (unchanged !== null) return { files: unchanged, changed: [], removed: [], diagnostics: [] };
+  if (unchanged !== null) {
+    if (opts.run) rememberRun(opts.outDir, opts.run, opts.stagesDir, inputs, key);
+    return { files: unchanged, changed: [], removed: [], diagnostics: [] };
+  }
   forget(opts.outDir);
   const result = writeOutput(opts.outDir, await render(graph, inputs), false, sink);
-  if (result.diagnostics.length === 0) remember(opts.outDir, key, result.files);
+  if (result.diagnostics.length === 0 && remember(opts.outDir, key, result.files) && opts.run)
+    rememberRun(opts.outDir, opts.run, opts.stagesDir, inputs, key);
   return result;
 }
