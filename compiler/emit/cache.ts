@@ -92,25 +92,29 @@ export function generationKey(graph: BuildGraph, inputs: ReadonlyMap<string, Buf
   return hash.digest('hex');
 }
 
-/**
- * The record file of `kind` for `outDir` (`out`: this module's; `run`: run-cache.ts's), or null when the cache is
- * off or has no home.
- */
-export function recordPath(outDir: string, kind: 'out' | 'run' = 'out'): string | null {
+/** The directory of the records, or null when the cache is off or has no home. */
+export function cacheDir(): string | null {
   const configured = process.env.SERPENTC_CACHE_DIR;
   if (configured === 'off') return null;
-  let dir = configured;
-  if (!dir) {
-    const xdg = process.env.XDG_CACHE_HOME;
-    let home: string;
-    try {
-      home = homedir();
-    } catch {
-      return null;
-    }
-    dir = xdg ? join(xdg, 'serpentc') : home ? join(home, '.cache', 'serpentc') : '';
+  if (configured) return configured;
+  const xdg = process.env.XDG_CACHE_HOME;
+  if (xdg) return join(xdg, 'serpentc');
+  let home: string;
+  try {
+    home = homedir();
+  } catch {
+    return null;
   }
-  if (!dir) return null;
+  return home ? join(home, '.cache', 'serpentc') : null;
+}
+
+/**
+ * The record file of `kind` for `outDir` (`out`: this module's; `run`: run-cache.ts's), or null when the cache is
+ * off or has no home, or `outDir` does not exist.
+ */
+export function recordPath(outDir: string, kind: 'out' | 'run' = 'out'): string | null {
+  const dir = cacheDir();
+  if (dir === null) return null;
   let real: string;
   try {
     real = realpathSync(outDir);

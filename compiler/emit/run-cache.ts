@@ -9,14 +9,14 @@
 // --check never reads the record. Anything in doubt (another key, a file added, removed or edited, an
 // unreadable file or record) means the full compile: this cache can only skip work, never change a result.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Sink } from '../diagnostics/diagnostic.js';
 import { PACKAGE_ROOT, TEMPLATES_DIR } from '../paths.js';
 import { byCodeUnit } from '../util.js';
 import { recipePaths } from '../walk.js';
-import { recordPath, unchangedSince, writeRecord } from './cache.js';
+import { cacheDir, recordPath, unchangedSince, writeRecord } from './cache.js';
 
 /** [absolute path, sha256 of its content] */
 type Digest = readonly [path: string, sha256: string];
@@ -45,8 +45,10 @@ const DIST = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 let code: string | null = null;
 
 /**
- * sha256 of serpentc's code that decides what a generation writes: every compiled module of the compiler, the
+ * A digest of serpentc's code that decides what a generation writes: every compiled module of the compiler, the
  * grammar and the binary, the templates and runtime library, the dependencies' versions and the Node version.
+ * Each file counts by path, size, inode and ctime (as cache.ts identifies generated files): any edit, copy or
+ * reinstall changes its ctime, and stat is a tenth of the cost of reading and hashing every module.
  */
 function codeKey(): string {
   if (code !== null) return code;
@@ -60,7 +62,8 @@ function codeKey(): string {
   for (const f of files) {
     hash.update(`${f}\0`);
     try {
-      hash.update(readFileSync(f));
+      const st = statSync(f, { bigint: true });
+      hash.update(`${st.size} ${st.ino} ${st.ctimeNs}\0`);
     } catch {
       hash.update('\0missing\0');
     }
@@ -84,9 +87,10 @@ function filesUnder(dir: string): string[] {
 /**
  * The key and recipe digests of generating `dirs` (base, then layers) with `target`, read now, before anything
  * is compiled: a recipe edited while the compiler runs then no longer matches the record. Null when a directory
- * or recipe cannot be read (the compiler reports it).
+ * or recipe cannot be read (the compiler reports it), or when the cache is off.
  */
 export function snapshotRun(dirs: readonly string[], target: string | undefined): RunSnapshot | null {
+  if (cacheDir() === null) return null; // no cache (off, or no home): nothing to record
   const sink = new Sink();
   const recipes: Digest[] = [];
   const real: string[] = [];
