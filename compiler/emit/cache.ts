@@ -42,7 +42,7 @@ interface Record {
 const EMIT_DIR = dirname(fileURLToPath(import.meta.url));
 
 /** Files under `dir`, recursively, relative paths sorted; [] when it does not exist. */
-function filesUnder(dir: string): string[] {
+export function filesUnder(dir: string): string[] {
   try {
     return readdirSync(dir, { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile())

@@ -9,14 +9,14 @@
 // --check never reads the record. Anything in doubt (another key, a file added, removed or edited, an
 // unreadable file or record) means the full compile: this cache can only skip work, never change a result.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Sink } from '../diagnostics/diagnostic.js';
 import { PACKAGE_ROOT, TEMPLATES_DIR } from '../paths.js';
 import { byCodeUnit } from '../util.js';
 import { recipePaths } from '../walk.js';
-import { cacheDir, recordPath, unchangedSince, writeRecord } from './cache.js';
+import { cacheDir, filesUnder, recordPath, unchangedSince, writeRecord } from './cache.js';
 
 /** [absolute path, sha256 of its content] */
 type Digest = readonly [path: string, sha256: string];
@@ -70,18 +70,6 @@ function codeKey(): string {
   }
   code = hash.digest('hex');
   return code;
-}
-
-/** Files under `dir`, recursively, sorted; [] when it does not exist. */
-function filesUnder(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => join(e.parentPath, e.name))
-      .sort(byCodeUnit); // sort for determinism
-  } catch {
-    return [];
-  }
 }
 
 /**
