@@ -146,7 +146,7 @@ test('byte-identical output from two processes in different directories and time
   assert.is(statSync(join(one, 'lib/files/host/alpha/0001-fix.patch')).mode & 0o777, 0o644);
 });
 
-test('unchanged files are not rewritten (mtime kept); an edit rewrites exactly its package script and its signature line', async () => {
+test("unchanged files are not rewritten (mtime kept); an edit rewrites exactly its package script and two signature lines (the step's and its extract's)", async () => {
   const out = join(tempDir('mtime'), 'out');
   const first = await emit(graph(), { outDir: out, stagesDir });
   assert.equal(first.changed, first.files);
@@ -170,11 +170,12 @@ test('unchanged files are not rewritten (mtime kept); an edit rewrites exactly i
   for (const f of first.files.filter((f) => !third.changed.includes(f)))
     assert.is(statSync(join(out, f)).mtimeMs, old.getTime(), f);
   assert.match(readFileSync(join(out, 'host/beta.sh'), 'utf8'), /\necho edited\n(\n# serpent-step |$)/);
-  // in lib/prereqs.txt only the edited step's signature changed
+  // in lib/prereqs.txt only the edited step's signature changed, and its extract's, which covers the steps that
+  // change the source tree (so the rerun starts from a fresh extract)
   const prereqsAfter = readFileSync(join(out, 'lib/prereqs.txt'), 'utf8').split('\n');
   assert.equal(
     prereqsAfter.filter((l, i) => l !== prereqsBefore[i]).map((l) => l.split(' ')[0]),
-    ['stamps/host/beta/build'],
+    ['stamps/host/beta/extract', 'stamps/host/beta/build'],
   );
 });
 

@@ -17,7 +17,7 @@ import {
 } from './layout.js';
 import { runtimeLibrary, signatureFile } from './runtime.js';
 import { templates, type TemplateLookup } from './templates.js';
-import { orderedStages } from './view/common.js';
+import { orderedStages, treeSteps } from './view/common.js';
 import { hostToolsView, sourcesView, stageView, substitutionsView } from './view/lib.js';
 import { makeView } from './view/make.js';
 import { planJson, planView } from './view/plan.js';
@@ -98,8 +98,8 @@ export async function render(
  * The signature of each step of a package script: sha256 of what the step runs besides its stage's environment
  * (which its stamp depends on as a file): the lines before the first STEP_MARKER and its own section, as
  * serpent_compose cuts them, without the section's trailing empty lines (the next section's separator). An
- * extract step's also covers the package's `patch` steps: a patch changes the source tree, so when one changes
- * the package starts again from a fresh extract.
+ * extract step's also covers the package's tree steps (patch, configure, build: treeSteps), so when one of
+ * them changes the package starts again from a fresh extract.
  */
 function stepSignatures(pkg: GPackage, text: string): Map<string, string> {
   const lines = text.split('\n');
@@ -131,15 +131,15 @@ function stepSignatures(pkg: GPackage, text: string): Map<string, string> {
     own.set(step.name, hash(section));
   }
   if (sections.size !== pkg.steps.length) throw bug(`a body of ${pkg.id} has a line starting with ${STEP_MARKER}`);
-  const patches = pkg.steps.filter((s) => s.name === 'patch').map((s) => own.get(s.name) ?? '');
+  const tree = treeSteps(pkg).map((s) => own.get(s.name) ?? '');
   const result = new Map<string, string>();
   for (const step of pkg.steps) {
     const sig = own.get(step.name) ?? '';
     result.set(
       `${pkg.id}/${step.name}`,
-      step.name === 'extract' && patches.length
+      step.name === 'extract' && tree.length
         ? createHash('sha256')
-            .update([sig, ...patches].join('\n'))
+            .update([sig, ...tree].join('\n'))
             .digest('hex')
         : sig,
     );

@@ -350,7 +350,9 @@ SERPENT_STEPS
       continue
     fi
     serpent_rule_of "$serpent_id"
-    if [ -n "${SERPENT_ONLY:-}" ]; then
+    # An extract's rule also lists what its package's later steps need (so that a rerun of any of them starts
+    # from a fresh extract); unpacking itself needs none of it.
+    if [ -n "${SERPENT_ONLY:-}" ] && [ "$serpent_n" != extract ]; then
       for serpent_p in $serpent_rule; do
         case $serpent_p in
           "stamps/$2/$3/"*) ;;

@@ -29,6 +29,21 @@ export function patchName(rel: string, i: number, count: number): string {
   return `${String(i + 1).padStart(width, '0')}-${rel.slice(rel.lastIndexOf('/') + 1)}`;
 }
 
+/**
+ * The steps that change a package's source tree after its extract: every step after `extract` and before the
+ * first `install` (every step after `extract` when there is no install), none without an extract step. They
+ * cannot rerun in the tree they already changed (a patch applied twice, objects compiled against a dependency's
+ * old headers, a Makefile regenerated halfway): the extract step's signature and rule cover theirs, so whatever
+ * reruns one of them reruns the extract, and the package starts again from a fresh tree. Steps from `install`
+ * on rerun in the tree the build left.
+ */
+export function treeSteps(pkg: GPackage): readonly GStep[] {
+  const from = pkg.steps.findIndex((s) => s.name === 'extract');
+  if (from < 0) return [];
+  const install = pkg.steps.findIndex((s, i) => i > from && s.name === 'install');
+  return pkg.steps.slice(from + 1, install < 0 ? pkg.steps.length : install);
+}
+
 /** Stages in run order (by index, then name for determinism). */
 export function orderedStages(graph: BuildGraph): GStage[] {
   return [...graph.stages].sort((a, b) => a.index - b.index || byCodeUnit(a.name, b.name)); // sort for determinism

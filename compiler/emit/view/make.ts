@@ -16,7 +16,7 @@ import {
   stepStamp,
 } from '../layout.js';
 import { commentText, makeWord } from '../quote.js';
-import { globalSteps, locText, orderedStages, pkgDir } from './common.js';
+import { globalSteps, locText, orderedStages, pkgDir, treeSteps } from './common.js';
 import type { GlobalStep } from './common.js';
 import { schedule } from './schedule.js';
 
@@ -149,12 +149,19 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, stri
     const node = pkg.steps.length ? pkgNode(pkg.id) : null;
     const files = new Set<string>();
     const deps = new Set<string>();
+    const tree = treeSteps(pkg);
     for (const step of pkg.steps) {
       const id = `${pkg.id}/${makeWord(step.name)}`;
       const sig = signatures.get(id);
       if (!sig) throw bug(`no signature for step ${id}`);
-      const extra = fileInputs(pkg, step, chrootStages.has(pkg.stage));
-      const needs = barriers.rewrite(step.needs).map((n) => makeWord(n));
+      // an extract's rule is also its tree steps' (what they need from outside the package, and their files):
+      // whatever reruns one of them reruns the extract first, so none reruns in a tree it already changed
+      const covered = step.name === 'extract' ? [step, ...tree] : [step];
+      const extra = [...new Set(covered.flatMap((s) => fileInputs(pkg, s, chrootStages.has(pkg.stage))))];
+      const outside = covered.flatMap((s) =>
+        s === step ? s.needs : s.needs.filter((n) => !n.startsWith(`${pkg.id}/`)),
+      );
+      const needs = barriers.rewrite(outside).map((n) => makeWord(n));
       for (const f of extra) files.add(f);
       for (const n of needs) if (!n.startsWith(`${pkg.id}/`)) deps.add(nodeOf(n));
       prereqs.push([stepStamp(id), sig, ...extra, ...byName(needs)].join(' '));
