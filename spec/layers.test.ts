@@ -119,6 +119,27 @@ test('scripts the layers do not change are byte-identical to the base output', a
     if (k.endsWith('.sh') && k.startsWith('stage1/')) assert.match(text(layered, k), '# layers: host');
 });
 
+test('a layer that changes only a weight changes the banner of the script and no signature: nothing reruns', async () => {
+  const copy = tempDir('serpentc-layers-weight-');
+  cpSync(caseDir(CASE), copy, { recursive: true });
+  writeFileSync(join(copy, 'layers/host/weights.recipe'), 'amend package app in stage2 {\n  weight = 9\n}\n');
+  const base = fileTree((await generate(caseDirs(CASE))).out);
+  const weighted = fileTree((await generate([copy, join(copy, 'layers/host')])).out);
+  const before = text(base, 'stage2/app.sh');
+  const after = text(weighted, 'stage2/app.sh');
+  assert.is.not(after, before, 'the banner names the layer');
+  assert.match(after, '# layers: host');
+  // only the leading comment lines differ
+  const body = (t: string): string => t.slice(t.indexOf('\nset -e\n'));
+  assert.is(body(after), body(before));
+  const rules = (tree: Map<string, Buffer>): string[] => text(tree, 'lib/prereqs.txt').split('\n');
+  assert.equal(rules(weighted), rules(base), 'every signature and rule as without the weight');
+  // the control: a change below the banner does change the signature (the comparison can fail)
+  writeFileSync(join(copy, 'layers/host/weights.recipe'), 'amend package app in stage2 {\n  version = "4.1"\n}\n');
+  const versioned = fileTree((await generate([copy, join(copy, 'layers/host')])).out);
+  assert.not.equal(rules(versioned), rules(base));
+});
+
 test('the base is unchanged by a layer directory inside it', async () => {
   const copy = tempDir('serpentc-layers-base-');
   cpSync(caseDir(CASE), copy, { recursive: true });

@@ -96,8 +96,8 @@ export async function render(
 
 /**
  * The signature of each step of a package script: sha256 of what the step runs besides its stage's environment
- * (which its stamp depends on as a file): the lines before the first STEP_MARKER and its own section, as
- * serpent_compose cuts them, without the section's trailing empty lines (the next section's separator). An
+ * (which its stamp depends on as a file): the lines before the first STEP_MARKER but the banner comment, and
+ * its own section, as serpent_compose cuts them, without the section's trailing empty lines (the next section's separator). An
  * extract step's also covers the package's tree steps (patch, configure, build: treeSteps), so when one of
  * them changes the package starts again from a fresh extract.
  */
@@ -106,6 +106,10 @@ function stepSignatures(pkg: GPackage, text: string): Map<string, string> {
   if (lines.at(-1) === '') lines.pop();
   const first = lines.findIndex((l) => l.startsWith(STEP_MARKER));
   const preamble = lines.slice(0, first < 0 ? lines.length : first);
+  // The banner (the comment lines the script starts with: the recipe it comes from, the layers that changed it)
+  // cannot change what runs: a package moved to another file, or amended only in its `weight`, reruns nothing.
+  const banner = preamble.findIndex((l) => !l.startsWith('#'));
+  const signed = preamble.slice(banner < 0 ? preamble.length : banner);
   const sections = new Map<string, string[]>();
   let current: string[] | null = null;
   for (const line of lines.slice(preamble.length)) {
@@ -121,7 +125,7 @@ function stepSignatures(pkg: GPackage, text: string): Map<string, string> {
     const body = [...section];
     while (body.length && body[body.length - 1] === '') body.pop();
     return createHash('sha256')
-      .update([...preamble, ...body].join('\n'))
+      .update([...signed, ...body].join('\n'))
       .digest('hex');
   };
   const own = new Map<string, string>();
