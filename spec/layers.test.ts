@@ -262,7 +262,7 @@ test('fmt lays out layer declarations canonically and keeps their meaning', asyn
   assert.is((await format(stage, 's.recipe')).formatted, stage);
 });
 
-test('stages/layers/host-llvm: replaces stage1 llvm, stage2 toolchain and slibtool, substitutes Debian sources, and leaves every other package as it is', async () => {
+test('stages/layers/host-llvm: replaces stage1 llvm, stage2 toolchain and slibtool, substitutes Debian sources, measures stage2 weights, and leaves every other package as it is', async () => {
   const stages = join(REPO_ROOT, 'stages');
   const base = await compile(stages);
   const layered = await compile([stages, join(stages, 'layers', 'host-llvm')]);
@@ -274,12 +274,38 @@ test('stages/layers/host-llvm: replaces stage1 llvm, stage2 toolchain and slibto
   );
   const changed = layered.graph.packages.filter((p) => p.layers !== undefined);
   const replaced = ['stage1/llvm', 'stage2/slibtool', 'stage2/toolchain'];
-  // every other package the layer changes only has a source substituted (and maybe a patch step for it)
-  const substituted = changed.filter((p) => !replaced.includes(p.id));
+  const byId = new Map(base.graph.packages.map((p) => [p.id, p]));
+  // every other package the layer changes has a source substituted (and maybe a patch step for it and a
+  // measured weight), or only its weight (weights.recipe)
+  const hasSubstitute = (p: (typeof changed)[number]): boolean =>
+    p.sources.some((src) => src.kind === 'url' && src.substitutes?.layer === 'host-llvm');
+  const substituted = changed.filter((p) => !replaced.includes(p.id) && hasSubstitute(p));
+  const weighted = changed.filter((p) => !replaced.includes(p.id) && !hasSubstitute(p));
   assert.equal(
     changed.filter((p) => replaced.includes(p.id)).map((p) => p.id),
     replaced,
   );
+  assert.equal(weighted.map((p) => p.id).sort(), [
+    'stage2/coreutils',
+    'stage2/dash',
+    'stage2/grep',
+    'stage2/gzip',
+    'stage2/less',
+    'stage2/m4',
+    'stage2/musl',
+    'stage2/patch',
+    'stage2/sed',
+    'stage2/util-linux',
+    'stage2/xz',
+  ]);
+  // what a package is, without where it is written (an amended package's recipe is the layer's) or its weight
+  const shape = (p: object): string =>
+    JSON.stringify(p, (key, value: unknown) => (['loc', 'file', 'layers', 'weight'].includes(key) ? undefined : value));
+  for (const p of weighted) {
+    const below = byId.get(p.id);
+    assert.is(shape(p), shape(below ?? {}), `${p.id}: changed only in its weight`);
+    assert.is.not(p.weight, below?.weight, p.id);
+  }
   for (const p of substituted) {
     assert.ok(
       p.sources.some((src) => src.kind === 'url' && src.substitutes?.layer === 'host-llvm'),
@@ -312,7 +338,6 @@ test('stages/layers/host-llvm: replaces stage1 llvm, stage2 toolchain and slibto
     'stage3/which',
     'stage3/zlib',
   ]);
-  const byId = new Map(base.graph.packages.map((p) => [p.id, p]));
   for (const p of layered.graph.packages) {
     if (p.layers === undefined) assert.equal(p, byId.get(p.id), `${p.id} is the base's`);
   }
