@@ -372,6 +372,10 @@ function checkSources(
     } else if (m && !local && m[1].toLowerCase() !== 'https' && !s.insecure) {
       sink.error('insecure-url', s.url.loc, { kind: 'not-https', url }, [NOTES.allowInsecure()]);
     }
+    for (const p of source.paths) {
+      const problem = archivePathProblem(p.value);
+      if (problem) sink.error('bad-archive-path', p.loc, { path: p.value, problem });
+    }
     const sha = s.sha256?.value ?? '';
     for (const [kind, lit] of [
       ['sha256', s.sha256],
@@ -389,6 +393,24 @@ function checkSources(
     }
     if (prev === undefined) cacheNames.set(filename, { sha, loc: s.url.loc });
   }
+}
+
+/**
+ * What keeps a `paths` entry from naming one path of the archive literally for tar (GNU tar and busybox tar
+ * both take a member name that holds `*`, `?`, `[` or `\\` as a pattern), or null. A trailing `/` is allowed.
+ */
+function archivePathProblem(path: string): MessageData['bad-archive-path']['problem'] | null {
+  if (path === '') return 'empty';
+  if (path.startsWith('/')) return 'absolute';
+  if (/[*?[\\]/.test(path)) return 'pattern';
+  if (
+    path
+      .replace(/\/$/, '')
+      .split('/')
+      .some((c) => c === '.' || c === '..' || c === '')
+  )
+    return 'dots';
+  return null;
 }
 
 /** A path with every symbolic link resolved, or null when it does not resolve (missing, dangling, a loop). */

@@ -85,6 +85,8 @@ export type GSource =
       readonly sha256: string;
       readonly filename: string;
       readonly strip: number;
+      /** Present when only these paths of the archive (below `strip` components) are extracted. */
+      readonly paths?: readonly string[];
       /** Present when a layer substituted this file (url, sha256, filename are the substitute's). */
       readonly substitutes?: GSubstitution;
     }

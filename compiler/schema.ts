@@ -177,6 +177,10 @@ export const SOURCE = {
     sha256: field(STRING, { required: true, doc: 'SHA-256 of the file, 64 hex digits.' }),
     strip: field(INT, { default: 1, doc: 'Leading path components to drop when extracting.' }),
     insecure: field(BOOL, { default: false, doc: 'Allow a non-https URL (http, ftp).' }),
+    paths: field(STRINGS, {
+      default: [],
+      doc: 'Only these paths of the archive (below its `strip` leading components), each with everything below it, are extracted; default: all of it. A path missing from the archive fails the extract step.',
+    }),
   },
   blocks: {},
   steps: false,

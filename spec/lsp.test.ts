@@ -321,7 +321,7 @@ function labelsAt(marked: string): string[] {
 test('completion: the fields and blocks of the enclosing declaration or block', () => {
   assert.equal(labelsAt('target t {\n  |\n}'), Object.keys(SCHEMA.target.fields));
   assert.equal(labelsAt('stage s {\n  description = "x"\n  |\n}'), ['after', 'path', 'description', 'env', 'chroot']);
-  assert.equal(labelsAt('package p in stage1 {\n  source "u" {\n    |'), ['sha256', 'strip', 'insecure']);
+  assert.equal(labelsAt('package p in stage1 {\n  source "u" {\n    |'), ['sha256', 'strip', 'insecure', 'paths']);
   assert.equal(labelsAt('stage s {\n  chroot {\n    mount "/m" { | }\n  }\n}'), ['from', 'readonly']);
   assert.ok(labelsAt('template t(a: string) {\n  |\n}').includes('configure'));
   assert.ok(labelsAt('pass p of musl {\n  |\n}').includes('depends'));

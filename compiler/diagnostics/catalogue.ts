@@ -120,6 +120,7 @@ export interface MessageData {
     | { readonly kind: 'commit'; readonly problem: 'ref'; readonly ref: string };
   'insecure-url': { readonly kind: 'not-a-url' | 'not-https'; readonly url: string };
   'missing-file': { readonly path: string; readonly rel: string };
+  'bad-archive-path': { readonly path: string; readonly problem: 'empty' | 'absolute' | 'dots' | 'pattern' };
   'path-escape':
     | { readonly kind: 'mount-source' | 'absolute-file' | 'file'; readonly path: string }
     | { readonly kind: 'mount-point'; readonly target: string }
@@ -430,6 +431,22 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
   'insecure-url': {
     summary: 'A source URL that is not https (allow it with `insecure = true`), or not a URL at all.',
     message: (d) => `\`${d.url}\` is not ${d.kind === 'not-a-url' ? 'a URL' : 'https'}`,
+  },
+  'bad-archive-path': {
+    summary:
+      'A source `paths` entry that cannot name a path inside the archive literally: empty, absolute, with an empty, `.` or `..` component, or with a pattern character.',
+    message: (d) => {
+      switch (d.problem) {
+        case 'empty':
+          return 'an archive path is empty (leave `paths` out to extract everything)';
+        case 'absolute':
+          return `archive path \`${d.path}\` is absolute; paths name what is below the archive's \`strip\` leading components`;
+        case 'dots':
+          return `archive path \`${d.path}\` has an empty, \`.\` or \`..\` component`;
+        case 'pattern':
+          return `archive path \`${d.path}\` has a pattern character (\`*\`, \`?\`, \`[\` or \`\\\`); paths are literal`;
+      }
+    },
   },
   'missing-file': {
     summary: 'A patch or file that does not exist beside the recipe.',

@@ -243,10 +243,24 @@ export function graphSource({ source: s, url, filename, original }: PlannedSourc
   if (sub && original !== null) {
     // the substitute is a plain file, whatever the source below was (a git archive becomes its tarball)
     const substitutes = { url: original, sha256, layer: sub.layer, reason: sub.reason };
-    return { kind: 'url', url, sha256: sub.sha256?.value ?? '', filename, strip: sub.strip ?? s.strip, substitutes };
+    // the same tree in another file: the recipe's `paths` hold for it too
+    return {
+      kind: 'url',
+      url,
+      sha256: sub.sha256?.value ?? '',
+      filename,
+      strip: sub.strip ?? s.strip,
+      ...pathsOf(s),
+      substitutes,
+    };
   }
   if (s.kind === 'git') return { kind: 'git', url, commit: s.commit?.value ?? '', sha256, filename, strip: s.strip };
-  return { kind: 'url', url, sha256, filename, strip: s.strip };
+  return { kind: 'url', url, sha256, filename, strip: s.strip, ...pathsOf(s) };
+}
+
+/** `{ paths }` when the source extracts only some paths; nothing otherwise (the graph stays as it was). */
+function pathsOf(s: PlannedSource['source']): { paths?: readonly string[] } {
+  return s.paths.length ? { paths: s.paths.map((p) => p.value) } : {};
 }
 
 /** A patch or file path written in a recipe, relative to the stages directory (`recipe`: the recipe's own path there). */

@@ -101,6 +101,8 @@ export interface RSource {
   /** A git source's commit; null for a url source (or when not written, which is reported). */
   readonly commit: StringLit | null;
   readonly strip: number;
+  /** `paths`: only these paths of the archive are extracted (empty: all); a git source has none. */
+  readonly paths: readonly StringLit[];
   readonly insecure: boolean;
   readonly loc: Loc;
   /** The file a layer substitutes for it, or null. */

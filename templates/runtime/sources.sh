@@ -180,7 +180,11 @@ serpent_fetch() {
   return 1
 }
 
-# serpent_unpack FILE DIR STRIP: decompression chosen by the file name; tar's status and the decompressor's count.
+# serpent_unpack FILE DIR STRIP [PATH...]: decompression chosen by the file name; tar's status and the
+# decompressor's count. With PATHs (a source's `paths`, below the archive's STRIP leading components) only those
+# are unpacked, each with everything below it: their full member names take the leading components of the
+# archive's first member (read by a second, short pass that stops after one name), and a PATH that is not in
+# the archive fails tar.
 serpent_unpack() {
   case $1 in
     *.tar.gz | *.tgz) serpent_decompress='gzip -dc' ;;
@@ -191,18 +195,46 @@ serpent_unpack() {
     *) serpent_die "do not know how to unpack $1" ;;
   esac
   mkdir -p "$2" || return 1
-  serpent_failed=$2/.serpent-unpack-failed
-  rm -f "$serpent_failed"
-  if [ "$3" -gt 0 ]; then
+  serpent_archive=$1
+  serpent_into=$2
+  serpent_strip=$3
+  shift 3
+  if [ $# -gt 0 ]; then
     # shellcheck disable=SC2086 # the decompressor is a command and its flags
-    { $serpent_decompress < "$1" || : > "$serpent_failed"; } | tar -xf - -C "$2" --strip-components="$3" || return 1
+    serpent_first=$($serpent_decompress < "$serpent_archive" 2> /dev/null | tar -tf - 2> /dev/null | head -n 1)
+    serpent_prefix=''
+    serpent_rest=$serpent_first
+    serpent_i=0
+    while [ "$serpent_i" -lt "$serpent_strip" ]; do
+      case $serpent_rest in
+        */*) ;;
+        *) serpent_die "$serpent_archive: its first member (${serpent_first:-none}) has fewer than $serpent_strip leading directories to strip" ;;
+      esac
+      serpent_prefix=$serpent_prefix${serpent_rest%%/*}/
+      serpent_rest=${serpent_rest#*/}
+      serpent_i=$((serpent_i + 1))
+    done
+    serpent_i=$#
+    while [ "$serpent_i" -gt 0 ]; do
+      set -- "$@" "$serpent_prefix${1%/}"
+      shift
+      serpent_i=$((serpent_i - 1))
+    done
+  fi
+  serpent_failed=$serpent_into/.serpent-unpack-failed
+  rm -f "$serpent_failed"
+  if [ "$serpent_strip" -gt 0 ]; then
+    # shellcheck disable=SC2086 # the decompressor is a command and its flags
+    { $serpent_decompress < "$serpent_archive" || : > "$serpent_failed"; } \
+      | tar -xf - -C "$serpent_into" --strip-components="$serpent_strip" "$@" || return 1
   else
     # shellcheck disable=SC2086 # the decompressor is a command and its flags
-    { $serpent_decompress < "$1" || : > "$serpent_failed"; } | tar -xf - -C "$2" || return 1
+    { $serpent_decompress < "$serpent_archive" || : > "$serpent_failed"; } | tar -xf - -C "$serpent_into" "$@" \
+      || return 1
   fi
   if [ -e "$serpent_failed" ]; then
     rm -f "$serpent_failed"
-    serpent_die "could not decompress $1"
+    serpent_die "could not decompress $serpent_archive"
   fi
 }
 

@@ -197,7 +197,11 @@ function stepView(ctx: StepContext, pkg: GPackage, step: GStep): StepView {
       prologue.push(`serpent_fetch ${args.join(' ')}`);
       if (builtin) {
         const strip = Number.isInteger(src.strip) && src.strip >= 0 ? src.strip : 1;
-        prologue.push(`serpent_unpack ${shValue(ref('sources', `/${file}`))} ${shValue(ref('srcdir'))} ${strip}`);
+        // only the `paths` the recipe names, when it names any
+        const only = (src.kind === 'url' ? (src.paths ?? []) : []).map((p) => ` ${shQuote(p)}`).join('');
+        prologue.push(
+          `serpent_unpack ${shValue(ref('sources', `/${file}`))} ${shValue(ref('srcdir'))} ${strip}${only}`,
+        );
       }
     }
     for (const rel of pkg.files) {

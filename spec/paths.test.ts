@@ -1,0 +1,191 @@
+// A source's `paths`, for real: only the named paths of the archive (each with everything below it) are unpacked
+// by the generated extract step (GNU make, dash, GNU tar), and by the runtime's serpent_unpack under dash and
+// busybox sh with GNU tar and busybox tar; a path the archive lacks fails the extract. The substitute of a layer
+// extracts the same paths of its own tree, whatever its top directory is called.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runtimeLibrary } from '../compiler/emit/runtime.js';
+import { requires } from './helpers/env.js';
+import { recipeTree, removeTree, serpentc, type Tree } from './helpers/sandbox.js';
+import { removeTempDirs, tempDir } from './fixtures/make/harness.js';
+
+const enabled = requires('paths: real extractions', { tools: ['make', 'dash', 'busybox', 'tar', 'xz'] });
+
+/** Every file below `dir`, relative and sorted. */
+function files(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort(); // sort for determinism
+}
+
+/** An archive `<name>.tar.xz` of a tree under the top directory `top`: a/x/f, b/g, c/h. */
+function archive(dir: string, name: string, top: string): { path: string; sha256: string } {
+  const src = join(dir, `${name}-tree`);
+  for (const [rel, text] of [
+    ['a/x/f', 'f\n'],
+    ['b/g', 'g\n'],
+    ['c/h', 'h\n'],
+  ]) {
+    mkdirSync(join(src, top, rel, '..'), { recursive: true });
+    writeFileSync(join(src, top, rel), text);
+  }
+  const path = join(dir, `${name}.tar.xz`);
+  execFileSync('tar', ['-cJf', path, '-C', src, top]);
+  return { path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
+}
+
+if (enabled) {
+  const dir = tempDir('paths');
+  const mirror = join(dir, 'mirror');
+  mkdirSync(mirror);
+  const part = archive(mirror, 'part-1.0', 'part-1.0');
+  const other = archive(mirror, 'part-other-debian', 'other_1.0.orig');
+  let tree: Tree | null = null;
+
+  test.after(() => {
+    if (tree) removeTree(tree);
+    removeTempDirs();
+  });
+
+  /** `make stage1-<pkg>` in a fresh build directory, the sources from the mirror only. */
+  function build(
+    pkg: string,
+    layered = false,
+  ): { status: number | null; output: string; src: string; log: string; stamped: boolean } {
+    if (!tree) {
+      tree = recipeTree({
+        'part.recipe': `package part in stage1 {
+  version = "1.0"
+  source "https://example.org/part-\${version}.tar.xz" {
+    sha256 = "${part.sha256}"
+    paths = ["a", "c/"]
+  }
+  build """
+    test -f a/x/f && test -f c/h && test ! -e b
+  """
+}
+
+package part-typo in stage1 {
+  version = "1.0"
+  source "https://example.org/part-\${version}.tar.xz" {
+    sha256 = "${part.sha256}"
+    paths = ["a", "nope"]
+  }
+}
+`,
+        'layers/other/layer.recipe': `layer other {
+  description = "another file with the same tree"
+}
+
+amend package part in stage1 {
+  substitute "https://example.org/part-\${version}.tar.xz" {
+    by = "file:///srv/part-other-debian.tar.xz"
+    sha256 = "${other.sha256}"
+    reason = "a test: its top directory has another name"
+  }
+}
+`,
+      });
+      for (const [args, out] of [
+        [[tree.stages], 'out'],
+        [[tree.stages, join(tree.stages, 'layers/other')], 'out-layered'],
+      ] as const) {
+        const r = serpentc([...args, '-o', join(tree.root, out)]);
+        assert.is(r.status, 0, r.stderr);
+      }
+    }
+    const out = join(tree.root, layered ? 'out-layered' : 'out');
+    const buildDir = join(tree.root, `build-${pkg}-${layered ? 'layered' : 'base'}`);
+    const r = spawnSync(
+      'make',
+      [
+        '-C',
+        out,
+        `BUILD_DIR=${buildDir}`,
+        `SOURCES_DIR=${join(tree.root, 'sources')}`,
+        `MIRRORS=file://${mirror}`,
+        'MIRROR_ONLY=1',
+        'SERPENT_SH=dash',
+        `stage1-${pkg}`,
+      ],
+      { encoding: 'utf8' },
+    );
+    const logFile = join(buildDir, 'logs/stage1', pkg, 'extract.log');
+    return {
+      status: r.status,
+      output: `${r.stdout}${r.stderr}`,
+      src: join(buildDir, 'stage1/work', pkg, 'src'),
+      log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '',
+      stamped: existsSync(join(buildDir, 'stamps/stage1', pkg, 'extract')),
+    };
+  }
+
+  test('the extract step unpacks only the paths the source names, each with everything below it', () => {
+    const r = build('part');
+    assert.is(r.status, 0, r.output);
+    assert.equal(files(r.src), ['a/x/f', 'c/h']);
+    assert.ok(r.stamped);
+  });
+
+  test("a layer's substitute with another top directory unpacks the same paths of its own tree", () => {
+    const r = build('part', true);
+    assert.is(r.status, 0, r.output);
+    assert.equal(files(r.src), ['a/x/f', 'c/h']);
+    assert.match(r.log, 'part-other-debian.tar.xz: substitutes');
+  });
+
+  test('a path the archive lacks fails the extract step and leaves no stamp', () => {
+    const r = build('part-typo');
+    assert.is.not(r.status, 0, r.output);
+    assert.match(r.log, /nope: [Nn]ot found in archive/, r.output);
+    assert.not.ok(r.stamped);
+  });
+
+  test('serpent_unpack: dash and busybox sh, GNU tar and busybox tar, every strip', () => {
+    const lib = join(dir, 'serpent-lib.sh');
+    writeFileSync(lib, runtimeLibrary());
+    const busybox = spawnSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).stdout.trim();
+    const bbTar = join(dir, 'busybox-tar');
+    mkdirSync(bbTar);
+    symlinkSync(busybox, join(bbTar, 'tar'));
+    let n = 0;
+    for (const shell of [['dash'], [busybox, 'sh']]) {
+      for (const path of [process.env.PATH ?? '', `${bbTar}:${process.env.PATH ?? ''}`]) {
+        const unpack = (...args: string[]): { status: number | null; files: string[]; err: string } => {
+          const into = join(dir, `unpack-${(n += 1)}`);
+          const [cmd, ...pre] = shell;
+          const r = spawnSync(
+            cmd,
+            [...pre, '-c', '. "$1"; shift; serpent_unpack "$@"', 'x', lib, part.path, into, ...args],
+            {
+              encoding: 'utf8',
+              env: { ...process.env, PATH: path },
+            },
+          );
+          return { status: r.status, files: files(into), err: r.stderr };
+        };
+        const what = `${shell.join(' ')} with ${path.startsWith(bbTar) ? 'busybox' : 'GNU'} tar`;
+        assert.equal(unpack('1').files, ['a/x/f', 'b/g', 'c/h'], `${what}: no paths, everything`);
+        assert.equal(unpack('1', 'a', 'c/').files, ['a/x/f', 'c/h'], `${what}: two paths`);
+        assert.equal(unpack('1', 'a/x').files, ['a/x/f'], `${what}: a nested path`);
+        assert.equal(unpack('0', 'part-1.0/b').files, ['part-1.0/b/g'], `${what}: strip 0`);
+        const deep = unpack('2', 'x');
+        assert.is.not(deep.status, 0, `${what}: strip 2 past the first member`);
+        assert.match(deep.err, 'has fewer than 2 leading directories to strip', what);
+        const missing = unpack('1', 'a', 'nope');
+        assert.is.not(missing.status, 0, `${what}: a missing path fails`);
+        assert.match(missing.err, /nope/, what);
+      }
+    }
+  });
+} else {
+  test('paths: real extractions (skipped)', () => {});
+}
+
+test.run();
