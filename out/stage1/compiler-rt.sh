@@ -29,7 +29,7 @@ set --
 serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_fetch url 'https://github.com/llvm/llvm-project/releases/download/llvmorg-21.1.8/llvm-project-21.1.8.src.tar.xz' '4633a23617fa31a3ea51242586ea7fb1da7140e426bd62fc164261fe036aa142' 'compiler-rt-llvm-project-21.1.8.src.tar.xz'
-serpent_unpack "${sources}/compiler-rt-llvm-project-21.1.8.src.tar.xz" "${srcdir}" 1
+serpent_unpack "${sources}/compiler-rt-llvm-project-21.1.8.src.tar.xz" "${srcdir}" 1 'compiler-rt' 'cmake' 'llvm/cmake'
 mkdir -p "${destdir}"
 cd "${workdir}"
 

@@ -31,7 +31,7 @@ serpent_fresh_dir "${workdir}"
 mkdir -p "${srcdir}" "${filesdir}"
 serpent_say 'compiler-rt-llvm-toolchain-21_21.1.8.orig.tar.xz: substitutes https://github.com/llvm/llvm-project/releases/download/llvmorg-21.1.8/llvm-project-21.1.8.src.tar.xz (layer host-llvm: Debian'\''s llvm-toolchain-21 orig is a git snapshot of the llvmorg-21.1.8 tag, not the release tarball)'
 serpent_fetch url 'file:///srv/serpent/debian/llvm-toolchain-21_21.1.8.orig.tar.xz' 'd983d6b6ffce1d413a1910a9fd00f794bb99a5ae4c4e7d23d18a99254640f4eb' 'compiler-rt-llvm-toolchain-21_21.1.8.orig.tar.xz'
-serpent_unpack "${sources}/compiler-rt-llvm-toolchain-21_21.1.8.orig.tar.xz" "${srcdir}" 1
+serpent_unpack "${sources}/compiler-rt-llvm-toolchain-21_21.1.8.orig.tar.xz" "${srcdir}" 1 'compiler-rt' 'cmake' 'llvm/cmake'
 mkdir -p "${destdir}"
 cd "${workdir}"
 
