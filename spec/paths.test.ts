@@ -41,12 +41,21 @@ function archive(dir: string, name: string, top: string): { path: string; sha256
 }
 
 if (enabled) {
-  const dir = tempDir('paths');
-  const mirror = join(dir, 'mirror');
-  mkdirSync(mirror);
-  const part = archive(mirror, 'part-1.0', 'part-1.0');
-  const other = archive(mirror, 'part-other-debian', 'other_1.0.orig');
+  // made when this suite starts, not when its module is loaded: the suites before it remove every temporary
+  // directory of the shared harness when they end (removeTempDirs)
+  let dir = '';
+  let mirror = '';
+  let part = { path: '', sha256: '' };
+  let other = { path: '', sha256: '' };
   let tree: Tree | null = null;
+
+  test.before(() => {
+    dir = tempDir('paths');
+    mirror = join(dir, 'mirror');
+    mkdirSync(mirror);
+    part = archive(mirror, 'part-1.0', 'part-1.0');
+    other = archive(mirror, 'part-other-debian', 'other_1.0.orig');
+  });
 
   test.after(() => {
     if (tree) removeTree(tree);
