@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './helpers/cli.js';
@@ -89,11 +89,16 @@ test('a recipe set of comments only: check reports it (exit 1) and generation do
   assert.is(c.code, 1, c.err);
   assert.match(c.err, 'error[no-default-target]: no target is defined');
   assert.match(c.err, 'note: the recipe files declare nothing');
-  const out = join(mkdtempSync(join(tmpdir(), 'serpentc-cli-')), 'out');
-  const g = spawnSync(process.execPath, [CLI_BIN, dir, '-o', out], { encoding: 'utf8' });
-  assert.is(g.status, 1, g.stderr);
-  assert.not.match(g.stderr, 'internal error');
-  assert.not.ok(existsSync(out));
+  const tmp = mkdtempSync(join(tmpdir(), 'serpentc-cli-'));
+  try {
+    const out = join(tmp, 'out');
+    const g = spawnSync(process.execPath, [CLI_BIN, dir, '-o', out], { encoding: 'utf8' });
+    assert.is(g.status, 1, g.stderr);
+    assert.not.match(g.stderr, 'internal error');
+    assert.not.ok(existsSync(out));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test('a reader that closes the pipe early ends the output quietly, for every command that prints', async () => {
