@@ -245,7 +245,7 @@ export const CHROOT = {
     workdir: field(STRING, { default: '/build', doc: "Mount point of the stage's work tree." }),
     pseudo: field(STRINGS, {
       default: ['/dev', '/dev/pts', '/proc', '/sys'],
-      doc: 'Pseudo filesystems mounted from the host.',
+      doc: 'File systems mounted in each step: `/proc` and `/sys` anew, `/tmp`, `/run` and `/dev/shm` as a tmpfs of the step alone, any other path (`/dev`, `/dev/pts`) bound from the host.',
     }),
   },
   blocks: {

@@ -271,6 +271,7 @@ if (enabled) {
       'OLDPWD',
       'SHLVL',
       'MAKEFLAGS',
+      'TMPDIR',
       '_',
     ]);
     assert.equal(
@@ -278,6 +279,10 @@ if (enabled) {
       [],
     );
     assert.not.match(env, /SERPENT_/);
+    // TMPDIR: the step's own directory under BUILD_DIR, removed when the step ended (nothing left in /tmp)
+    const tmp = join(ctx.build, 'tmp/host/hostile/build');
+    assert.ok(env.split('\n').includes(`TMPDIR=${tmp}`), `TMPDIR is not ${tmp}`);
+    assert.not.ok(existsSync(tmp), `${tmp} outlived its step`);
     assert.ok(
       readFileSync(join(work, 'path.out'), 'utf8').startsWith(`${ctx.build}/host/root/usr/bin:/opt/with space/bin:`),
     );
@@ -573,6 +578,32 @@ if (enabled) {
       'host/beta/patch',
     ]);
     assert.match(readFileSync(join(ctx.build, 'host/root/usr/share/alpha'), 'utf8'), /green/);
+  });
+
+  test("a host step's TMPDIR starts empty and is removed when the step ends, failed or killed before", async () => {
+    const tmp = join(ctx.build, 'tmp/host/hostile/build');
+    const body = (end: string): string =>
+      [
+        '[ -d "${TMPDIR}" ] || exit 4',
+        '[ -z "$(ls -A "${TMPDIR}")" ] || exit 5',
+        'echo x > "${TMPDIR}/left"',
+        end,
+      ].join('\n');
+    // a failed step: its TMPDIR goes too
+    await emit(graphWith(gammaEdit, editBody('hostile', 'build', body('exit 3'))), { outDir: ctx.out, stagesDir });
+    const failed = await make(['host-hostile']);
+    assert.is.not(failed.code, 0);
+    assert.match(failed.stderr, /host hostile build \(host\) FAILED \(exit 3\)/);
+    assert.not.ok(existsSync(tmp), 'a failed step left its TMPDIR');
+    // what a SIGKILL of the whole build would leave: the next run empties it before the step starts
+    mkdirSync(tmp, { recursive: true });
+    writeFileSync(join(tmp, 'left'), 'from a killed run\n');
+    await emit(graphWith(gammaEdit, editBody('hostile', 'build', body('true'))), { outDir: ctx.out, stagesDir });
+    const again = await make(['host-hostile']);
+    assert.is(again.code, 0, again.out);
+    assert.ok(ranSteps(again.out).includes('host/hostile/build'));
+    assert.not.ok(existsSync(tmp), 'a step left its TMPDIR');
+    assert.equal(readdirSync(join(ctx.build, 'tmp/host/hostile')), []);
   });
 
   test('distclean deletes the build directory and keeps the source cache', async () => {

@@ -22,6 +22,7 @@ export const RESERVED_STAGE_NAMES: ReadonlySet<string> = new Set([
   'stamps',
   'status',
   'step',
+  'tmp',
 ]);
 
 /** The prefix of the shell variables the generated scripts and the runtime define for themselves. */

@@ -118,7 +118,7 @@ const SETUP_COMMON: readonly RuntimePiece[] = [
 
 /** The pieces each kind of step's stamp depends on (besides top-level code, which every kind includes). */
 export const EXECUTION_PIECES: Readonly<Record<ExecKind, readonly RuntimePiece[]>> = Object.freeze({
-  host: [...SETUP_COMMON, 'serpent_run_host'],
+  host: [...SETUP_COMMON, 'serpent_run_host', 'serpent_step_tmp'],
   chroot: [
     ...SETUP_COMMON,
     'serpent_bind_jobserver_fifo',

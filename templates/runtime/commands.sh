@@ -340,6 +340,7 @@ serpent_clean() {
   for serpent_s in "$@"; do
     serpent_say "deleting $serpent_build/$serpent_s"
     serpent_rm "$serpent_build/$serpent_s" "$serpent_build/stamps/$serpent_s" "$serpent_build/logs/$serpent_s" \
+      "$serpent_build/tmp/$serpent_s" \
       || serpent_die "could not delete everything of $serpent_s"
   done
 }

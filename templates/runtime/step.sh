@@ -2,14 +2,25 @@
 # Steps
 # ------------------------------------------------------------------------------------------------------------
 
+# serpent_run_host SCRIPT STAGE PACKAGE STEP: TMPDIR is the step's own directory (serpent_step_tmp), so the
+# temporary files of compilers and configure scripts never collect in the host's /tmp.
 serpent_run_host() {
   serpent_mf=$(serpent_job_flags)
+  serpent_step_tmp "$2" "$3" "$4"
   set -- "$serpent_sh" "$1" "$serpent_build" "$sources" "$serpent_jobs" "$serpent_out" "$serpent_mirrors" \
     "$serpent_mirror_only" "$serpent_fetch_connect" "$serpent_fetch_stall" "$serpent_fetch_max"
   if [ -n "$serpent_mf" ]; then
     set -- MAKEFLAGS="$serpent_mf" "$@"
   fi
-  env -i HOME="${HOME:-/}" TERM="${TERM:-dumb}" LC_ALL=C PATH="$PATH" "$@"
+  env -i HOME="${HOME:-/}" TERM="${TERM:-dumb}" LC_ALL=C PATH="$PATH" TMPDIR="$serpent_tmp" "$@"
+}
+
+# serpent_step_tmp STAGE PACKAGE STEP: sets serpent_tmp to the step's temporary directory,
+# BUILD_DIR/tmp/<stage>/<package>/<step>. serpent_step empties it before the step and removes it when the step
+# ends in any way it sees (success, failure, a signal); after a SIGKILL of the whole build, the next run of the
+# step removes what is left. (Chroot steps use the chroot's /tmp: a stage's `pseudo` may make it a tmpfs.)
+serpent_step_tmp() {
+  serpent_tmp=$serpent_build/tmp/$1/$2/$3
 }
 
 serpent_run_chroot() {
@@ -541,6 +552,7 @@ serpent_stop() {
     wait "$serpent_child" 2> /dev/null
     kill -KILL "-$serpent_child" 2> /dev/null
   fi
+  [ -z "${serpent_tmp:-}" ] || rm -rf "$serpent_tmp"
   serpent_step_state stopped
   serpent_record "$serpent_epoch stop $serpent_id $1"
   printf 'serpent: %s %s\n' "$2" "$serpent_time" >> "$serpent_log"
@@ -579,6 +591,15 @@ serpent_step() {
   fi
   if [ -e "$serpent_stamp" ]; then
     rm -f "$serpent_stamp"
+  fi
+  # a host step's TMPDIR, empty: what a killed run left there goes now
+  serpent_tmp=''
+  if [ "$6" = host ]; then
+    serpent_step_tmp "$3" "$4" "$5"
+    if [ -e "$serpent_tmp" ]; then
+      rm -rf "$serpent_tmp"
+    fi
+    mkdir -p "$serpent_tmp" || serpent_die "cannot create $serpent_tmp"
   fi
   serpent_clock
   serpent_started=$serpent_epoch
@@ -640,6 +661,7 @@ serpent_step() {
   trap - INT TERM HUP USR1
   kill "$serpent_watch" 2> /dev/null
   serpent_child=''
+  [ -z "$serpent_tmp" ] || rm -rf "$serpent_tmp"
   serpent_clock
   serpent_took=$((serpent_epoch - serpent_started))
   # A full file system: some tools exit 0 after a failed write (a configure script, a `|| true`), so a step

@@ -19,4 +19,5 @@ serpent_chroot_mounts() {
   serpent_mount_pseudo '/proc'
   serpent_mount_bind "${serpent_build}/stage2/root" '/serpent' ro
   serpent_mount_pseudo '/sys'
+  serpent_mount_pseudo '/tmp'
 }
