@@ -1,10 +1,11 @@
 // Scheduling bench (issue 11, item 3): the real stages/ graph, generated into a real Makefile and run for real by
-// GNU make (and bmake) at -j2, -j8 and -j32, with each step's runtime replaced by a stub that sleeps the step's
-// reference duration (its share of the package's `weight`, scaled) and writes the stamp. Prints the makespan
-// against the lower bound max(critical path, total work / N), for the prerequisite order by name (every weight
-// 0: the order before critical-path-first) and for the order by estimated chain (the weights of stages/).
+// GNU make (and bmake) at -j2, -j8 and -j32, with the runtime replaced by a stub: a package's job (its make node)
+// sleeps each of its steps' reference duration (its share of the package's `weight`, scaled) and writes the
+// stamps. Prints the makespan against the lower bound max(critical path, total work / N) of those jobs (a package
+// starts when what it needs is done, as in the Makefile), for the prerequisite order by name (every weight 0: the
+// order before critical-path-first) and for the order by estimated chain (the weights of stages/).
 // Usage, after `npm run build`: node dist/bench/schedule.js [--seconds=S] [--jobs=2,8,32] [--makes=make]
-//   [--noise=F] [--simulate-only] [--stages=DIR]
+//   [--noise=F] [--simulate-only] [--stages=DIR] [--layers=DIR,...]
 // --seconds: what the critical path sleeps in all (default 20); --makes: make, bmake or both (default make:
 // both makes at three job counts take over 5 minutes); --noise=F: each step really takes its estimate times a
 // factor in [1-F, 1+F] (seeded), so the order works from estimates that are off (default 0); --simulate-only:
@@ -38,6 +39,8 @@ const noise = Number(arg('noise', '0'));
 const simulateOnly = process.argv.includes('--simulate-only');
 /** Another recipe directory (e.g. a copy of stages/ with other weights): `--stages=DIR`. */
 const stagesArg = arg('stages', 'stages');
+/** Layers on it, e.g. the host-LLVM profile: `--layers=stages/layers/host-llvm` (comma-separated, bottom first). */
+const layersArg = arg('layers', '').split(',').filter(Boolean);
 
 interface Step {
   readonly id: string;
@@ -59,37 +62,90 @@ function steps(graph: BuildGraph, scale: number): Step[] {
   );
 }
 
-/** The critical path of the real (slept) durations plus `extra` per step: needs are step ids or whole stages. */
-function criticalPath(list: readonly Step[], extra: number): number {
-  const done = new Map<string, number>();
-  const stageEnd = new Map<string, number>();
-  for (const s of list) {
-    const start = Math.max(0, ...s.needs.map((n) => (n.includes('/') ? (done.get(n) ?? 0) : (stageEnd.get(n) ?? 0))));
-    const end = start + s.sleep + extra;
-    done.set(s.id, end);
-    const stage = s.id.split('/')[0];
-    stageEnd.set(stage, Math.max(stageEnd.get(stage) ?? 0, end));
-  }
-  return Math.max(...done.values());
+/** A Makefile's rules: target → its prerequisites and whether it has a recipe (a job). */
+type Rules = ReadonlyMap<string, { readonly prereqs: readonly string[]; readonly recipe: boolean }>;
+
+function parseRules(makefile: string): Rules {
+  const rules = new Map<string, { prereqs: string[]; recipe: boolean }>();
+  const lines = makefile.split('\n');
+  lines.forEach((line, i) => {
+    const m = /^([^\s#.][^:=]*):(?!=)(.*)$/.exec(line);
+    if (!m || line.includes('?=')) return;
+    rules.set(m[1], { prereqs: m[2].split(' ').filter(Boolean), recipe: (lines[i + 1] ?? '').startsWith('\t') });
+  });
+  return rules;
 }
 
 /**
- * The stub runtime: `$(SERPENT_SH) lib/serpent.sh step <index> <total> <stage> <package> <step> <placement>`.
- * bash for $EPOCHREALTIME and a sleep without a process (`read -t` on a FIFO nobody writes): one process per
- * step, the shell make starts, so the bench measures the order rather than process start-up.
+ * What each job of the Makefile takes: a package node (`$(S)/<stage>/<package>/.checked`) runs its package's
+ * steps one after the other, so it takes their sum; a stage barrier takes nothing.
+ */
+function nodeSeconds(list: readonly Step[], secondsOf: (s: Step) => number): Map<string, number> {
+  const nodes = new Map<string, number>();
+  for (const s of list) {
+    const node = `$(S)/${s.id.slice(0, s.id.lastIndexOf('/'))}/.checked`;
+    nodes.set(node, (nodes.get(node) ?? 0) + secondsOf(s));
+  }
+  return nodes;
+}
+
+/**
+ * The lower bound of a build of `all` with these job durations: max(the longest chain of jobs, all work / N).
+ * The chain is the Makefile's own (a package starts when the packages and stages it needs are done).
+ */
+function bound(rules: Rules, seconds: ReadonlyMap<string, number>, jobs: number): number {
+  const memo = new Map<string, number>();
+  const finish = (target: string): number => {
+    const known = memo.get(target);
+    if (known !== undefined) return known;
+    const rule = rules.get(target);
+    const start = Math.max(0, ...(rule?.prereqs ?? []).map(finish));
+    const end = start + (seconds.get(target) ?? 0);
+    memo.set(target, end);
+    return end;
+  };
+  const work = [...seconds.values()].reduce((a, b) => a + b, 0);
+  return Math.max(finish('all'), work / jobs);
+}
+
+/**
+ * The stub runtime, in place of `$(SERPENT_SH) lib/serpent.sh package <total> <stage> <package>` (a package
+ * node: each of its steps sleeps its reference duration and writes its stamp, then the node's stamp) and of
+ * `… barrier <stage>` (the stage node's stamp). bash for $EPOCHREALTIME and a sleep without a process (`read -t`
+ * on a FIFO nobody writes): one process per job, the shell make starts, so the bench measures the order rather
+ * than process start-up.
  */
 function stub(list: readonly Step[], log: string, fifo: string): string {
-  const cases = list.filter((s) => s.sleep > 0).map((s) => `  ${shQuote(s.id)}) d=${s.sleep.toFixed(3)} ;;`);
+  const byPackage = new Map<string, Step[]>();
+  for (const s of list) {
+    const pkg = s.id.slice(0, s.id.lastIndexOf('/'));
+    byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), s]);
+  }
+  const cases = [...byPackage].map(
+    ([pkg, steps]) =>
+      `  ${shQuote(pkg)}) set -- ${steps.map((s) => `${shQuote(s.id.slice(pkg.length + 1))} ${s.sleep.toFixed(3)}`).join(' ')} ;;`,
+  );
   return [
     '#!/bin/bash',
-    '# bench/schedule.ts: sleeps the step its reference duration, then writes its stamp',
-    'id="$5/$6/$7" t0=$EPOCHREALTIME d=0',
-    'case "$id" in',
-    ...cases,
+    '# bench/schedule.ts: a package node sleeps each step its reference duration and writes its stamps',
+    'stamps=$SERPENT_BUILD_DIR/stamps',
+    'case $2 in',
+    '  barrier) : > "$stamps/$3/.checked"; exit 0 ;;',
+    '  package) pkg=$4/$5 ;;',
+    '  *) echo "stub: unexpected $*" >&2; exit 1 ;;',
     'esac',
-    `[ "$d" = 0 ] || read -rt "$d" <> ${shQuote(fifo)}`,
-    ': > "$SERPENT_BUILD_DIR/stamps/$5/$6/$7"',
-    `printf '%s %s %s\\n' "$id" "$t0" "$EPOCHREALTIME" >> ${shQuote(log)}`,
+    'case $pkg in',
+    ...cases,
+    '  *) set -- ;;',
+    'esac',
+    'while [ $# -gt 0 ]; do',
+    '  t0=$EPOCHREALTIME',
+    `  [ "$2" = 0.000 ] || read -rt "$2" <> ${shQuote(fifo)}`,
+    '  : > "$stamps/$pkg/$1"',
+    `  printf '%s %s %s\\n' "$pkg/$1" "$t0" "$EPOCHREALTIME" >> ${shQuote(log)}`,
+    '  shift 2',
+    'done',
+    ': > "$stamps/$pkg/.checked"',
     '',
   ].join('\n');
 }
@@ -131,14 +187,7 @@ function run(
  * are made, waiting for a free slot before each start (so a step that becomes ready during a pass waits for
  * the next pass); between passes make waits for a job to end. Shows what the order itself costs.
  */
-function simulateGnuMake(makefile: string, sleepOf: ReadonlyMap<string, number>, jobs: number): number {
-  const rules = new Map<string, { prereqs: string[]; recipe: boolean }>();
-  const lines = makefile.split('\n');
-  lines.forEach((line, i) => {
-    const m = /^([^\s#.][^:=]*):(?!=)(.*)$/.exec(line);
-    if (!m || line.includes('?=')) return;
-    rules.set(m[1], { prereqs: m[2].split(' ').filter(Boolean), recipe: (lines[i + 1] ?? '').startsWith('\t') });
-  });
+function simulateGnuMake(rules: Rules, seconds: ReadonlyMap<string, number>, jobs: number): number {
   const done = new Set<string>();
   const running = new Map<string, number>(); // target → end time
   let now = 0;
@@ -163,7 +212,7 @@ function simulateGnuMake(makefile: string, sleepOf: ReadonlyMap<string, number>,
       return;
     }
     while (running.size >= jobs) reapOne();
-    running.set(target, now + (sleepOf.get(target.replace('$(S)/', '')) ?? 0));
+    running.set(target, now + (seconds.get(target) ?? 0));
   };
   for (;;) {
     walk('all', new Set());
@@ -174,7 +223,7 @@ function simulateGnuMake(makefile: string, sleepOf: ReadonlyMap<string, number>,
 }
 
 async function main(): Promise<void> {
-  const result = await compile(stagesArg);
+  const result = await compile([stagesArg, ...layersArg]);
   if (!result.graph) {
     process.stderr.write('stages/ does not compile\n');
     process.exit(1);
@@ -185,8 +234,7 @@ async function main(): Promise<void> {
   const scale = seconds / chain;
   const list = steps(graph, scale);
   const work = list.reduce((a, s) => a + s.sleep, 0);
-  const cp = criticalPath(list, 0);
-  const sleepOf = new Map(list.map((s) => [s.id, s.sleep]));
+  const slept = nodeSeconds(list, (s) => s.sleep);
   const root = mkdtempSync(join(tmpdir(), 'serpent-schedule-'));
   try {
     const orders = [
@@ -200,6 +248,11 @@ async function main(): Promise<void> {
       if (res.diagnostics.length) throw new Error(`emit failed: ${JSON.stringify(res.diagnostics)}`);
       dirs.set(name, out);
     }
+    const rulesOf = new Map(
+      [...dirs].map(([name, dir]) => [name, parseRules(readFileSync(join(dir, 'Makefile'), 'utf8'))]),
+    );
+    // both orders have the same nodes and edges: one critical path
+    const cp = bound(rulesOf.get('by chain') ?? new Map(), slept, Infinity);
     const log = join(root, 'steps.log');
     const runner = join(root, 'runner.sh');
     const build = join(root, 'build');
@@ -209,7 +262,7 @@ async function main(): Promise<void> {
     chmodSync(runner, 0o755);
     console.log(
       `stages/: ${graph.packages.length} packages, ${list.length} steps; total work ${work.toFixed(1)}s, ` +
-        `critical path ${cp.toFixed(1)}s (${scale.toFixed(4)}s per weight unit${noise ? `, noise ±${noise * 100}%` : ''})`,
+        `critical path ${cp.toFixed(1)}s of package jobs (${scale.toFixed(4)}s per weight unit${noise ? `, noise ±${noise * 100}%` : ''})`,
     );
     console.log(
       'per run: makespan; its ratio to the bound max(critical path, work / N) of the slept durations, and to the ' +
@@ -218,28 +271,28 @@ async function main(): Promise<void> {
     );
     for (const make of makes) {
       for (const jobs of jobsList) {
-        const bound = Math.max(cp, work / jobs);
+        const lower = Math.max(cp, work / jobs);
         const cells: string[] = [];
         for (const [name] of orders) {
           if (simulateOnly) break;
           const r = run(make, jobs, dirs.get(name) ?? '', build, log, runner);
           if (r.ran.size !== list.length) throw new Error(`${make} ran ${r.ran.size} of ${list.length} steps`);
-          const asRun = list.map((s) => {
+          const asRun = nodeSeconds(list, (s) => {
             const t = r.ran.get(s.id);
-            return { ...s, sleep: t ? t[1] - t[0] : 0 };
+            return t ? t[1] - t[0] : 0;
           });
-          const boundRun = Math.max(criticalPath(asRun, 0), asRun.reduce((x, s) => x + s.sleep, 0) / jobs);
+          const boundRun = bound(rulesOf.get(name) ?? new Map(), asRun, jobs);
           const llvm = r.ran.get('stage1/llvm/build');
           cells.push(
-            `${name} ${r.took.toFixed(1)}s = ${(r.took / bound).toFixed(3)} / ${(r.took / boundRun).toFixed(3)} ` +
+            `${name} ${r.took.toFixed(1)}s = ${(r.took / lower).toFixed(3)} / ${(r.took / boundRun).toFixed(3)} ` +
               `(llvm at ${llvm ? (llvm[0] - r.t0).toFixed(1) : '?'}s)`,
           );
         }
-        console.log(`${make.padEnd(5)} -j${String(jobs).padEnd(2)}  bound ${bound.toFixed(1)}s   ${cells.join('   ')}`);
+        console.log(`${make.padEnd(5)} -j${String(jobs).padEnd(2)}  bound ${lower.toFixed(1)}s   ${cells.join('   ')}`);
         if (make === 'make') {
           const sim = orders.map(([name]) => {
-            const took = simulateGnuMake(readFileSync(join(dirs.get(name) ?? '', 'Makefile'), 'utf8'), sleepOf, jobs);
-            return `${name} ${took.toFixed(1)}s = ${(took / bound).toFixed(3)}`;
+            const took = simulateGnuMake(rulesOf.get(name) ?? new Map(), slept, jobs);
+            return `${name} ${took.toFixed(1)}s = ${(took / lower).toFixed(3)}`;
           });
           console.log(`      GNU make's walk simulated, no process costs: ${sim.join('   ')}`);
         }
