@@ -13,6 +13,7 @@ export const RESERVED_STAGE_NAMES: ReadonlySet<string> = new Set([
   'explain',
   'help',
   'lib',
+  'locks',
   'logs',
   'out',
   'report',
