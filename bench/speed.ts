@@ -4,10 +4,11 @@
 // edges (build.ninja written from the Makefile's node rules verbatim).
 // Usage, after `npm run build`: node dist/bench/speed.js [--runs=N]   (one line per figure; medians of N runs)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { emit } from '../compiler/emit/index.js';
+import { MANIFEST } from '../compiler/emit/layout.js';
 import { PACKAGE_ROOT } from '../compiler/paths.js';
 import { noop, syntheticGraph, touchAllStamps } from './graph.js';
 
@@ -83,6 +84,28 @@ try {
       }
       line(`generate ${n} packages (empty dir)`, median(emitCold), 3000);
       line(`generate ${n} packages (unchanged)`, median(emitWarm), 1000);
+      // What writing those files costs by itself on this file system (mkdir, writeFileSync and chmod per file,
+      // as write.ts does for a new file), with nothing rendered or compared: the floor of the empty-dir figure.
+      const files = readFileSync(join(out, MANIFEST), 'utf8').split('\n').filter(Boolean);
+      const contents = files.map((rel) => [rel, readFileSync(join(out, rel))] as const);
+      const floor: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const copy = join(root, `floor-${i}`);
+        const t = performance.now();
+        const made = new Set<string>();
+        for (const [rel, bytes] of contents) {
+          const dir = dirname(join(copy, rel));
+          if (!made.has(dir)) mkdirSync(dir, { recursive: true });
+          made.add(dir);
+          writeFileSync(join(copy, rel), bytes, { mode: 0o644 });
+          chmodSync(join(copy, rel), 0o644);
+        }
+        floor.push(performance.now() - t);
+        rmSync(copy, { recursive: true, force: true });
+      }
+      console.log(
+        `${`  of which writing its ${files.length} files alone`.padEnd(52)} ${ms(median(floor)).padStart(9)}   (the file system's share)`,
+      );
     } else {
       await emit(graph, { outDir: out, stagesDir });
     }
@@ -94,6 +117,22 @@ try {
       const t = noop(make, out, build, n === 100 ? 9 : RUNS);
       makeTimes.set(make, t);
       line(`no-op ${make} ${n} packages`, t, n === 100 ? 50 : 1000);
+      if (n === 100) {
+        // the make's own start-up, on a Makefile of one empty rule: Debian's bmake reads /usr/share/mk/sys.mk
+        // first, which runs commands (uname) before our Makefile is read
+        const empty = join(root, 'empty-makefile');
+        mkdirSync(empty, { recursive: true });
+        writeFileSync(join(empty, 'Makefile'), 'all:\n\t@:\n');
+        const times: number[] = [];
+        for (let i = 0; i < 9; i++) {
+          const t0 = performance.now();
+          spawnSync(make, [], { cwd: empty, env: { ...process.env, MAKEFLAGS: '' } });
+          times.push(performance.now() - t0);
+        }
+        console.log(
+          `${`  of which ${make} starting (a one-rule Makefile)`.padEnd(52)} ${ms(median(times)).padStart(9)}`,
+        );
+      }
     }
     if (n === 10000 && have('ninja')) {
       writeNinja(out, build);
