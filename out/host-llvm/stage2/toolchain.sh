@@ -131,9 +131,11 @@ done
   ln -s / "${destdir}${mount}"
   mkdir -p "${destdir}${check}"
   printf '#include <iostream>\nint main() { std::cout << "serpent" << std::endl; return 0; }\n' > "${destdir}${check}/t.cpp"
-  chroot "${destdir}" "${mount}/${top}/bin/clang" -ccc-install-dir "${mount}/usr/bin" \
+  # TMPDIR: the step's own is a host path, which does not exist inside the chroot (clang: "unable to make
+  # temporary file")
+  TMPDIR="${check}" chroot "${destdir}" "${mount}/${top}/bin/clang" -ccc-install-dir "${mount}/usr/bin" \
     --config="${mount}/usr/bin/${triplet}.cfg" --driver-mode=g++ -o "${check}/t" "${check}/t.cpp"
-  test "$(chroot "${destdir}" "${check}/t")" = serpent
+  test "$(TMPDIR="${check}" chroot "${destdir}" "${check}/t")" = serpent
 )
 
 # every command and library `provides` promises must now exist in the root
