@@ -47,7 +47,6 @@ interface Step {
   readonly estimate: number;
   /** What the stub really sleeps, in seconds. */
   readonly sleep: number;
-  readonly needs: readonly string[];
 }
 
 /** Every step with its estimate and the seconds it sleeps; `scale` seconds per weight unit. */
@@ -57,7 +56,7 @@ function steps(graph: BuildGraph, scale: number): Step[] {
     pkg.steps.map((step) => {
       const estimate = stepCost(pkg, step);
       const factor = noise ? 1 - noise + 2 * noise * rnd() : 1;
-      return { id: `${pkg.id}/${step.name}`, estimate, sleep: estimate * scale * factor, needs: step.needs };
+      return { id: `${pkg.id}/${step.name}`, estimate, sleep: estimate * scale * factor };
     }),
   );
 }
@@ -271,7 +270,7 @@ async function main(): Promise<void> {
     );
     for (const make of makes) {
       for (const jobs of jobsList) {
-        const lower = Math.max(cp, work / jobs);
+        const lower = bound(rulesOf.get('by chain') ?? new Map(), slept, jobs);
         const cells: string[] = [];
         for (const [name] of orders) {
           if (simulateOnly) break;
