@@ -63,11 +63,6 @@ export const RUNTIME_PARTS: readonly RuntimePart[] = Object.freeze([
     calls: ['base.sh'],
   },
   {
-    file: 'continue.sh',
-    purpose: 'continuation: a package runner goes on with the next ready package of its chain in its job slot',
-    calls: ['base.sh', 'chroot.sh', 'step.sh', 'explain.sh'],
-  },
-  {
     file: 'show.sh',
     purpose: 'the script a step runs (its stage environment, then its own script) and `make show`',
     calls: ['base.sh'],
@@ -75,7 +70,7 @@ export const RUNTIME_PARTS: readonly RuntimePart[] = Object.freeze([
   {
     file: 'main.sh',
     purpose: 'command dispatch (serpent_main) and the run-as-a-command guard',
-    calls: ['base.sh', 'paths.sh', 'chroot.sh', 'step.sh', 'commands.sh', 'explain.sh', 'continue.sh', 'show.sh'],
+    calls: ['base.sh', 'paths.sh', 'chroot.sh', 'step.sh', 'commands.sh', 'explain.sh', 'show.sh'],
   },
 ]);
 
@@ -159,9 +154,6 @@ export const NON_EXECUTION_FUNCTIONS: ReadonlySet<string> = new Set([
   'serpent_check_path',
   'serpent_clean',
   'serpent_clock',
-  'serpent_continue',
-  'serpent_continue_free',
-  'serpent_continue_pick',
   'serpent_die',
   'serpent_dir_lock',
   'serpent_distclean',

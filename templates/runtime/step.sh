@@ -350,8 +350,6 @@ SERPENT_STEPS
   trap 'serpent_package_stop INT 130' INT
   trap 'serpent_package_stop TERM 143' TERM
   trap 'serpent_package_stop HUP 129' HUP
-  # a continued runner (continue.sh) runs in the background of another, where SIGINT is ignored: USR1 stands in
-  trap 'serpent_package_stop INT 130' USR1
   serpent_stopped=''
   while read -r serpent_i serpent_n serpent_where; do
     serpent_id=$2/$3/$serpent_n
@@ -392,7 +390,7 @@ SERPENT_STEPS
         *) serpent_inputs="$serpent_inputs $serpent_p" ;;
       esac
     done
-    SERPENT_REDO=$serpent_redo SERPENT_MAKE=${SERPENT_MAKE_PID:-$PPID} SERPENT_SIG=$serpent_sig SERPENT_INPUTS=$serpent_inputs \
+    SERPENT_REDO=$serpent_redo SERPENT_MAKE=$PPID SERPENT_SIG=$serpent_sig SERPENT_INPUTS=$serpent_inputs \
       "$serpent_sh" "$serpent_out/lib/serpent.sh" step "$serpent_i" "$1" "$2" "$3" "$serpent_n" "$serpent_where" 8>&- &
     serpent_sub=$!
     if wait "$serpent_sub"; then
@@ -408,15 +406,13 @@ SERPENT_STEPS
   done << SERPENT_STEPS
 $serpent_steps
 SERPENT_STEPS
-  trap - INT TERM HUP USR1
+  trap - INT TERM HUP
   if [ -n "$serpent_pwaited" ] && [ -z "$serpent_ran" ]; then
     serpent_say "$2/$3 was built meanwhile by pid $serpent_pwaited: nothing to do"
   fi
   # Stopped at UPTO: the steps after it may be stale, so the node stays as it is (gone if a step ran).
   [ -z "$serpent_stopped" ] || return 0
   : > "$serpent_node" 2> /dev/null || serpent_die "$2/$3: cannot write $serpent_node"
-  # a runner that found its package done made nothing ready that was not ready before: nothing to go on with
-  [ -z "$serpent_ran" ] || [ -n "$serpent_upto" ] || [ -n "${SERPENT_ONLY:-}" ] || serpent_continue "$1" "$2" "$3"
 }
 
 # serpent_step_only STAGE/PACKAGE/STEP (make step STEP=…): that package's steps up to STEP, without making what
@@ -478,8 +474,6 @@ serpent_package_lock() {
   if serpent_flock_ok; then
     exec 8>> "$serpent_plock" || serpent_die "cannot open $serpent_plock"
     if ! flock -n 8; then
-      # a continued runner does not wait: the runner that started it goes no further
-      [ -z "${SERPENT_CONTINUED:-}" ] || exit 75
       serpent_holder_text "$1/.package"
       serpent_say "$1 is being built by $serpent_holder_text; waiting"
       flock 8 || serpent_die "cannot lock $serpent_plock"
