@@ -15,11 +15,15 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
+  mkdirSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { compile } from '../compiler/index.js';
+import { emit } from '../compiler/emit/index.js';
+import { buildGraph } from './fixtures/make/graph.js';
 import { requires } from './helpers/env.js';
 import { CLI_BIN, REPO_ROOT } from './helpers/paths.js';
 
@@ -296,6 +300,114 @@ test('fetch-debian-sources.sh -o out/host-llvm: a layer substitute placed under 
       readFileSync(join(work, 'b', 'logs', 'stage2', 'which', 'extract.log'), 'utf8'),
       /substitutes https:\/\/ftp\.gnu\.org\/gnu\/which\/which-2\.23\.tar\.gz \(layer host-llvm:/,
     );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('fetch-debian-sources.sh -g: a git source archived from a bundle as the runtime archives a clone, and extracted from the mirror alone', async () => {
+  if (!requires('git sources from bundles', { tools: ['git', 'gzip', 'make', 'tar', 'sha256sum', 'apt-get'] })) return;
+  const work = mkdtempSync(join(tmpdir(), 'serpent-bundle-'));
+  try {
+    const git = (...args: string[]): string =>
+      execFileSync('git', args, {
+        cwd: join(work, 'repo'),
+        encoding: 'utf8',
+        env: { ...process.env, GIT_AUTHOR_DATE: '2020-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2020-01-01T00:00:00Z' },
+      }).trim();
+    mkdirSync(join(work, 'repo'));
+    git('init', '-q', '-b', 'main');
+    writeFileSync(join(work, 'repo', 'hello.c'), 'int main(void) { return 0; }\n');
+    git('add', 'hello.c');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'one');
+    const commit = git('rev-parse', 'HEAD');
+    // a later commit on main: the pinned one is not the bundle's head
+    writeFileSync(join(work, 'repo', 'later.txt'), 'later\n');
+    git('add', 'later.txt');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'two');
+    mkdirSync(join(work, 'bundles'));
+    git('bundle', 'create', '-q', join(work, 'bundles', 'tiny.bundle'), '--all');
+    const filename = `tiny-${commit.slice(0, 12)}.tar.gz`;
+    const tar = execFileSync('git', ['archive', '--format=tar', `--prefix=tiny-${commit.slice(0, 12)}/`, commit], {
+      cwd: join(work, 'repo'),
+    });
+    const sha256 = createHash('sha256')
+      .update(execFileSync('gzip', ['-n', '-9', '-c'], { input: tar })) // as the runtime compresses a .gz archive
+      .digest('hex');
+    const graph = buildGraph({
+      stages: [{ name: 'one' }],
+      packages: [
+        {
+          name: 'tiny',
+          stage: 'one',
+          sources: [{ kind: 'git', url: 'https://git.invalid/someone/tiny.git', commit, sha256, filename, strip: 1 }],
+          steps: [{ name: 'extract' }],
+        },
+      ],
+    });
+    const tree = join(work, 'out');
+    await emit(graph, { outDir: tree, stagesDir: join(work, 'repo') });
+    const fetch = (...args: string[]): SpawnSyncReturns<string> =>
+      spawnSync('sh', [join(stages, 'fetch-debian-sources.sh'), '-o', tree, ...args], { encoding: 'utf8' });
+    const without = fetch(join(work, 'm0'));
+    assert.is(without.status, 0, without.stderr);
+    assert.match(without.stderr, `NOT placed ${filename}: a git source`);
+    assert.not.ok(existsSync(join(work, 'm0', filename)));
+
+    const mirror = join(work, 'mirror');
+    const f = fetch('-g', join(work, 'bundles'), mirror);
+    assert.is(f.status, 0, f.stderr);
+    assert.match(f.stderr, `placed ${filename} (git archive of ${commit}`);
+    assert.is(
+      createHash('sha256')
+        .update(readFileSync(join(mirror, filename)))
+        .digest('hex'),
+      sha256,
+    );
+    const r = spawnSync(
+      'make',
+      [
+        '-C',
+        tree,
+        'step',
+        'STEP=one/tiny/extract',
+        `BUILD_DIR=${work}/b`,
+        `SOURCES_DIR=${work}/s`,
+        `MIRRORS=file://${mirror}`,
+        'MIRROR_ONLY=1',
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.is(r.status, 0, r.stdout + r.stderr);
+    assert.ok(existsSync(join(work, 'b/one/work/tiny/src/hello.c')), 'the pinned commit is extracted');
+    assert.not.ok(existsSync(join(work, 'b/one/work/tiny/src/later.txt')), 'not the bundle head');
+
+    // a bundle whose pinned commit gives other bytes than the recipe pins is refused
+    const other = buildGraph({
+      stages: [{ name: 'one' }],
+      packages: [
+        {
+          name: 'tiny',
+          stage: 'one',
+          sources: [
+            {
+              kind: 'git',
+              url: 'https://git.invalid/someone/tiny.git',
+              commit,
+              sha256: '0'.repeat(64),
+              filename,
+              strip: 1,
+            },
+          ],
+          steps: [{ name: 'extract' }],
+        },
+      ],
+    });
+    await emit(other, { outDir: tree, stagesDir: join(work, 'repo') });
+    const bad = fetch('-g', join(work, 'bundles'), join(work, 'm2'));
+    assert.is(bad.status, 1, bad.stderr);
+    assert.match(bad.stderr, 'the recipe pins 0000');
+    assert.not.ok(existsSync(join(work, 'm2', filename)));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
