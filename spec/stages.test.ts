@@ -30,6 +30,24 @@ import { CLI_BIN, REPO_ROOT } from './helpers/paths.js';
 const stages = join(REPO_ROOT, 'stages');
 const out = join(REPO_ROOT, 'out');
 
+/** `make step STEP=<step>` in `tree`, sources from `mirror` alone (MIRROR_ONLY=1), build and sources below `work`. */
+function extractFromMirror(tree: string, step: string, work: string, mirror: string): SpawnSyncReturns<string> {
+  return spawnSync(
+    'make',
+    [
+      '-C',
+      tree,
+      'step',
+      `STEP=${step}`,
+      `BUILD_DIR=${work}/b`,
+      `SOURCES_DIR=${work}/s`,
+      `MIRRORS=file://${mirror}`,
+      'MIRROR_ONLY=1',
+    ],
+    { encoding: 'utf8' },
+  );
+}
+
 const serpentc = (...args: string[]): SpawnSyncReturns<string> =>
   spawnSync(process.execPath, [CLI_BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
 
@@ -239,20 +257,7 @@ test("fetch-debian-sources.sh: byte-identical origs under the recipes' names, a 
     assert.is(sha(join(mirror, debFile)), debSha, 'the substitute is there, with the recorded sha256');
 
     for (const name of ['sed', 'm4']) {
-      const r = spawnSync(
-        'make',
-        [
-          '-C',
-          out,
-          'step',
-          `STEP=stage3/${name}/extract`,
-          `BUILD_DIR=${work}/b`,
-          `SOURCES_DIR=${work}/s`,
-          `MIRRORS=file://${mirror}`,
-          'MIRROR_ONLY=1',
-        ],
-        { encoding: 'utf8' },
-      );
+      const r = extractFromMirror(out, `stage3/${name}/extract`, work, mirror);
       assert.is(r.status, 0, r.stdout + r.stderr);
       assert.ok(existsSync(join(work, 'b', 'stage3', 'work', name, 'src', 'configure')), `${name} extracted`);
       assert.ok(existsSync(join(work, 'b', 'stamps', 'stage3', name, 'extract')), `${name} stamped`);
@@ -280,20 +285,7 @@ test('fetch-debian-sources.sh -o out/host-llvm: a layer substitute placed under 
     assert.ok(want, 'the layered tree lists the substitute under its cache name');
     assert.is(sha(join(mirror, file)), want, 'the mirror holds the substitute under the cache name');
     assert.not.ok(existsSync(join(mirror, 'which-2.23.tar.gz')), 'never under the recipe name');
-    const r = spawnSync(
-      'make',
-      [
-        '-C',
-        layered,
-        'step',
-        'STEP=stage2/which/extract',
-        `BUILD_DIR=${work}/b`,
-        `SOURCES_DIR=${work}/s`,
-        `MIRRORS=file://${mirror}`,
-        'MIRROR_ONLY=1',
-      ],
-      { encoding: 'utf8' },
-    );
+    const r = extractFromMirror(layered, 'stage2/which/extract', work, mirror);
     assert.is(r.status, 0, r.stdout + r.stderr);
     assert.ok(existsSync(join(work, 'b', 'stage2', 'work', 'which', 'src', 'which.c')), 'which extracted');
     assert.match(
@@ -364,20 +356,7 @@ test('fetch-debian-sources.sh -g: a git source archived from a bundle as the run
         .digest('hex'),
       sha256,
     );
-    const r = spawnSync(
-      'make',
-      [
-        '-C',
-        tree,
-        'step',
-        'STEP=one/tiny/extract',
-        `BUILD_DIR=${work}/b`,
-        `SOURCES_DIR=${work}/s`,
-        `MIRRORS=file://${mirror}`,
-        'MIRROR_ONLY=1',
-      ],
-      { encoding: 'utf8' },
-    );
+    const r = extractFromMirror(tree, 'one/tiny/extract', work, mirror);
     assert.is(r.status, 0, r.stdout + r.stderr);
     assert.ok(existsSync(join(work, 'b/one/work/tiny/src/hello.c')), 'the pinned commit is extracted');
     assert.not.ok(existsSync(join(work, 'b/one/work/tiny/src/later.txt')), 'not the bundle head');
