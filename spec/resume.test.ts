@@ -305,15 +305,19 @@ if (enabled) {
       const at = join(build, 'target/root/mnt');
       mkdirSync(at, { recursive: true });
       for (let i = 0; i < 300; i++) writeFileSync(join(build, 'target/root', `f${i}`), 'x');
-      // mounts and unmounts as fast as it can, so some clean starts before and ends after a mount appears
+      // mounts and unmounts as fast as it can, so some clean starts before and ends after a mount appears; it
+      // stops at the end of a round once `stop` exists (a kill could leave a mount(8) running that mounts after
+      // the test has unmounted everything, and a mount below a temp dir keeps it from being removed)
+      const stop = join(ctx.root, `stop-flapping-${k}`);
       const flapper = spawn(
         'sh',
         [
           '-c',
-          'while [ -d "$2" ]; do mount --bind "$1" "$2" 2> /dev/null; umount "$2" 2> /dev/null; done',
+          'while [ ! -e "$3" ]; do mount --bind "$1" "$2" 2> /dev/null; umount "$2" 2> /dev/null; done',
           'x',
           victim,
           at,
+          stop,
         ],
         { stdio: 'ignore' },
       );
@@ -325,7 +329,7 @@ if (enabled) {
         assert.match(r.stderr, /refusing to delete: mounted below/);
         refused++;
       }
-      flapper.kill('SIGKILL');
+      writeFileSync(stop, '');
       await gone;
       for (const mp of mountsBelow(build).reverse()) await run('umount', ['-l', mp]);
       assert.is(readdirSync(victim).length, 200, `clean ${k + 1} deleted through the mount`);
