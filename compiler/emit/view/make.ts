@@ -32,7 +32,6 @@ export interface PackageRules {
   readonly prereqs: readonly string[];
   /** the nodes of the packages and stages it needs, longest chain first (schedule.ts) */
   readonly deps: readonly string[];
-  readonly total: number;
   readonly stage: string;
   readonly package: string;
 }
@@ -174,7 +173,6 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, stri
       node,
       prereqs: [packageScript(pkg.id), ...[...files].sort(byCodeUnit), ...depList], // sort for determinism
       deps: depList,
-      total,
       stage: pkg.stage,
       package: dir,
     });
