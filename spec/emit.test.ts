@@ -199,6 +199,28 @@ test('adding a package elsewhere changes no existing package script (numbers liv
   assert.not.equal(String(base.get('Makefile')), String(after.get('Makefile')));
 });
 
+test("adding a step changes two lines of the Makefile (the step count), not every package's rule", async () => {
+  const inputs = new Map([...fileTree(stagesDir)]);
+  const lines = async (g: ReturnType<typeof graph>): Promise<string[]> =>
+    String((await render(g, inputs)).get('Makefile')).split('\n');
+  const before = await lines(graph());
+  const after = await lines(
+    fixtureGraph(fakeSources(), {
+      port: 8080,
+      edit: (d) => d.packages.find((p) => p.name === 'beta')?.steps.push({ name: 'check', body: 'true' }),
+    }),
+  );
+  assert.is(after.length, before.length);
+  const changed = after.filter((l, i) => l !== before[i]);
+  assert.is(changed.length, 2, changed.join('\n'));
+  assert.match(changed[0], /^# Target .* steps\./);
+  assert.match(changed[1], /^STEP_COUNT = \d+$/);
+  assert.is(
+    Number(changed[1].split(' = ')[1]),
+    Number(before.find((l) => l.startsWith('STEP_COUNT = '))?.slice(13)) + 1,
+  );
+});
+
 test('a stage as a whole: bare stage needs and "every final step" needs give the same Makefile (one barrier)', async () => {
   const desc = (stageNeeds: 'bare' | 'finals') =>
     buildGraph({
