@@ -16,9 +16,9 @@ serpent_run_host() {
 }
 
 # serpent_step_tmp STAGE PACKAGE STEP: sets serpent_tmp to the step's temporary directory,
-# BUILD_DIR/tmp/<stage>/<package>/<step>. serpent_step empties it before the step and removes it when the step
-# ends in any way it sees (success, failure, a signal); after a SIGKILL of the whole build, the next run of the
-# step removes what is left. (Chroot steps use the chroot's /tmp: a stage's `pseudo` may make it a tmpfs.)
+# BUILD_DIR/tmp/<stage>/<package>/<step>. serpent_step empties it before the step and removes it (and its parents
+# when they are empty) when the step ends in any way it sees (success, failure, a signal); after a SIGKILL of the
+# whole build, the next run of the step removes what is left. (Chroot steps use the chroot's /tmp: a stage's `pseudo` may make it a tmpfs.)
 serpent_step_tmp() {
   serpent_tmp=$serpent_build/tmp/$1/$2/$3
 }
@@ -599,7 +599,8 @@ serpent_step() {
     if [ -e "$serpent_tmp" ]; then
       rm -rf "$serpent_tmp"
     fi
-    mkdir -p "$serpent_tmp" || serpent_die "cannot create $serpent_tmp"
+    # twice: a step of another package that just ended may remove an empty parent between mkdir's two levels
+    mkdir -p "$serpent_tmp" 2> /dev/null || mkdir -p "$serpent_tmp" || serpent_die "cannot create $serpent_tmp"
   fi
   serpent_clock
   serpent_started=$serpent_epoch
@@ -661,7 +662,12 @@ serpent_step() {
   trap - INT TERM HUP USR1
   kill "$serpent_watch" 2> /dev/null
   serpent_child=''
-  [ -z "$serpent_tmp" ] || rm -rf "$serpent_tmp"
+  if [ -n "$serpent_tmp" ]; then
+    # the step's directory, then its package's, its stage's and tmp/ itself when nothing else is in them: a
+    # build leaves no empty directories behind in BUILD_DIR/tmp
+    rm -rf "$serpent_tmp"
+    rmdir "${serpent_tmp%/*}" "${serpent_tmp%/*/*}" "$serpent_build/tmp" 2> /dev/null || :
+  fi
   serpent_clock
   serpent_took=$((serpent_epoch - serpent_started))
   # A full file system: some tools exit 0 after a failed write (a configure script, a `|| true`), so a step
