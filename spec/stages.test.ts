@@ -255,6 +255,13 @@ test("fetch-debian-sources.sh: byte-identical origs under the recipes' names, a 
     const [name, , debFile, debSha] = subs[0].split('\t');
     assert.is(name, 'zlib-1.3.2.tar.gz');
     assert.is(sha(join(mirror, debFile)), debSha, 'the substitute is there, with the recorded sha256');
+    // a later run for other files keeps that record
+    const again = spawnSync('sh', [join(stages, 'fetch-debian-sources.sh'), '-o', out, mirror, 'sed-4.9.tar.xz'], {
+      encoding: 'utf8',
+    });
+    assert.is(again.status, 0, again.stderr);
+    assert.match(again.stderr, /have sed-4\.9\.tar\.xz/);
+    assert.equal(readFileSync(join(mirror, 'SUBSTITUTIONS'), 'utf8').trim().split('\n'), subs);
 
     for (const name of ['sed', 'm4']) {
       const r = extractFromMirror(out, `stage3/${name}/extract`, work, mirror);

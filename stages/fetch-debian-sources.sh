@@ -14,7 +14,8 @@
 #               has a bundle there is archived from it by the tree's own runtime (lib/serpent.sh's
 #               serpent_try_git, as it archives a clone) and placed when its sha256 is the recipe's. Without -g
 #               git sources are not placed.
-#   FILE…       only these cache file names (e.g. musl-1.2.6.tar.gz); default: every source of OUT_DIR.
+#   FILE…       only these cache file names (e.g. musl-1.2.6.tar.gz); default: every source of OUT_DIR
+#               (MIRROR_DIR/SUBSTITUTIONS keeps the rows of the other files).
 #
 # A layered tree (serpentc stages stages/layers/host-llvm -o out/host-llvm) lists a layer's `substitute` under
 # the layer's cache name with the Debian file's sha256: that file is placed under that name too (the runtime
@@ -324,6 +325,10 @@ while read -r file sha url commit; do
   fi
 done < "$gits"
 
+if [ "$only" != '  ' ] && [ -f "$mirror/SUBSTITUTIONS" ]; then
+  # a run for some files: the substitutions recorded for the others stay
+  awk -F '\t' -v only="$only" 'index(only, " " $1 " ") == 0' "$mirror/SUBSTITUTIONS" >> "$subs"
+fi
 sort -o "$subs" "$subs" # sort for determinism
 place "$subs" SUBSTITUTIONS
 say "$mirror: $missing source(s) not placed under the recipe's name (Debian's substitutes: $mirror/SUBSTITUTIONS)"
