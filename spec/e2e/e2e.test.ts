@@ -370,6 +370,8 @@ if (!enabled) {
     r = await run('make', makeArgs('stage3'));
     assert.is(r.code, 0, tail(r.out));
     assert.equal(stepLines(r.out), []);
+    // nothing of the steps' temporary directories outlived them, the killed one's included
+    assert.not.ok(existsSync(join(state.build, 'tmp')), 'the build left BUILD_DIR/tmp behind');
   });
 
   // serpentc report on this build's real timing record (the resumed stage3 run is its latest build).
