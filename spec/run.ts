@@ -59,10 +59,21 @@ process.stdout.write = capture;
 
 // serpentc's generation cache (compiler/emit/cache.ts) records every temporary out/ the tests make: in a
 // directory of this run's own, removed at the end, never the user's ~/.cache (inherited by spawned CLIs too)
+// (also when a suite throws, or the run is interrupted: the signal is raised again once it is removed)
 const cacheDir = mkdtempSync(join(tmpdir(), 'serpentc-spec-cache-'));
 process.env.SERPENTC_CACHE_DIR ??= cacheDir;
-await run(suites);
-rmSync(cacheDir, { recursive: true, force: true });
+const removeCache = (): void => rmSync(cacheDir, { recursive: true, force: true });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    removeCache();
+    process.kill(process.pid, signal);
+  });
+}
+try {
+  await run(suites);
+} finally {
+  removeCache();
+}
 process.stdout.write = write;
 const failed = total - passed;
 if (skipped.length) {
