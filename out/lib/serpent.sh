@@ -719,7 +719,8 @@ serpent_run_host() {
 # serpent_step_tmp STAGE PACKAGE STEP: sets serpent_tmp to the step's temporary directory,
 # BUILD_DIR/tmp/<stage>/<package>/<step>. serpent_step empties it before the step and removes it (and its parents
 # when they are empty) when the step ends in any way it sees (success, failure, a signal); after a SIGKILL of the
-# whole build, the next run of the step removes what is left. (Chroot steps use the chroot's /tmp: a stage's `pseudo` may make it a tmpfs.)
+# whole build, the next run of the step removes what is left. (Chroot steps use the chroot's /tmp: a stage's
+# `pseudo` may make it a tmpfs.)
 serpent_step_tmp() {
   serpent_tmp=$serpent_build/tmp/$1/$2/$3
 }
