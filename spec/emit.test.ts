@@ -311,6 +311,53 @@ test('--check writes nothing and lists modified, missing and stale files', async
   assert.is(statSync(join(out, 'host/alpha.sh')).mode & 0o777, 0o755);
 });
 
+test('the writing thread (large outputs) writes what the main thread writes, with the same results and failures', async () => {
+  const outs = { main: join(tempDir('writer-main'), 'out'), thread: join(tempDir('writer-thread'), 'out') };
+  /** every file below `dir` with its mode and content */
+  const snapshot = (dir: string): [string, number, string][] =>
+    [...fileTree(dir)].map(([rel, bytes]) => [rel, statSync(join(dir, rel)).mode & 0o777, bytes.toString('base64')]);
+  const withOld = fixtureGraph(fakeSources(), {
+    port: 8080,
+    edit: (d) =>
+      d.packages.push({ name: 'old', stage: 'host', steps: [{ name: 'extract' }, { name: 'build', body: 'true' }] }),
+  });
+  const edited = fixtureGraph(fakeSources(), {
+    port: 8080,
+    edit: (d) => {
+      const step = d.packages.find((p) => p.name === 'beta')?.steps.find((s) => s.name === 'build');
+      if (step) step.body = `${step.body ?? ''}\necho edited`;
+    },
+  });
+  // a first run, an unchanged one, one with a step edited and a package gone (a rewrite and a removal)
+  for (const g of [withOld, withOld, edited]) {
+    const main = await emit(g, { outDir: outs.main, stagesDir, thread: false });
+    const thread = await emit(g, { outDir: outs.thread, stagesDir, thread: true });
+    assert.equal(main.diagnostics, []);
+    assert.equal(thread, main);
+    assert.equal(snapshot(outs.thread), snapshot(outs.main));
+  }
+  assert.not.ok(existsSync(join(outs.thread, 'host/old.sh')));
+
+  // A directory where the Makefile goes: one io-error naming it, no stale file removed and the old manifest kept
+  // (it still lists what the next run removes), in both.
+  for (const [mode, out] of Object.entries(outs)) {
+    unlinkSync(join(out, 'Makefile'));
+    mkdirSync(join(out, 'Makefile'));
+    writeFileSync(join(out, 'lib/stale.txt'), 'generated before\n');
+    writeFileSync(join(out, MANIFEST), `${readFileSync(join(out, MANIFEST), 'utf8')}lib/stale.txt\n`);
+    const manifest = readFileSync(join(out, MANIFEST), 'utf8');
+    const r = await emit(withOld, { outDir: out, stagesDir, thread: mode === 'thread' });
+    assert.equal(
+      r.diagnostics.map((d) => [d.code, d.message]),
+      [['io-error', `cannot write \`${join(out, 'Makefile')}\`: EISDIR: illegal operation on a directory`]],
+      mode,
+    );
+    assert.is(readFileSync(join(out, MANIFEST), 'utf8'), manifest, mode);
+    assert.ok(existsSync(join(out, 'lib/stale.txt')), mode);
+    assert.ok(existsSync(join(out, 'host/old.sh')), `${mode}: files before the failure are written`);
+  }
+});
+
 test('a patch that cannot be read is an io-error diagnostic from emit(), and nothing is written', async () => {
   const g = fixtureGraph(fakeSources(), {
     port: 8080,

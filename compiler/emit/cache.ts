@@ -135,9 +135,10 @@ function identity(path: string): Identity | null {
 
 /**
  * The files of the last generation into `outDir`, when it had key `key` and every file it wrote still has the
- * identity recorded; otherwise null (render and compare).
+ * identity recorded; otherwise null (render and compare). A function for `key` is called only when there is a
+ * record to compare with: a first generation does not wait for the key (emit computes it later, while writing).
  */
-export function unchangedSince(outDir: string, key: string): string[] | null {
+export function unchangedSince(outDir: string, key: string | (() => string)): string[] | null {
   const at = recordPath(outDir);
   if (at === null) return null;
   let record: Record;
@@ -146,7 +147,12 @@ export function unchangedSince(outDir: string, key: string): string[] | null {
   } catch {
     return null;
   }
-  if (record?.version !== 1 || record.key !== key || typeof record.files !== 'object' || record.files === null)
+  if (
+    record?.version !== 1 ||
+    record.key !== (typeof key === 'string' ? key : key()) ||
+    typeof record.files !== 'object' ||
+    record.files === null
+  )
     return null;
   const paths = Object.keys(record.files);
   for (const rel of paths) {

@@ -3,8 +3,9 @@
 // not rewritten; files it generated before and no longer generates are removed (listed in the manifest).
 //
 // layout.ts knows where everything lives, view/ turns the graph into the templates' view-models, render.ts
-// produces every file's content (pure), write.ts is the only part that writes into out/, cache.ts lets a run
-// with nothing to do skip rendering (its record lives outside out/). render.ts, its views and templates are
+// produces every file's content (pure), write.ts is the only code that writes into out/ (for a large output from
+// a thread of its own, write-thread.ts, while render.ts renders the next files), cache.ts lets a run with nothing
+// to do skip rendering (its record lives outside out/). render.ts, its views and templates are
 // loaded only when a run renders: a run with nothing to do never needs them.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { forget, generationKey, remember, unchangedSince } from './cache.js';
 import { inputPaths } from './layout.js';
 import type { FileContent } from './render.js';
 import { rememberRun, type RunSnapshot } from './run-cache.js';
-import { writeOutput } from './write.js';
+import { Output, THREAD_MIN_FILES, writeOutput } from './write.js';
 import type { EmitResult } from './write.js';
 
 export { inputPaths, MANIFEST } from './layout.js';
@@ -42,6 +43,11 @@ export interface EmitOptions {
    * generation, so that the next run with the same inputs skips compiling.
    */
   readonly run?: RunSnapshot;
+  /**
+   * Write the files from a thread of their own while the rest renders (write.ts's Output); by default, for an
+   * output of THREAD_MIN_FILES files or more. Tests set it either way.
+   */
+  readonly thread?: boolean;
 }
 
 /**
@@ -64,15 +70,29 @@ export async function emit(graph: BuildGraph, opts: EmitOptions): Promise<EmitRe
   if (sink.hasErrors) return { files: [], changed: [], removed: [], diagnostics: sink.sorted() };
   // --check always compares for real: it is what CI's drift check trusts
   if (opts.check) return writeOutput(opts.outDir, await render(graph, inputs), true, sink);
-  const key = generationKey(graph, inputs);
-  const unchanged = unchangedSince(opts.outDir, key);
+  let key: string | null = null;
+  const keyOf = (): string => (key ??= generationKey(graph, inputs));
+  const unchanged = unchangedSince(opts.outDir, keyOf);
   if (unchanged !== null) {
-    if (opts.run) rememberRun(opts.outDir, opts.run, opts.stagesDir, inputs, key);
+    if (opts.run) rememberRun(opts.outDir, opts.run, opts.stagesDir, inputs, keyOf());
     return { files: unchanged, changed: [], removed: [], diagnostics: [] };
   }
   forget(opts.outDir);
-  const result = writeOutput(opts.outDir, await render(graph, inputs), false, sink);
-  if (result.diagnostics.length === 0 && remember(opts.outDir, key, result.files) && opts.run)
-    rememberRun(opts.outDir, opts.run, opts.stagesDir, inputs, key);
+  const { outputPaths, renderEach } = await import('./render.js');
+  const paths = outputPaths(graph);
+  const output = new Output(opts.outDir, paths, {
+    check: false,
+    thread: opts.thread ?? paths.length >= THREAD_MIN_FILES,
+  });
+  try {
+    await renderEach(graph, inputs, {}, (rel, content) => output.put(rel, content));
+  } catch (e) {
+    await output.abandon();
+    throw e;
+  }
+  keyOf(); // the record's key, computed while the writing thread may still be writing
+  const result = await output.finish(sink);
+  if (result.diagnostics.length === 0 && remember(opts.outDir, keyOf(), result.files) && opts.run)
+    rememberRun(opts.outDir, opts.run, opts.stagesDir, inputs, keyOf());
   return result;
 }

@@ -1,7 +1,9 @@
 // The only part of the generator that touches out/: writes what differs (temporary file + rename), keeps
-// unchanged files untouched (mtime and all), records the manifest last, and removes what it generated before
-// and no longer generates. With `check`, writes nothing and only reports. A file-system failure (permissions, a
-// read-only or full disk, a directory where a file goes) is one `io-error` diagnostic, never thrown.
+// unchanged files untouched (mtime and all), records the manifest last (first on a first run), and removes what
+// it generated before and no longer generates. A large output is written by a worker thread (write-thread.ts)
+// with the same FileWriter, file by file as they are rendered. With `check`, writes nothing and only reports. A
+// file-system failure (permissions, a read-only or full disk, a directory where a file goes) is one `io-error`
+// diagnostic, never thrown.
 import {
   chmodSync,
   closeSync,
@@ -18,8 +20,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { threadId, Worker } from 'node:worker_threads';
 import type { Diagnostic, Sink } from '../diagnostics/diagnostic.js';
-import { byCodeUnit, ioReason, isSystemError } from '../util.js';
+import { bug, byCodeUnit, ioReason, isSystemError } from '../util.js';
 import { checkRelPath, fileMode, MANIFEST } from './layout.js';
 import type { FileContent } from './render.js';
 
@@ -120,86 +123,226 @@ export function writeOutput(
   check: boolean,
   sink: Sink,
 ): EmitResult {
-  const paths = [...rendered.keys()].sort(byCodeUnit); // sort for determinism
-  const manifest = `${paths.join('\n')}\n`;
-  const all = [...paths, MANIFEST].sort(byCodeUnit); // sort for determinism
-
-  const previous = readOrNull(join(outDir, MANIFEST));
-  const before = previous ? previous.toString('utf8').split('\n').filter(Boolean) : [];
-  const removed = before
-    .filter((p) => p !== MANIFEST && !rendered.has(p) && safeOldPath(p) && readOrNull(join(outDir, p)) !== null)
-    .sort(byCodeUnit); // sort for determinism
-
-  const changed: string[] = [];
-  /** the path being written, named by the diagnostic if writing fails */
-  let at = outDir;
-  let temp: string | null = null;
-  try {
-    write();
-    changed.sort(byCodeUnit); // sort for determinism
-    if (!check) {
-      for (const rel of removed) {
-        at = join(outDir, rel);
-        unlinkSync(at);
-      }
-      pruneEmptyDirs(outDir, removed);
-    }
-  } catch (e) {
-    if (!isSystemError(e)) throw e; // anything else is a serpentc bug, not a property of the disk
-    sink.error('io-error', null, { kind: 'write', path: at, reason: ioReason(e) });
-    if (temp !== null) removeQuietly(temp);
-    changed.sort(byCodeUnit); // sort for determinism
+  const output = new Output(outDir, [...rendered.keys()], { check, thread: false });
+  for (const rel of output.paths) {
+    const content = rendered.get(rel);
+    if (content !== undefined) output.put(rel, content); // (every path is a key of `rendered`)
   }
-  return { files: all, changed, removed, diagnostics: sink.sorted() };
+  return output.finishHere(sink);
+}
 
-  function write(): void {
-    const madeDirs = new Set<string>();
+/** Output with this many files or more is written by a thread of its own (Output's `thread`). */
+export const THREAD_MIN_FILES = 1000;
+
+/** What stopped writing: the path being written and the file system's reason. */
+interface Failure {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** What the writing thread answers at the end (write-thread.ts). */
+export interface ThreadReport {
+  readonly changed: readonly string[];
+  readonly failure: Failure | null;
+  /** a serpentc bug in the thread: its stack */
+  readonly bug: string | null;
+}
+
+/**
+ * One generation's writing into `outDir`, file by file as they are rendered: `paths` (every file it will be given)
+ * are known at the start, so a first run writes the manifest first and a later one knows which old files go.
+ * Files are written (or with `check`, compared) in the order `put` receives them. With `thread`, a worker thread
+ * writes them (write-thread.ts) while the caller renders the next: for a large output the file system's time
+ * then overlaps the rendering's. Writing stops at the first failure, which `finish` reports as one io-error.
+ */
+export class Output {
+  /** every path, sorted */
+  readonly paths: readonly string[];
+  private readonly expected: Set<string>;
+  private readonly given = new Set<string>();
+  private readonly previous: Buffer | null;
+  private readonly manifest: string;
+  private readonly writer: FileWriter;
+  private readonly worker: Worker | null;
+  private failure: Failure | null = null;
+
+  constructor(
+    private readonly outDir: string,
+    paths: readonly string[],
+    private readonly opts: { readonly check: boolean; readonly thread: boolean },
+  ) {
+    this.paths = [...paths].sort(byCodeUnit); // sort for determinism
+    this.expected = new Set(this.paths);
+    if (this.expected.has(MANIFEST) || this.expected.size !== this.paths.length)
+      throw bug('the files of out/ are listed twice, or include the manifest');
+    this.manifest = `${this.paths.join('\n')}\n`;
+    this.previous = readOrNull(join(outDir, MANIFEST));
+    this.writer = new FileWriter(outDir, opts.check);
     // The manifest last: should generation stop half way, the old manifest still lists what to remove. With no
     // old manifest (a first run), first: a run stopped half way leaves a directory that is still recognisably
     // serpentc's (guard.ts refuses a non-empty directory without one), and lists what the next run replaces.
-    const order = previous === null ? [MANIFEST, ...paths] : [...paths, MANIFEST];
-    const listing = directoryLister();
-    for (const rel of order) {
-      const content = rel === MANIFEST ? manifest : rendered.get(rel);
-      if (content === undefined) continue; // (every path is a key of `rendered`)
-      const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-      const path = join(outDir, rel);
-      at = path;
+    if (this.previous === null) this.writeHere(MANIFEST, this.manifest);
+    this.worker =
+      opts.thread && !opts.check && this.failure === null
+        ? new Worker(new URL('./write-thread.js', import.meta.url), { workerData: { outDir } })
+        : null;
+  }
+
+  /** Writes (or compares) one of the announced files; after a failure, nothing more is written. */
+  put(rel: string, content: FileContent): void {
+    if (!this.expected.has(rel) || this.given.has(rel)) throw bug(`${rel} is not announced, or given twice`);
+    this.given.add(rel);
+    if (this.failure !== null) return;
+    if (this.worker === null) {
+      this.writeHere(rel, content);
+      return;
+    }
+    // Text as it is: copying a string to the thread costs the main thread less than encoding it, which the thread
+    // then does. Bytes as a copy of their own, which the thread takes over (a Buffer may share a pool).
+    if (typeof content === 'string') this.worker.postMessage({ rel, content });
+    else {
+      const bytes = new Uint8Array(content);
+      this.worker.postMessage({ rel, content: bytes }, [bytes.buffer]);
+    }
+  }
+
+  /** Stops the thread without waiting for it, when rendering failed (a serpentc bug): the process may then exit. */
+  async abandon(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
+  /** Waits for the thread's writes, then finishes as finishHere does. */
+  async finish(sink: Sink): Promise<EmitResult> {
+    const worker = this.worker;
+    if (worker !== null) {
+      const report = await new Promise<ThreadReport>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+        worker.postMessage(null);
+      }).finally(() => worker.terminate());
+      if (report.bug !== null) throw bug(`writing out/: ${report.bug}`);
+      this.writer.changed.push(...report.changed);
+      this.failure ??= report.failure;
+    }
+    return this.finishHere(sink);
+  }
+
+  /** The manifest (unless written first), the removal of stale files, and the result (no thread). */
+  finishHere(sink: Sink): EmitResult {
+    if (this.given.size !== this.expected.size) throw bug('fewer files rendered than announced');
+    const before = this.previous ? this.previous.toString('utf8').split('\n').filter(Boolean) : [];
+    const removed = before
+      .filter(
+        (p) => p !== MANIFEST && !this.expected.has(p) && safeOldPath(p) && readOrNull(join(this.outDir, p)) !== null,
+      )
+      .sort(byCodeUnit); // sort for determinism
+    if (this.previous !== null) this.writeHere(MANIFEST, this.manifest);
+    if (this.failure === null && !this.opts.check) {
+      try {
+        for (const rel of removed) {
+          this.writer.at = join(this.outDir, rel);
+          unlinkSync(this.writer.at);
+        }
+        pruneEmptyDirs(this.outDir, removed);
+      } catch (e) {
+        if (!isSystemError(e)) throw e;
+        this.failure = { path: this.writer.at, reason: ioReason(e) };
+      }
+    }
+    if (this.failure !== null) sink.error('io-error', null, { kind: 'write', ...this.failure });
+    return {
+      files: [...this.paths, MANIFEST].sort(byCodeUnit), // sort for determinism
+      changed: this.writer.changed.sort(byCodeUnit), // sort for determinism
+      removed,
+      diagnostics: sink.sorted(),
+    };
+  }
+
+  private writeHere(rel: string, content: FileContent): void {
+    if (this.failure !== null) return;
+    this.failure = this.writer.tryWrite(rel, content);
+  }
+}
+
+/**
+ * Writes files into `outDir` one at a time (or with `check`, only compares): what differs is replaced through a
+ * temporary file and a rename, a new file written directly, an unchanged one left alone (mtime and all). The
+ * same code on the main thread and in write-thread.ts.
+ */
+export class FileWriter {
+  /** paths written (or that would be), in the order written */
+  readonly changed: string[] = [];
+  /** the path being written, named by the diagnostic if writing fails */
+  at: string;
+  private readonly listing = directoryLister();
+  private readonly madeDirs = new Set<string>();
+  /** per mode: whether a new file gets it whole (the umask removes none of its bits) */
+  private readonly umaskKeeps = new Map<number, boolean>();
+
+  constructor(
+    private readonly outDir: string,
+    private readonly check: boolean,
+  ) {
+    this.at = outDir;
+  }
+
+  /** Writes one file; a file-system failure is returned (nothing half-written stays), anything else thrown. */
+  tryWrite(rel: string, content: FileContent | Uint8Array): Failure | null {
+    let temp: string | null = null;
+    try {
+      const bytes =
+        typeof content === 'string'
+          ? Buffer.from(content, 'utf8')
+          : Buffer.from(content.buffer, content.byteOffset, content.byteLength); // a view, no copy
+      const path = join(this.outDir, rel);
+      this.at = path;
       const mode = fileMode(rel);
-      const names = listing(dirname(path));
+      const names = this.listing(dirname(path));
       const existing =
         names === null || (names !== UNLISTED && !names.has(basename(path))) ? null : compareFile(path, bytes);
       const sameContent = existing !== null && existing.same;
       const sameMode = sameContent && existing.mode === mode;
-      if (sameContent && sameMode) continue;
-      changed.push(rel);
-      if (check) continue;
+      if (sameContent && sameMode) return null;
+      this.changed.push(rel);
+      if (this.check) return null;
       if (sameContent) {
         chmodSync(path, mode);
-        continue;
+        return null;
       }
       const dir = dirname(path);
-      if (names === null && !madeDirs.has(dir)) {
+      if (names === null && !this.madeDirs.has(dir)) {
         try {
           mkdirSync(dir, { recursive: true });
         } catch (e) {
-          at = nearestExisting(dir); // what refuses a new directory: a file in the way, or a directory not writable
+          this.at = nearestExisting(dir); // what refuses a new directory: a file in the way, or a directory not writable
           throw e;
         }
-        madeDirs.add(dir);
+        this.madeDirs.add(dir);
       }
       if (existing === null) {
         // A new file: nothing can read a half-written version of it that make would trust (no stamp is newer).
         writeFileSync(path, bytes, { mode });
-        chmodSync(path, mode); // the umask may have removed bits
-        continue;
+        // The umask may have removed bits: learnt from the first new file of each mode, so that a usual umask
+        // (022) costs one stat per mode instead of a chmod per file.
+        const kept = this.umaskKeeps.get(mode);
+        if (kept === false) chmodSync(path, mode);
+        else if (kept === undefined) {
+          const same = (statSync(path).mode & 0o777) === mode;
+          if (!same) chmodSync(path, mode);
+          this.umaskKeeps.set(mode, same);
+        }
+        return null;
       }
       // Replace through a temporary file and a rename: a reader never sees half a file.
-      temp = join(dir, `.${rel.slice(rel.lastIndexOf('/') + 1)}.serpentc-tmp-${process.pid}`);
+      temp = join(dir, `.${rel.slice(rel.lastIndexOf('/') + 1)}.serpentc-tmp-${process.pid}-${threadId}`);
       writeFileSync(temp, bytes);
       chmodSync(temp, mode);
       renameSync(temp, path);
-      temp = null;
+      return null;
+    } catch (e) {
+      if (!isSystemError(e)) throw e; // anything else is a serpentc bug, not a property of the disk
+      if (temp !== null) removeQuietly(temp);
+      return { path: this.at, reason: ioReason(e) };
     }
   }
 }
