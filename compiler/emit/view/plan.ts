@@ -1,29 +1,27 @@
 // The content of plan.json: the graph as the generated tree runs it (stages, packages, host tools) and every
-// step with its script, stamp and log paths, serialized one array element per line. Pure.
+// step in build order, serialized one array element per line. Pure. A step's entry holds what is its own (where it
+// runs, its recipe location, what it needs, the commands it runs); what follows from its id is left out
+// (docs/output.md: its package, name, script, stamp and log), and its position is its number in lib/steps.txt.
 import type { BuildGraph } from '../../graph.js';
 import { byCodeUnit } from '../../util.js';
-import { packageScript, stepLog, stepStamp } from '../layout.js';
 import { globalSteps, orderedStages } from './common.js';
+
+/** plan.json's format; raised when an entry loses or changes a field (docs/output.md). */
+export const PLAN_FORMAT = 2;
 
 export function planView(graph: BuildGraph): Record<string, unknown> {
   return {
-    serpentc: 1,
+    serpentc: PLAN_FORMAT,
     target: graph.target,
     stages: orderedStages(graph),
     // packages without their steps: those follow, in build order, with their scripts (which hold the bodies)
     packages: graph.packages.map(({ steps, ...pkg }) => ({ ...pkg, steps: steps.map((s) => s.name) })),
     hostTools: graph.hostTools,
     ...(graph.layers ? { layers: graph.layers } : {}),
-    steps: globalSteps(graph).map(({ pkg, step, index, id }) => ({
-      index,
+    steps: globalSteps(graph).map(({ step, id }) => ({
       id,
-      package: pkg.id,
-      step: step.name,
       placement: step.placement,
       loc: step.loc,
-      script: packageScript(pkg.id),
-      stamp: stepStamp(id),
-      log: stepLog(id),
       needs: step.needs,
       commands: step.commands,
     })),
