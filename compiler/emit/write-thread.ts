@@ -10,7 +10,7 @@ const writer = new FileWriter((workerData as { outDir: string }).outDir, false);
 let failure: ThreadReport['failure'] = null;
 let bug: string | null = null;
 
-port.on('message', (message: { rel: string; content: string | Uint8Array } | null) => {
+port.on('message', (message: { rel: string; content: Uint8Array } | null) => {
   if (message === null) {
     const report: ThreadReport = { changed: writer.changed, failure, bug };
     port.postMessage(report);
