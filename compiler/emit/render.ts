@@ -102,8 +102,8 @@ export async function renderEach(
   const ctx = stepContext(graph, digests, bodies);
   const stages = new Map(graph.stages.map((s) => [s.name, s]));
   const envFiles = new Set<string>();
-  /** step id → the signature of what it runs (lib/prereqs.txt; its stamp records it) */
-  const signatures = new Map<string, string>();
+  /** package id → step name → the signature of what it runs (lib/prereqs.txt; its stamp records it) */
+  const signatures = new Map<string, ReadonlyMap<string, string>>();
   for (const pkg of graph.packages) {
     for (const step of pkg.steps) {
       const placement = step.placement === 'chroot' ? 'chroot' : 'host';
@@ -117,7 +117,7 @@ export async function renderEach(
     }
     const text = packageTemplate(packageView(ctx, pkg));
     put(packageScript(pkg.id), text);
-    for (const [id, sig] of stepSignatures(pkg, text)) signatures.set(id, sig);
+    signatures.set(pkg.id, stepSignatures(pkg, text));
   }
   for (const stage of orderedStages(graph)) {
     if (stage.chroot) put(stageScript(stage.name), template('stage.sh.hbs')(stageView(graph, stage)));
@@ -139,7 +139,7 @@ export async function renderEach(
 }
 
 /**
- * The signature of each step of a package script: sha256 of what the step runs besides its stage's environment
+ * The signature of each step of a package script, by step name: sha256 of what the step runs besides its stage's environment
  * (which its stamp depends on as a file): the lines before the first STEP_MARKER but the banner comment, and
  * its own section, as serpent_compose cuts them, without the section's trailing empty lines (the next section's separator). An
  * extract step's also covers the package's tree steps (patch, configure, build: treeSteps), so when one of
@@ -184,7 +184,7 @@ function stepSignatures(pkg: GPackage, text: string): Map<string, string> {
   for (const step of pkg.steps) {
     const sig = own.get(step.name) ?? '';
     result.set(
-      `${pkg.id}/${step.name}`,
+      step.name,
       step.name === 'extract' && tree.length
         ? createHash('sha256')
             .update([sig, ...tree].join('\n'))

@@ -93,8 +93,8 @@ export interface MakeView {
   readonly prereqs: readonly string[];
 }
 
-/** The Makefile, the help text and the step list; `signatures`: each step's (render.ts). */
-export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, string>): MakeView {
+/** The Makefile, the help text and the step list; `signatures`: each step's, by package id and step name (render.ts). */
+export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, ReadonlyMap<string, string>>): MakeView {
   const stages = orderedStages(graph);
   const steps = globalSteps(graph);
   const total = steps.length;
@@ -135,6 +135,16 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, stri
     if (parts.length !== 3) throw bug(`need ${need} is neither a step nor a stage barrier`);
     return pkgNode(`${parts[0]}/${parts[1]}`);
   };
+  /** stage → kind of step → fileInputs(): the same few lists for every step, made once */
+  const inputLists = new Map<string, Map<string, readonly string[]>>();
+  const inputsOf = (pkg: GPackage, step: GStep): readonly string[] => {
+    const kind = step.placement === 'chroot' ? 'chroot' : unpacks(step) ? 'unpack' : 'host';
+    let lists = inputLists.get(pkg.stage);
+    if (!lists) inputLists.set(pkg.stage, (lists = new Map()));
+    let list = lists.get(kind);
+    if (!list) lists.set(kind, (list = fileInputs(pkg, step, chrootStages.has(pkg.stage))));
+    return list;
+  };
   const packages: PackageRules[] = [];
   const prereqs: string[] = [];
   /** stage → its packages' nodes (or targets, for packages without steps) */
@@ -149,14 +159,15 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, stri
     const files = new Set<string>();
     const deps = new Set<string>();
     const tree = treeSteps(pkg);
+    const signed = signatures.get(pkg.id);
     for (const step of pkg.steps) {
       const id = `${pkg.id}/${makeWord(step.name)}`;
-      const sig = signatures.get(id);
+      const sig = signed?.get(step.name);
       if (!sig) throw bug(`no signature for step ${id}`);
       // an extract's rule is also its tree steps' (what they need from outside the package, and their files):
       // whatever reruns one of them reruns the extract first, so none reruns in a tree it already changed
       const covered = step.name === 'extract' ? [step, ...tree] : [step];
-      const extra = [...new Set(covered.flatMap((s) => fileInputs(pkg, s, chrootStages.has(pkg.stage))))];
+      const extra = covered.length === 1 ? inputsOf(pkg, step) : [...new Set(covered.flatMap((s) => inputsOf(pkg, s)))];
       const outside = covered.flatMap((s) =>
         s === step ? s.needs : s.needs.filter((n) => !n.startsWith(`${pkg.id}/`)),
       );
@@ -265,8 +276,13 @@ function fileInputs(pkg: GPackage, step: GStep, chrootStage: boolean): string[] 
     return chrootStage ? [env, execSignature('chroot'), stageScript(pkg.stage)] : [env, execSignature('chroot')];
   }
   const inputs = [stageEnv(pkg.stage, 'host'), execSignature('host')];
-  if (step.name === 'extract' || (step.name === 'patch' && step.body === null)) inputs.push(execSignature('unpack'));
+  if (unpacks(step)) inputs.push(execSignature('unpack'));
   return inputs;
+}
+
+/** Built-in extract and patch steps source the unpack functions of the runtime. */
+function unpacks(step: GStep): boolean {
+  return step.name === 'extract' || (step.name === 'patch' && step.body === null);
 }
 
 /**
