@@ -140,7 +140,7 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, Read
   const inputsOf = (pkg: GPackage, step: GStep): readonly string[] => {
     const kind = step.placement === 'chroot' ? 'chroot' : unpacks(step) ? 'unpack' : 'host';
     let lists = inputLists.get(pkg.stage);
-    if (!lists) inputLists.set(pkg.stage, (lists = new Map()));
+    if (!lists) inputLists.set(pkg.stage, (lists = new Map<string, readonly string[]>()));
     let list = lists.get(kind);
     if (!list) lists.set(kind, (list = fileInputs(pkg, step, chrootStages.has(pkg.stage))));
     return list;
