@@ -139,11 +139,11 @@ export async function renderEach(
 }
 
 /**
- * The signature of each step of a package script, by step name: sha256 of what the step runs besides its stage's environment
- * (which its stamp depends on as a file): the lines before the first STEP_MARKER but the banner comment, and
- * its own section, as serpent_compose cuts them, without the section's trailing empty lines (the next section's separator). An
- * extract step's also covers the package's tree steps (patch, configure, build: treeSteps), so when one of
- * them changes the package starts again from a fresh extract.
+ * The signature of each step of a package script, by step name: sha256 of what the step runs besides its
+ * stage's environment (which its stamp depends on as a file): the lines before the first STEP_MARKER but the
+ * banner comment, and its own section, as serpent_compose cuts them, without the section's trailing empty lines
+ * (the next section's separator). An extract step's also covers the package's tree steps (patch, configure,
+ * build: treeSteps), so when one of them changes the package starts again from a fresh extract.
  */
 function stepSignatures(pkg: GPackage, text: string): Map<string, string> {
   const lines = text.split('\n');
