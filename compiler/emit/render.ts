@@ -75,8 +75,8 @@ const EXEC_KINDS = ['host', 'chroot', 'unpack'] as const;
 
 /**
  * render()'s work, handing each file to `put` as soon as it is complete (each path once, in an order fixed by
- * the graph), so that a writer can write it while the rest is rendered. plan.json comes first: it needs nothing
- * else, and it is the largest file.
+ * the graph), so that a writer can write it while the rest is rendered. The copies of the recipes' patches and
+ * files come first (nothing to render: a writing thread starts on them at once), then plan.json, the largest file.
  */
 export async function renderEach(
   graph: BuildGraph,
@@ -85,7 +85,6 @@ export async function renderEach(
   put: (rel: string, content: FileContent) => void,
 ): Promise<void> {
   const template = opts.templates ?? (await templates());
-  put(OUT_FILES.plan, planJson(planView(graph)));
   const digests = new Map<string, string>();
   for (const rel of inputPaths(graph)) {
     const content = inputs.get(rel);
@@ -93,6 +92,7 @@ export async function renderEach(
     digests.set(rel, createHash('sha256').update(content).digest('hex'));
     put(inputCopy(rel), content);
   }
+  put(OUT_FILES.plan, planJson(planView(graph)));
 
   const bodies = await formatBodies(
     graph.packages.flatMap((p) => p.steps.map((s) => s.body).filter((b) => b !== null)),
@@ -146,39 +146,35 @@ export async function renderEach(
  * build: treeSteps), so when one of them changes the package starts again from a fresh extract.
  */
 function stepSignatures(pkg: GPackage, text: string): Map<string, string> {
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  const first = lines.findIndex((l) => l.startsWith(STEP_MARKER));
-  const preamble = lines.slice(0, first < 0 ? lines.length : first);
+  // Offsets into the text rather than arrays of lines: this runs once per package, 10,000 times for a large graph.
+  /** the start of each section (its STEP_MARKER line), in order */
+  const starts: number[] = text.startsWith(STEP_MARKER) ? [0] : [];
+  for (let at = text.indexOf(`\n${STEP_MARKER}`); at >= 0; at = text.indexOf(`\n${STEP_MARKER}`, at + 1))
+    starts.push(at + 1);
+  const preambleEnd = starts.length ? starts[0] : text.length;
   // The banner (the comment lines the script starts with: the recipe it comes from, the layers that changed it)
   // cannot change what runs: a package moved to another file, or amended only in its `weight`, reruns nothing.
-  const banner = preamble.findIndex((l) => !l.startsWith('#'));
-  const signed = preamble.slice(banner < 0 ? preamble.length : banner);
-  const sections = new Map<string, string[]>();
-  let current: string[] | null = null;
-  for (const line of lines.slice(preamble.length)) {
-    if (line.startsWith(STEP_MARKER)) {
-      const name = line.slice(STEP_MARKER.length);
-      if (sections.has(name)) throw bug(`step ${pkg.id}/${name} twice in its package script`);
-      current = [];
-      sections.set(name, current);
-    }
-    current?.push(line);
+  let signedStart = 0;
+  while (signedStart < preambleEnd && text.charCodeAt(signedStart) === 0x23 /* # */) {
+    const eol = text.indexOf('\n', signedStart);
+    signedStart = eol < 0 || eol + 1 > preambleEnd ? preambleEnd : eol + 1;
   }
-  const hash = (section: readonly string[]): string => {
-    const body = [...section];
-    while (body.length && body[body.length - 1] === '') body.pop();
-    return createHash('sha256')
-      .update([...signed, ...body].join('\n'))
-      .digest('hex');
-  };
+  // What a step runs besides its section: the lines after the banner, up to the first section. Hashed with each
+  // section as one text, the two joined by the newline that ends the preamble's last line.
+  const signed = text.slice(signedStart, preambleEnd);
   const own = new Map<string, string>();
-  for (const step of pkg.steps) {
-    const section = sections.get(step.name);
-    if (!section) throw bug(`step ${pkg.id}/${step.name} has no section in its package script`);
-    own.set(step.name, hash(section));
-  }
-  if (sections.size !== pkg.steps.length) throw bug(`a body of ${pkg.id} has a line starting with ${STEP_MARKER}`);
+  starts.forEach((start, i) => {
+    const lineEnd = text.indexOf('\n', start);
+    const name = text.slice(start + STEP_MARKER.length, lineEnd < 0 ? text.length : lineEnd);
+    if (own.has(name)) throw bug(`step ${pkg.id}/${name} twice in its package script`);
+    // without its trailing empty lines (the next section's separator)
+    let end = i + 1 < starts.length ? starts[i + 1] : text.length;
+    while (end > start && text.charCodeAt(end - 1) === 0x0a /* \n */) end--;
+    own.set(name, createHash('sha256').update(signed).update(text.slice(start, end)).digest('hex'));
+  });
+  for (const step of pkg.steps)
+    if (!own.has(step.name)) throw bug(`step ${pkg.id}/${step.name} has no section in its package script`);
+  if (own.size !== pkg.steps.length) throw bug(`a body of ${pkg.id} has a line starting with ${STEP_MARKER}`);
   const tree = treeSteps(pkg).map((s) => own.get(s.name) ?? '');
   const result = new Map<string, string>();
   for (const step of pkg.steps) {
