@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import type { GValue } from '../compiler/graph.js';
 import { emit, MANIFEST, render } from '../compiler/emit/index.js';
 import { formatBodies, formatShell } from '../compiler/emit/format.js';
+import { planJson } from '../compiler/emit/view/plan.js';
 import { commentText, makeWord, shName, shQuote, shValue } from '../compiler/emit/quote.js';
 import { compile } from '../compiler/index.js';
 import { CASES_DIR } from './helpers/cases.js';
@@ -356,6 +357,34 @@ test('the writing thread (large outputs) writes what the main thread writes, wit
     assert.ok(existsSync(join(out, 'lib/stale.txt')), mode);
     assert.ok(existsSync(join(out, 'host/old.sh')), `${mode}: files before the failure are written`);
   }
+});
+
+test('plan.json, written as UTF-8 chunk by chunk, is the one-line-per-element JSON text, whatever its lines hold', () => {
+  // lines that cross the 1 MiB chunks, one larger than a chunk, and characters of 2, 3 and 4 UTF-8 bytes
+  const value = {
+    steps: Array.from({ length: 40_000 }, (_, i) => ({ id: `s/p${i}/build`, note: i % 7 ? 'é—' : '😀' })),
+    big: ['x'.repeat(500_000), 'ü'.repeat(400_000), '—'.repeat(700_000)],
+    empty: [],
+    serpentc: 2,
+  };
+  const lines = ['{'];
+  const keys = Object.keys(value).sort();
+  keys.forEach((k, i) => {
+    const v = (value as Record<string, unknown>)[k];
+    const comma = i < keys.length - 1 ? ',' : '';
+    if (Array.isArray(v) && v.length) {
+      lines.push(
+        `  ${JSON.stringify(k)}: [`,
+        ...v.map((e, j) => `    ${JSON.stringify(e)}${j < v.length - 1 ? ',' : ''}`),
+      );
+      lines.push(`  ]${comma}`);
+    } else lines.push(`  ${JSON.stringify(k)}: ${JSON.stringify(v)}${comma}`);
+  });
+  lines.push('}');
+  const bytes = planJson(value);
+  assert.ok(bytes.length > 3 << 20, 'several chunks');
+  assert.ok(bytes.equals(Buffer.from(`${lines.join('\n')}\n`, 'utf8')));
+  assert.equal(JSON.parse(bytes.toString('utf8')), value);
 });
 
 test('a patch that cannot be read is an io-error diagnostic from emit(), and nothing is written', async () => {

@@ -30,22 +30,51 @@ export function planView(graph: BuildGraph): Record<string, unknown> {
 
 /**
  * plan.json: one line per element of the top-level arrays (a reviewable diff). Key order is the graph's
- * construction order, which plan() fixes: deterministic without sorting.
+ * construction order, which plan() fixes: deterministic without sorting. Returned as UTF-8 bytes, written line by
+ * line: no array of lines nor one string as large as the file (17.5 MB at 10,000 packages) stays in the heap.
  */
-export function planJson(value: Record<string, unknown>): string {
+export function planJson(value: Record<string, unknown>): Buffer {
+  const out = new Utf8Chunks();
   const keys = Object.keys(value).sort(byCodeUnit); // sort for determinism
-  const lines = ['{'];
+  out.add('{\n');
   keys.forEach((k, i) => {
     const v = value[k];
     const comma = i < keys.length - 1 ? ',' : '';
     if (Array.isArray(v) && v.length) {
-      lines.push(`  ${JSON.stringify(k)}: [`);
-      v.forEach((item, j) => lines.push(`    ${JSON.stringify(item)}${j < v.length - 1 ? ',' : ''}`));
-      lines.push(`  ]${comma}`);
+      out.add(`  ${JSON.stringify(k)}: [\n`);
+      v.forEach((item, j) => out.add(`    ${JSON.stringify(item)}${j < v.length - 1 ? ',' : ''}\n`));
+      out.add(`  ]${comma}\n`);
     } else {
-      lines.push(`  ${JSON.stringify(k)}: ${JSON.stringify(v)}${comma}`);
+      out.add(`  ${JSON.stringify(k)}: ${JSON.stringify(v)}${comma}\n`);
     }
   });
-  lines.push('}');
-  return `${lines.join('\n')}\n`;
+  out.add('}\n');
+  return out.bytes();
+}
+
+const CHUNK = 1 << 20;
+
+/** Text encoded as UTF-8 as it is added, into chunks of CHUNK bytes; bytes() joins them. */
+class Utf8Chunks {
+  private readonly chunks: Buffer[] = [];
+  private current = Buffer.allocUnsafe(CHUNK);
+  private used = 0;
+
+  add(text: string): void {
+    // a UTF-16 code unit takes at most 3 bytes: a text that may not fit goes into a new chunk (or is one)
+    if (text.length * 3 > this.current.length - this.used) {
+      if (this.used) this.chunks.push(this.current.subarray(0, this.used));
+      this.current = Buffer.allocUnsafe(CHUNK);
+      this.used = 0;
+      if (text.length * 3 > CHUNK) {
+        this.chunks.push(Buffer.from(text, 'utf8'));
+        return;
+      }
+    }
+    this.used += this.current.write(text, this.used, 'utf8');
+  }
+
+  bytes(): Buffer {
+    return Buffer.concat([...this.chunks, this.current.subarray(0, this.used)]);
+  }
 }
