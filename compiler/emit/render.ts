@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { BuildGraph, GPackage } from '../graph.js';
 import { bug, byCodeUnit } from '../util.js';
+import { linesBytes } from './bytes.js';
 import { formatBodies } from './format.js';
 import {
   execSignature,
@@ -131,8 +132,8 @@ export async function renderEach(
   const view = makeView(graph, signatures);
   put(OUT_FILES.makefile, template('Makefile.hbs')(view.makefile));
   put(OUT_FILES.help, template('help.txt.hbs')(view.help));
-  put(OUT_FILES.steps, view.steps.length ? `${view.steps.join('\n')}\n` : '');
-  put(OUT_FILES.prereqs, view.prereqs.length ? `${view.prereqs.join('\n')}\n` : '');
+  put(OUT_FILES.steps, linesBytes(view.steps));
+  put(OUT_FILES.prereqs, linesBytes(view.prereqs));
   put(OUT_FILES.gitignore, template('gitignore.hbs')({ header }));
   const substitutions = substitutionsView(graph);
   if (substitutions.length) put(OUT_FILES.substitutions, `${substitutions.join('\n')}\n`);

@@ -4,6 +4,7 @@
 // (docs/output.md: its package, name, script, stamp and log), and its position is its number in lib/steps.txt.
 import type { BuildGraph } from '../../graph.js';
 import { byCodeUnit } from '../../util.js';
+import { Utf8Chunks } from '../bytes.js';
 import { globalSteps, orderedStages } from './common.js';
 
 /** plan.json's format; raised when an entry loses or changes a field (docs/output.md). */
@@ -50,31 +51,4 @@ export function planJson(value: Record<string, unknown>): Buffer {
   });
   out.add('}\n');
   return out.bytes();
-}
-
-const CHUNK = 1 << 20;
-
-/** Text encoded as UTF-8 as it is added, into chunks of CHUNK bytes; bytes() joins them. */
-class Utf8Chunks {
-  private readonly chunks: Buffer[] = [];
-  private current = Buffer.allocUnsafe(CHUNK);
-  private used = 0;
-
-  add(text: string): void {
-    // a UTF-16 code unit takes at most 3 bytes: a text that may not fit goes into a new chunk (or is one)
-    if (text.length * 3 > this.current.length - this.used) {
-      if (this.used) this.chunks.push(this.current.subarray(0, this.used));
-      this.current = Buffer.allocUnsafe(CHUNK);
-      this.used = 0;
-      if (text.length * 3 > CHUNK) {
-        this.chunks.push(Buffer.from(text, 'utf8'));
-        return;
-      }
-    }
-    this.used += this.current.write(text, this.used, 'utf8');
-  }
-
-  bytes(): Buffer {
-    return Buffer.concat([...this.chunks, this.current.subarray(0, this.used)]);
-  }
 }
