@@ -158,7 +158,7 @@ function stepSignatures(pkg: GPackage, text: string): Map<string, string> {
   let signedStart = 0;
   while (signedStart < preambleEnd && text.charCodeAt(signedStart) === 0x23 /* # */) {
     const eol = text.indexOf('\n', signedStart);
-    signedStart = eol < 0 || eol + 1 > preambleEnd ? preambleEnd : eol + 1;
+    signedStart = eol < 0 ? preambleEnd : eol + 1; // never past preambleEnd: that is a line's start or the end
   }
   // What a step runs besides its section: the lines after the banner, up to the first section. Hashed with each
   // section as one text, the two joined by the newline that ends the preamble's last line.
