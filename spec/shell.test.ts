@@ -1,10 +1,16 @@
 // compiler/shell/: POSIX validation of step bodies (batched through mvdan/sh) and command/variable extraction.
 // One file (over 400 lines) on purpose: its last test re-validates every body the extraction tests scanned.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getProcessor } from 'sh-syntax';
 import { test } from 'uvu';
 import { prng as rng } from '../bench/synth.js'; // deterministic, so random tests are reproducible
 import * as assert from 'uvu/assert';
 import { analyzeShell, scanShell, SHELL_BUILTINS } from '../compiler/shell/index.js';
 import type { ShellError, ShellInfo, ShellOptions } from '../compiler/shell/index.js';
+import { getEngine } from '../compiler/shell/engine.js';
+import { shellInstance } from '../compiler/shell/wasm.js';
+import { PACKAGE_ROOT } from '../compiler/paths.js';
 
 const one = async (body: string, options?: ShellOptions): Promise<ShellInfo> =>
   (await analyzeShell([body], options))[0];
@@ -384,6 +390,57 @@ test('the public parse() engine gives the same answers', async () => {
     assert.equal(pub[i], wasm[i], JSON.stringify(b));
     assert.equal(pubSmall[i], wasm[i], JSON.stringify(b));
   });
+});
+
+test('the wasm engine prints exactly what sh-syntax\'s processor prints, between parses on the same instance', async () => {
+  const engine = await getEngine('auto'); // 'wasm' is cached failed by the first test, by design
+  assert.is(engine.name, 'wasm');
+  const print = engine.print;
+  if (!print) throw new Error('the wasm engine has no printer');
+  const processor = getProcessor((imports) => shellInstance(imports));
+  const rand = rng(99);
+  const outDir = join(PACKAGE_ROOT, 'out');
+  const scripts = readdirSync(outDir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.sh'))
+    .sort() // sort for determinism
+    .slice(0, 40)
+    .map((f) => readFileSync(join(outDir, f), 'utf8'));
+  const texts = [
+    'echo   hi',
+    'if true; then echo a; fi',
+    'cat <<EOF\n  keep   this\n$x\nEOF\necho after',
+    'cat <<-EOF\n\tindented\n\tEOF',
+    '# only a comment',
+    'f() { echo  "$1"; }\nf x # trailing comment',
+    'case $x in a) echo a;; *) echo b;; esac',
+    'a && \\\n  b || c',
+    'x=$(printf %s "a  b") >out 2>&1',
+    'a=(1 2)', // bash, which the printer accepts
+    'echo unterminated "quote',
+    'echo é  ü',
+    '',
+    ...scripts,
+    ...Array.from({ length: 40 }, () => garbage(rand)),
+  ];
+  let printed = 0;
+  for (const text of texts) {
+    let expected: string | null = null;
+    try {
+      expected = await processor(text, { print: true });
+    } catch {
+      expected = null;
+    }
+    let actual: string | null = null;
+    try {
+      actual = print(text);
+    } catch {
+      actual = null;
+    }
+    assert.is(actual, expected, JSON.stringify(text.slice(0, 200)));
+    if (actual !== null) printed++;
+    assert.is((await engine.parse('a; b')).kind, 'ok'); // printing leaves the instance fit for parsing
+  }
+  assert.ok(printed > 40, `printed ${printed}`);
 });
 
 test('never throws on a few thousand random strings', async () => {

@@ -6,6 +6,7 @@
 // split again. A batch that does not split back cleanly is formatted body by body; a body that does not
 // parse is kept as written (the checker reports shell syntax errors before the emitter runs).
 import { getProcessor } from 'sh-syntax';
+import { getEngine } from '../shell/engine.js';
 import { shellInstance } from '../shell/wasm.js';
 
 const MARKER = '# serpentc:format-split:4b1d';
@@ -17,15 +18,28 @@ const cache = new Map<string, string>();
 
 type Printer = (text: string) => Promise<string>;
 
-let printer: Printer | null = null;
+let printer: Promise<Printer> | null = null;
 
-/** sh-syntax's printer over the process's one parser module; each call still needs its own instance (the Go runtime exits after a call). */
-function getPrinter(): Printer {
-  if (!printer) {
-    const processor = getProcessor((imports) => shellInstance(imports));
-    printer = (text) => processor(text, { print: true });
-  }
+/**
+ * The process's printer: the shell engine's one reused instance when it can print (no Go runtime to start and
+ * no second 10 MB heap per call), else sh-syntax's processor, which needs a fresh instance per call (its Go
+ * runtime exits after one). Both run the same main.wasm with the same options.
+ */
+function getPrinter(): Promise<Printer> {
+  printer ??= getEngine('auto').then(
+    (engine) => {
+      const print = engine.print;
+      if (print) return (text: string) => Promise.resolve(print(text));
+      return publicPrinter();
+    },
+    () => publicPrinter(),
+  );
   return printer;
+}
+
+function publicPrinter(): Printer {
+  const processor = getProcessor((imports) => shellInstance(imports));
+  return (text) => processor(text, { print: true });
 }
 
 /** A body's text without trailing blank lines, ending in one newline ('' stays ''). */
@@ -36,7 +50,7 @@ function normalize(text: string): string {
 
 async function formatOne(text: string): Promise<string> {
   try {
-    return normalize(await getPrinter()(text));
+    return normalize(await (await getPrinter())(text));
   } catch {
     return normalize(text);
   }
@@ -46,7 +60,7 @@ async function formatOne(text: string): Promise<string> {
 async function formatBatch(bodies: readonly string[]): Promise<string[]> {
   if (bodies.length === 1) return [await formatOne(bodies[0])];
   try {
-    const out = await getPrinter()(bodies.join(`\n${MARKER}\n`));
+    const out = await (await getPrinter())(bodies.join(`\n${MARKER}\n`));
     const pieces = out.split(new RegExp(`^${MARKER}$`, 'm'));
     if (pieces.length === bodies.length) return pieces.map(normalize);
   } catch {
@@ -110,5 +124,5 @@ export async function formatBodies(bodies: Iterable<string>): Promise<Map<string
 
 /** Formats one whole file with the same formatter (used by tests and for the generated files' checks). */
 export async function formatShell(text: string): Promise<string> {
-  return getPrinter()(text);
+  return (await getPrinter())(text);
 }

@@ -11,6 +11,8 @@ import type { IParseError } from 'sh-syntax';
 import { shellModule } from './wasm.js';
 
 const POSIX = LangVariant.LangPOSIX;
+/** The processor's default variant, which prettier-plugin-sh prints with. */
+const BASH = LangVariant.LangBash;
 /**
  * Bodies are joined into parses of about this many bytes. Measured (5,000 bodies, 820 KB): 1-4 KB batches
  * parse fastest (~190 ms); from 16 KB on, TinyGo's heap grows and its allocator slows everything down.
@@ -49,6 +51,11 @@ export interface Engine {
   /** The batch size this engine parses fastest (or safely) by default. */
   readonly batchBytes: number;
   parse(text: string): Promise<Outcome>;
+  /**
+   * Prints `text` as sh-syntax's processor does with `{ print: true }` and its defaults (what prettier-plugin-sh
+   * runs), on this engine's instance; throws on a text that does not parse. Only the wasm engine has it.
+   */
+  readonly print?: (text: string) => string;
 }
 
 interface RawPos {
@@ -67,6 +74,7 @@ interface RawResult {
   readonly file?: { readonly Stmts?: readonly RawStmt[]; readonly Stmt?: readonly RawStmt[] } | null;
   readonly parseError?: { readonly Text?: unknown; readonly Pos?: RawPos | null } | null;
   readonly message?: string;
+  readonly text?: unknown;
 }
 
 /** The exports of main.wasm that we call. */
@@ -188,7 +196,8 @@ async function wasmEngine(): Promise<Engine> {
     }
     return exports;
   };
-  const parseSync = (text: string): Outcome => {
+  /** One call of main.wasm's process(); throws on a trap (after dropping the instance, which may be corrupt). */
+  const call = (text: string, print: boolean): RawResult | null => {
     try {
       const ex = instance();
       const bytes = encoder.encode(text);
@@ -197,6 +206,9 @@ async function wasmEngine(): Promise<Engine> {
       new Uint8Array(ex.memory.buffer).set(bytes, ptr);
       // process(filepath[3], text[3], print, keepComments, variant, stopAt[3], recoverErrors, simplify, indent,
       //         binaryNextLine, switchCaseIndent, spaceRedirects, keepPadding, minify, singleLine, functionNextLine)
+      // Parsing: POSIX, comments dropped, nothing printed. Printing: the processor's defaults (bash, comments
+      // kept, indent 2, binary operators and case bodies on the next line/indented, spaces around redirects).
+      const p = print ? 1 : 0;
       const out = ex.process(
         0,
         0,
@@ -204,18 +216,18 @@ async function wasmEngine(): Promise<Engine> {
         ptr,
         bytes.length,
         bytes.length,
-        0,
-        0,
-        POSIX,
-        0,
-        0,
-        0,
+        p,
+        p,
+        print ? BASH : POSIX,
         0,
         0,
         0,
         0,
         0,
-        0,
+        print ? 2 : 0,
+        p,
+        p,
+        p,
         0,
         0,
         0,
@@ -226,13 +238,26 @@ async function wasmEngine(): Promise<Engine> {
       const end = mem.indexOf(0, out);
       const json = decoder.decode(mem.subarray(out, end < 0 ? mem.length : end));
       if (ex.memory.buffer.byteLength > RECYCLE_MEMORY) exports = null;
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- JSON.parse gives any; interpret() checks what it reads
-      const result: RawResult | null = JSON.parse(json);
-      return interpret(result);
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-return -- JSON.parse gives any; callers check what they read
+      return JSON.parse(json);
     } catch (err) {
       exports = null; // a trapped instance may be corrupt: the next call starts a fresh one
+      throw err;
+    }
+  };
+  const parseSync = (text: string): Outcome => {
+    try {
+      return interpret(call(text, false));
+    } catch (err) {
       return { kind: 'crash', message: errorText(err) };
     }
+  };
+  const print = (text: string): string => {
+    const result = call(text, true);
+    if (result?.parseError || result?.message || typeof result?.text !== 'string') {
+      throw new Error(`cannot print: ${errorText(result?.parseError?.Text ?? result?.message ?? 'no text')}`);
+    }
+    return result.text;
   };
   const ok = parseSync(':');
   const bad = parseSync('"');
@@ -245,5 +270,5 @@ async function wasmEngine(): Promise<Engine> {
   )) {
     throw new Error('main.wasm did not answer the probe as expected');
   }
-  return { name: 'wasm', batchBytes: BATCH_BYTES, parse: (text) => Promise.resolve(parseSync(text)) };
+  return { name: 'wasm', batchBytes: BATCH_BYTES, parse: (text) => Promise.resolve(parseSync(text)), print };
 }
