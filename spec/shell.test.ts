@@ -424,13 +424,8 @@ test('the wasm engine prints exactly what sh-syntax\'s processor prints, between
   ];
   let printed = 0;
   for (const text of texts) {
-    let expected: string | null = null;
-    try {
-      expected = await processor(text, { print: true });
-    } catch {
-      expected = null;
-    }
-    let actual: string | null = null;
+    const expected = await processor(text, { print: true }).catch(() => null);
+    let actual: string | null;
     try {
       actual = print(text);
     } catch {
