@@ -392,7 +392,7 @@ test('the public parse() engine gives the same answers', async () => {
   });
 });
 
-test('the wasm engine prints exactly what sh-syntax\'s processor prints, between parses on the same instance', async () => {
+test("the wasm engine prints exactly what sh-syntax's processor prints, between parses on the same instance", async () => {
   const engine = await getEngine('auto'); // 'wasm' is cached failed by the first test, by design
   assert.is(engine.name, 'wasm');
   const print = engine.print;
