@@ -22,6 +22,9 @@ export function shQuote(value: string): string {
   if (value.includes('\0')) throw bug('a NUL byte cannot be passed to a shell');
   if (value === '') return "''";
   if (value.startsWith('~')) return value === '~' ? '\\~' : `\\~${shQuote(value.slice(1))}`;
+  // most values need no escape: one new string instead of the arrays of the general case (this runs for every
+  // variable of every package script)
+  if (!ESCAPED.test(value)) return `'${value}'`;
   return value
     .split(ESCAPED)
     .filter((chunk) => chunk !== '')

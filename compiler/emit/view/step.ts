@@ -169,6 +169,13 @@ export function packageView(ctx: StepContext, pkg: GPackage): PackageView {
   };
 }
 
+/** The runtime's paths as words of a step's prologue, quoted once: every step of every package writes them. */
+const WORKDIR = shValue(ref('workdir'));
+const SRCDIR = shValue(ref('srcdir'));
+const FILESDIR = shValue(ref('filesdir'));
+const DESTDIR = shValue(ref('destdir'));
+const RUNTIME = shValue(ref('serpent_out', `/${OUT_FILES.runtime}`));
+
 /** View-model of one step's section: its prologue and its body. */
 function stepView(ctx: StepContext, pkg: GPackage, step: GStep): StepView {
   const { digests, bodies } = ctx;
@@ -179,13 +186,10 @@ function stepView(ctx: StepContext, pkg: GPackage, step: GStep): StepView {
   const isPatch = step.name === 'patch';
   const usesLib = !chroot && (isExtract || (isPatch && builtin));
   if (usesLib) {
-    prologue.push('', '# shellcheck source=/dev/null', `. ${shValue(ref('serpent_out', `/${OUT_FILES.runtime}`))}`);
+    prologue.push('', '# shellcheck source=/dev/null', `. ${RUNTIME}`);
   }
   if (!chroot && isExtract) {
-    prologue.push(
-      `serpent_fresh_dir ${shValue(ref('workdir'))}`,
-      `mkdir -p ${shValue(ref('srcdir'))} ${shValue(ref('filesdir'))}`,
-    );
+    prologue.push(`serpent_fresh_dir ${WORKDIR}`, `mkdir -p ${SRCDIR} ${FILESDIR}`);
     for (const src of pkg.sources) {
       const file = src.filename;
       if (!file || file.includes('/') || file === '.' || file === '..')
@@ -199,9 +203,7 @@ function stepView(ctx: StepContext, pkg: GPackage, step: GStep): StepView {
         const strip = Number.isInteger(src.strip) && src.strip >= 0 ? src.strip : 1;
         // only the `paths` the recipe names, when it names any
         const only = (src.kind === 'url' ? (src.paths ?? []) : []).map((p) => ` ${shQuote(p)}`).join('');
-        prologue.push(
-          `serpent_unpack ${shValue(ref('sources', `/${file}`))} ${shValue(ref('srcdir'))} ${strip}${only}`,
-        );
+        prologue.push(`serpent_unpack ${shValue(ref('sources', `/${file}`))} ${SRCDIR} ${strip}${only}`);
       }
     }
     for (const rel of pkg.files) {
@@ -219,10 +221,10 @@ function stepView(ctx: StepContext, pkg: GPackage, step: GStep): StepView {
     });
   }
   // The stage root is where host steps install: it exists before the first one runs, whatever the order.
-  if (!chroot) prologue.push(`mkdir -p ${shValue(ref('destdir'))}`);
+  if (!chroot) prologue.push(`mkdir -p ${DESTDIR}`);
   // A package without an extract step (no sources, no files) still gets a source directory to work in.
-  if (!isExtract && !pkg.steps.some((s) => s.name === 'extract')) prologue.push(`mkdir -p ${shValue(ref('srcdir'))}`);
-  prologue.push(`cd ${shValue(ref(isExtract ? 'workdir' : 'srcdir'))}`);
+  if (!isExtract && !pkg.steps.some((s) => s.name === 'extract')) prologue.push(`mkdir -p ${SRCDIR}`);
+  prologue.push(`cd ${isExtract ? WORKDIR : SRCDIR}`);
   if (isPatch && builtin && !chroot) {
     pkg.patches.forEach((rel, i) => {
       prologue.push(
