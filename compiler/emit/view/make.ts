@@ -151,7 +151,8 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, Read
   const stageMembers = new Map<string, string[]>(stages.map((s) => [s.name, []]));
   // The needed stamps by name, not in chain order: explain reports the first reason in this order, and its
   // answer should not change when a `weight` estimate does.
-  const byName = (ids: readonly string[]): string[] => [...ids].sort(byCodeUnit).map(stepStamp); // sort for determinism
+  const byName = (ids: readonly string[]): string[] =>
+    (ids.length > 1 ? [...ids].sort(byCodeUnit) : ids).map(stepStamp); // sort for determinism
   for (const pkg of graph.packages) {
     const dir = pkgDir(pkg);
     const target = claim(`${pkg.stage}-${dir}`);
@@ -160,20 +161,21 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, Read
     const deps = new Set<string>();
     const tree = treeSteps(pkg);
     const signed = signatures.get(pkg.id);
+    const own = `${pkg.id}/`;
     for (const step of pkg.steps) {
-      const id = `${pkg.id}/${makeWord(step.name)}`;
+      const id = own + makeWord(step.name);
       const sig = signed?.get(step.name);
       if (!sig) throw bug(`no signature for step ${id}`);
       // an extract's rule is also its tree steps' (what they need from outside the package, and their files):
       // whatever reruns one of them reruns the extract first, so none reruns in a tree it already changed
-      const covered = step.name === 'extract' ? [step, ...tree] : [step];
-      const extra = covered.length === 1 ? inputsOf(pkg, step) : [...new Set(covered.flatMap((s) => inputsOf(pkg, s)))];
-      const outside = covered.flatMap((s) =>
-        s === step ? s.needs : s.needs.filter((n) => !n.startsWith(`${pkg.id}/`)),
-      );
+      const covered = step.name === 'extract' && tree.length ? [step, ...tree] : null;
+      const extra = covered ? [...new Set(covered.flatMap((s) => inputsOf(pkg, s)))] : inputsOf(pkg, step);
+      const outside = covered
+        ? covered.flatMap((s) => (s === step ? s.needs : s.needs.filter((n) => !n.startsWith(own))))
+        : step.needs;
       const needs = barriers.rewrite(outside).map((n) => makeWord(n));
       for (const f of extra) files.add(f);
-      for (const n of needs) if (!n.startsWith(`${pkg.id}/`)) deps.add(nodeOf(n));
+      for (const n of needs) if (!n.startsWith(own)) deps.add(nodeOf(n));
       prereqs.push([stepStamp(id), sig, ...extra, ...byName(needs)].join(' '));
     }
     const depList = byChain([...deps]);
@@ -313,6 +315,12 @@ function stageBarriers(
   const used = new Set<string>();
   return {
     rewrite(needs) {
+      // Most steps need only steps that end no stage (the step before them, say): nothing to aggregate. This runs
+      // for every step, so that case returns before the maps and sets of the general one.
+      if (!needs.some((n) => finalStage.has(n) || (!n.includes('/') && finals.has(n)))) {
+        const steps = needs.filter((n) => n.includes('/'));
+        return steps.length > 1 ? [...new Set(steps)] : steps;
+      }
       const counts = new Map<string, number>();
       // A bare stage name in `needs` means "that whole stage is complete" (see GStep.needs in compiler/graph.ts).
       const bare = needs.filter((n) => !n.includes('/') && finals.has(n));
