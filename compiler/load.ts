@@ -6,7 +6,8 @@ import { parse, type Span } from '../grammar/index.js';
 import type { FileNode, LayerDecl } from '../grammar/syntax.js';
 import { NOTES } from './diagnostics/catalogue.js';
 import type { Sink } from './diagnostics/diagnostic.js';
-import { errorCode, walk } from './walk.js';
+import { ioReason } from './util.js';
+import { walk } from './walk.js';
 
 export { recipePaths } from './walk.js';
 
@@ -109,7 +110,7 @@ export function load(dir: string, sink: Sink): Loaded {
   try {
     paths = walk(dir, sink, new Map());
   } catch (e) {
-    sink.error('io-error', null, { kind: 'dir', path: dir, reason: errorCode(e) });
+    sink.error('io-error', null, { kind: 'dir', path: dir, reason: ioReason(e) });
     return { files: [], texts: new Map(), relOf: new Map(), damaged: new Map() };
   }
   if (paths.length === 0) {

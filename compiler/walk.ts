@@ -4,7 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sink } from './diagnostics/diagnostic.js';
-import { byKey } from './util.js';
+import { byKey, ioReason } from './util.js';
 
 /**
  * The recipe files below `dir` in the order load() reads them; unreadable entries are reported into `sink` and
@@ -43,7 +43,7 @@ export function walk(dir: string, sink: Sink, seen: Map<string, string>): string
       try {
         isDir = statSync(path).isDirectory();
       } catch (e) {
-        sink.error('io-error', null, { kind: 'file', path, reason: errorCode(e) });
+        sink.error('io-error', null, { kind: 'file', path, reason: ioReason(e) });
         continue;
       }
     }
@@ -58,12 +58,7 @@ function walkBelow(dir: string, sink: Sink, seen: Map<string, string>): string[]
   try {
     return walk(dir, sink, seen);
   } catch (e) {
-    sink.error('io-error', null, { kind: 'dir', path: dir, reason: errorCode(e) });
+    sink.error('io-error', null, { kind: 'dir', path: dir, reason: ioReason(e) });
     return [];
   }
-}
-
-/** A filesystem error's code (ENOENT, EACCES, …). */
-export function errorCode(e: unknown): string {
-  return e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : 'error';
 }
