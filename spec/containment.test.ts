@@ -104,7 +104,7 @@ test('as nobody: an unreadable subdirectory is one io-error; the rest of the rec
   assert.is(c.status, 1, c.stderr);
   const errors = c.stderr.match(/error\[[^\]]+\][^\n]*/g) ?? [];
   assert.equal(errors, [
-    `error[io-error]: cannot read recipe directory \`${join(t.stages, 'private')}\`: EACCES`,
+    `error[io-error]: cannot read recipe directory \`${join(t.stages, 'private')}\`: EACCES: permission denied`,
     'error[undefined-package]: package `nope` is not defined in stage `stage1`',
   ]);
 });
