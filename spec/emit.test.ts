@@ -16,6 +16,7 @@ import { commentText, makeWord, shName, shQuote, shValue } from '../compiler/emi
 import { compile } from '../compiler/index.js';
 import { CASES_DIR } from './helpers/cases.js';
 import { requires } from './helpers/env.js';
+import { PRINTER_TEXTS } from './helpers/shell-texts.js';
 import { buildGraph, lit } from './fixtures/make/graph.js';
 import { fakeSources, fixtureGraph, HOSTILE, stagesDir } from './fixtures/make/fixture.js';
 import { fileTree, ranSteps, removeTempDirs, run, tempDir } from './fixtures/make/harness.js';
@@ -416,21 +417,7 @@ test('every generated shell file is already formatted by prettier + prettier-plu
 });
 
 test('batched body formatting gives exactly what formatting each body alone gives', async () => {
-  const bodies = [
-    'echo   hi',
-    'if true; then echo a; fi',
-    'cat <<EOF\n  keep   this\n$x\nEOF\necho after',
-    'cat <<-EOF\n\tindented\n\tEOF',
-    '# only a comment',
-    'f() { echo  "$1"; }\nf x # trailing comment',
-    'case $x in a) echo a;; *) echo b;; esac',
-    'for i in 1 2; do\necho $i\ndone\n\n\n\necho gap',
-    'x=$(printf %s "a  b")',
-    'echo unterminated "quote',
-    '',
-    'echo # serpentc:format-split:4b1d',
-    'make DESTDIR="${destdir}" install',
-  ];
+  const bodies = [...PRINTER_TEXTS, 'echo # serpentc:format-split:4b1d'];
   const batched = await formatBodies(bodies.map((b) => `${b}\n`));
   for (const body of bodies) {
     let alone;

@@ -11,6 +11,7 @@ import type { ShellError, ShellInfo, ShellOptions } from '../compiler/shell/inde
 import { getEngine } from '../compiler/shell/engine.js';
 import { shellInstance } from '../compiler/shell/wasm.js';
 import { PACKAGE_ROOT } from '../compiler/paths.js';
+import { PRINTER_TEXTS } from './helpers/shell-texts.js';
 
 const one = async (body: string, options?: ShellOptions): Promise<ShellInfo> =>
   (await analyzeShell([body], options))[0];
@@ -406,19 +407,11 @@ test("the wasm engine prints exactly what sh-syntax's processor prints, between 
     .slice(0, 40)
     .map((f) => readFileSync(join(outDir, f), 'utf8'));
   const texts = [
-    'echo   hi',
-    'if true; then echo a; fi',
-    'cat <<EOF\n  keep   this\n$x\nEOF\necho after',
-    'cat <<-EOF\n\tindented\n\tEOF',
-    '# only a comment',
-    'f() { echo  "$1"; }\nf x # trailing comment',
-    'case $x in a) echo a;; *) echo b;; esac',
+    ...PRINTER_TEXTS,
     'a && \\\n  b || c',
     'x=$(printf %s "a  b") >out 2>&1',
     'a=(1 2)', // bash, which the printer accepts
-    'echo unterminated "quote',
     'echo é  ü',
-    '',
     ...scripts,
     ...Array.from({ length: 40 }, () => garbage(rand)),
   ];
