@@ -3,8 +3,8 @@
 // prettier-plugin-sh hands the text to sh-syntax (mvdan/sh compiled to WASM) and prints it with the same
 // options, starting a fresh Go runtime for each call (~20 ms); here the shell engine's one instance prints
 // (getPrinter). A call still has a cost of its own, so unique bodies are joined with a marker comment line,
-// formatted in one call and split again. A batch that does not split back cleanly is formatted body by body; a body that does not
-// parse is kept as written (the checker reports shell syntax errors before the emitter runs).
+// formatted in one call and split again. A batch that does not split back cleanly is formatted body by body; a
+// body that does not parse is kept as written (the checker reports shell syntax errors before the emitter runs).
 import { getProcessor } from 'sh-syntax';
 import { getEngine } from '../shell/engine.js';
 import { shellInstance } from '../shell/wasm.js';
