@@ -5,6 +5,7 @@ import type {
   Decl,
   FileNode,
   LayerDecl,
+  Loc,
   PackageDecl,
   PassDecl,
   StageDecl,
@@ -113,30 +114,24 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: ResolveOpt
 
   // 3. Stages; `after` and mounts may name any of them.
   const stages = new Map<string, RStage>();
+  /** Whether `ref` names a declared stage; reports `undefined-stage` (with the nearest name) when not. */
+  const knownStage = (ref: { readonly name: string; readonly loc: Loc }): boolean => {
+    if (stages.has(ref.name)) return true;
+    sink.error('undefined-stage', ref.loc, { stage: ref.name }, suggestion(ref.name, stages.keys()));
+    return false;
+  };
   for (const decl of stageDecls) {
     const stage = readStage(decl, sink);
     stages.set(stage.name, addedBy.has(decl) ? { ...stage, layers: [addedBy.get(decl) ?? ''] } : stage);
   }
   applyStageChanges(changes, stages, (body) => readChroot(body), sink);
   for (const stage of stages.values()) {
-    if (stage.after && !stages.has(stage.after.name)) {
-      sink.error(
-        'undefined-stage',
-        stage.after.loc,
-        { stage: stage.after.name },
-        suggestion(stage.after.name, stages.keys()),
-      );
-      stages.set(stage.name, { ...stage, after: null });
-    }
+    if (stage.after && !knownStage(stage.after)) stages.set(stage.name, { ...stage, after: null });
     for (const e of stage.env) {
       if (reservedVar(e.name, stages.keys(), false) === 'step')
         sink.error('bad-name', e.loc, { kind: 'env-reserved', name: e.name });
     }
-    for (const m of stage.chroot?.mounts ?? []) {
-      if (m.from.kind === 'stage' && !stages.has(m.from.name)) {
-        sink.error('undefined-stage', m.from.loc, { stage: m.from.name }, suggestion(m.from.name, stages.keys()));
-      }
-    }
+    for (const m of stage.chroot?.mounts ?? []) if (m.from.kind === 'stage') knownStage(m.from);
   }
 
   // 4. Templates. Their fields are checked where they are used: none is required in a template.
@@ -151,14 +146,8 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: ResolveOpt
   const packages = new Map<string, RPackage>();
   const unplaced = new Set<string>();
   for (const decl of packageDecls) {
-    if (!stages.has(decl.stage.name)) {
+    if (!knownStage(decl.stage)) {
       unplaced.add(decl.name.name);
-      sink.error(
-        'undefined-stage',
-        decl.stage.loc,
-        { stage: decl.stage.name },
-        suggestion(decl.stage.name, stages.keys()),
-      );
       continue;
     }
     const owner = { decl: 'package', name: decl.name.name } as const;
@@ -186,14 +175,8 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: ResolveOpt
   for (const decl of passDecls) {
     let baseStage = byName.get(decl.of.name);
     if (decl.stage) {
-      if (!stages.has(decl.stage.name)) {
+      if (!knownStage(decl.stage)) {
         unplaced.add(decl.name.name);
-        sink.error(
-          'undefined-stage',
-          decl.stage.loc,
-          { stage: decl.stage.name },
-          suggestion(decl.stage.name, stages.keys()),
-        );
         continue;
       }
       baseStage = packages.has(`${decl.stage.name}/${decl.of.name}`) ? decl.stage.name : undefined;
