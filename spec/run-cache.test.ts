@@ -10,6 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/paths.js';
+import { tree } from './helpers/tree.js';
 
 const root = join(tmpdir(), `serpentc-run-cache-${process.pid}`);
 const cacheDir = join(root, 'cache');
@@ -26,17 +27,6 @@ function recipes(name: string): string {
 function runRecordTime(): bigint | null {
   const names = readdirSync(cacheDir).filter((n) => n.startsWith('run-') && n.endsWith('.json'));
   return names.length === 1 ? statSync(join(cacheDir, names[0]), { bigint: true }).ctimeNs : null;
-}
-
-/** Every file below `dir` with its content, to compare two out/ trees. */
-function tree(dir: string): Map<string, string> {
-  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-  return new Map(
-    files.map((e) => {
-      const path = join(e.parentPath, e.name);
-      return [path.slice(dir.length), `${statSync(path).mode.toString(8)} ${readFileSync(path, 'utf8')}`];
-    }),
-  );
 }
 
 /** `serpentc args…`; whether it compiled (it wrote the run record, or had no record to write). */
