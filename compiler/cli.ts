@@ -11,6 +11,7 @@ import { guardOutDir, type Refusal } from './emit/guard.js';
 import { MANIFEST } from './emit/layout.js';
 import type { GPackage } from './graph.js';
 import { directDeps, findPackage, findStage, relations, select, subgraph } from './graph/select.js';
+import type { ShellMemo } from './emit/shell-memo.js';
 import type { Result } from './index.js';
 
 export interface IO {
@@ -214,8 +215,12 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
   // load surfaces at the await below.
   const emitter = import('./emit/index.js');
   emitter.catch(() => {}); // not awaited when the recipes have errors
-  const res = await compileAndReport([cmd, ...rest], o.target, io);
-  if (!res.graph) return 1;
+  const res = await compileAndReport([cmd, ...rest], o.target, io, true);
+  const { saveShellMemo } = await import('./emit/shell-memo.js');
+  if (!res.graph) {
+    if (res.memo) saveShellMemo(res.memo);
+    return 1;
+  }
   const { emit } = await emitter;
   const result = await emit(res.graph, {
     outDir: o.out,
@@ -223,6 +228,7 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
     stagesDir: cmd,
     ...(snap && res.diagnostics.length === 0 ? { run: snap } : {}),
   });
+  if (res.memo) saveShellMemo(res.memo);
   if (result.diagnostics.length) return report(result.diagnostics, res.texts, io);
   if (o.check) {
     const drift = [...result.changed, ...result.removed];
@@ -340,14 +346,29 @@ async function reportCommand(args: readonly string[], o: Options, io: IO): Promi
   }
 }
 
-async function compileAndReport(dirs: readonly string[], target: string | undefined, io: IO): Promise<Result> {
+/**
+ * Compiles `dirs` and prints the diagnostics. The shell engine's answers of earlier runs are read first
+ * (emit/shell-memo.ts) and this run's saved after the compile, or by the caller when it passes `keepMemo` (a
+ * generation saves after emit, which formats the bodies).
+ */
+async function compileAndReport(
+  dirs: readonly string[],
+  target: string | undefined,
+  io: IO,
+  keepMemo = false,
+): Promise<Result & { readonly memo: ShellMemo | null }> {
   // Loaded here, not at the top: a generation with nothing to do never needs the compiler (emit/run-cache.ts).
-  // The shell parser starts compiling first, so that the compiler's modules load meanwhile.
-  (await import('./shell/wasm.js')).prepareShell();
+  const { openShellMemo, saveShellMemo } = await import('./emit/shell-memo.js');
+  const memo = openShellMemo();
+  // Without known answers, the shell parser starts compiling now, so that the compiler's modules load meanwhile;
+  // with them, most likely no body needs it, and one that does waits for its compilation then.
+  const startShell = !memo || memo.analyses === 0;
+  if (startShell) (await import('./shell/wasm.js')).prepareShell();
   const { compile } = await import('./index.js');
-  const res = await compile(dirs, target === undefined ? {} : { target });
+  const res = await compile(dirs, { ...(target === undefined ? {} : { target }), startShell });
   report(res.diagnostics, res.texts, io);
-  return res;
+  if (memo && !keepMemo) saveShellMemo(memo);
+  return { ...res, memo };
 }
 
 /** Prints diagnostics and the error count; 1 when any is an error, else 0. */

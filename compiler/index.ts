@@ -25,6 +25,12 @@ export interface Result {
 export interface CompileOptions {
   /** The target profile; default: the target marked default. */
   readonly target?: string;
+  /**
+   * Start compiling the shell parser before the recipes are read (default true), so that it is ready when the
+   * bodies are analysed. False when the bodies' analyses are expected to be known already (a memo,
+   * emit/shell-memo.ts): the parser is then compiled only if one is not.
+   */
+  readonly startShell?: boolean;
 }
 
 /**
@@ -32,7 +38,7 @@ export interface CompileOptions {
  * bottom first (docs/language.md, Layers).
  */
 export async function compile(dirs: string | readonly string[], opts: CompileOptions = {}): Promise<Result> {
-  prepareShell(); // the shell parser compiles in the background while recipes are read and parsed
+  if (opts.startShell !== false) prepareShell(); // it compiles in the background while recipes are read and parsed
   const sink = new Sink();
   const list = typeof dirs === 'string' ? [dirs] : dirs;
   const loaded = loadSet(list, sink);

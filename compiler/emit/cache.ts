@@ -225,7 +225,7 @@ function prune(dir: string): void {
     return;
   }
   for (const name of names) {
-    if (!name.startsWith('out-') && !name.startsWith('run-')) continue;
+    if (!name.startsWith('out-') && !name.startsWith('run-') && !name.startsWith('shell-')) continue;
     const path = join(dir, name);
     try {
       if (statSync(path).mtimeMs < before) rmSync(path, { force: true });

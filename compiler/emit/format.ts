@@ -13,8 +13,13 @@ const MARKER = '# serpentc:format-split:4b1d';
 const BATCH_BODIES = 2000;
 const BATCH_CHARS = 1_000_000;
 
-/** body as written → formatted body; shared by every render in this process */
+/**
+ * body as written → formatted body; shared by every render in this process, in order of last use (the next
+ * run's memo, shell-memo.ts, keeps the most recent ones)
+ */
 const cache = new Map<string, string>();
+/** normalized texts the printer failed on, kept as written: right for this run, but no answer for the next */
+const unprinted = new Set<string>();
 
 type Printer = (text: string) => Promise<string>;
 
@@ -52,6 +57,7 @@ async function formatOne(text: string): Promise<string> {
   try {
     return normalize(await (await getPrinter())(text));
   } catch {
+    unprinted.add(text);
     return normalize(text);
   }
 }
@@ -80,6 +86,8 @@ export async function formatBodies(bodies: Iterable<string>): Promise<Map<string
     if (result.has(body)) continue;
     const cached = cache.get(body);
     if (cached !== undefined) {
+      cache.delete(body); // used now: to the end of the order
+      cache.set(body, cached);
       result.set(body, cached);
       continue;
     }
@@ -120,6 +128,16 @@ export async function formatBodies(bodies: Iterable<string>): Promise<Map<string
     });
   });
   return result;
+}
+
+/** The bodies this process had printed, with their text, least recently used first. */
+export function knownFormats(): [string, string][] {
+  return [...cache].filter(([body]) => !unprinted.has(normalize(body)));
+}
+
+/** Adds formatted bodies made by an earlier run of the same serpentc (shell-memo.ts), as if made in this one. */
+export function learnFormats(entries: Iterable<readonly [string, string]>): void {
+  for (const [body, formatted] of entries) if (!cache.has(body)) cache.set(body, formatted);
 }
 
 /** Formats one whole file with the same formatter (used by tests and for the generated files' checks). */

@@ -50,7 +50,7 @@ let code: string | null = null;
  * Each file counts by path, size, inode and ctime (as cache.ts identifies generated files): any edit, copy or
  * reinstall changes its ctime, and stat is a tenth of the cost of reading and hashing every module.
  */
-function codeKey(): string {
+export function codeKey(): string {
   if (code !== null) return code;
   const hash = createHash('sha256').update(`node ${process.version}\0`);
   const files = [

@@ -8,15 +8,16 @@
 import { errorText, getEngine } from './engine.js';
 import { asText, scanShell } from './scan.js';
 import type { ShellError, ShellInfo, ShellOptions } from './types.js';
-import { validate } from './validate.js';
+import { COULD_NOT_RUN, validate } from './validate.js';
 
 export { SHELL_BUILTINS } from './builtins.js';
 export { scanShell } from './scan.js';
+export { isParserFailure } from './validate.js';
 export { prepareShell } from './wasm.js';
 export type { ShellError, ShellInfo, ShellName, ShellOptions } from './types.js';
 
-/** Deep-freezes a result shared by every occurrence of the same body. */
-function freeze(info: ShellInfo): ShellInfo {
+/** Deep-freezes a result shared by every occurrence of the same body (and by runs: emit/shell-memo.ts). */
+export function freezeInfo(info: ShellInfo): ShellInfo {
   for (const list of [info.commands, info.refs]) for (const x of list) Object.freeze(x);
   Object.freeze(info.commands);
   Object.freeze(info.refs);
@@ -51,12 +52,12 @@ export async function analyzeShell(
     const size = options.batchBytes;
     errors = await validate(unique, engine, typeof size === 'number' && size > 0 ? size : engine.batchBytes);
   } catch (err) {
-    const message = `the shell parser could not run (${errorText(err)})`;
+    const message = `${COULD_NOT_RUN} (${errorText(err)})`;
     errors = unique.map(() => ({ message, line: 1, col: 1 }));
   }
   const infos = unique.map((body, i) => {
     const error = errors[i];
-    return freeze(error ? { error, commands: [], refs: [], assigns: [] } : scanShell(body));
+    return freezeInfo(error ? { error, commands: [], refs: [], assigns: [] } : scanShell(body));
   });
   return slot.map((i) => infos[i]);
 }

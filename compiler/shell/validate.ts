@@ -54,12 +54,24 @@ function lineColAt(s: string, idx: number): { line: number; col: number } {
   return { line, col: idx - start + 1 };
 }
 
+/** How the errors that are the parser's failure, not the body's, begin (a crash here, analyzeShell's "could not run"). */
+export const GAVE_UP = 'the shell parser gave up on this body';
+export const COULD_NOT_RUN = 'the shell parser could not run';
+
+/**
+ * Whether `error` says the parser failed rather than that the body is wrong: a crash or a parser that did not
+ * start may not happen again, so such a result is no answer to keep for another run (emit/shell-memo.ts).
+ */
+export function isParserFailure(error: ShellError): boolean {
+  return error.message.startsWith(GAVE_UP) || error.message.startsWith(COULD_NOT_RUN);
+}
+
 /** The error of a body parsed on its own, positioned in the body (columns in UTF-16 units, not mvdan's bytes). */
 function ownResult(body: string, out: Outcome): ShellError | null {
   if (out.kind === 'ok') return null;
   if (out.kind === 'crash')
     return {
-      message: `the shell parser gave up on this body (${out.message}); is it nested too deeply?`,
+      message: `${GAVE_UP} (${out.message}); is it nested too deeply?`,
       line: 1,
       col: 1,
     };
