@@ -61,8 +61,9 @@ const root = mkdtempSync(join(tmpdir(), 'serpentc-speed-'));
 try {
   // stages/ through the CLI: a new process each time, as a user runs it. First without any cache (serpentc's
   // first run on a machine); then with a cache directory of the bench's own, primed by one run into another
-  // directory, so that each empty out/ gets what a user's later runs get: the shell memo (no parser to start
-  // when the step bodies are known), but neither output record (they are per out/ directory).
+  // directory, so that each empty out/ gets what a user's later runs get: the memos (no grammar to load and no
+  // shell parser to start when the recipe files and step bodies are known), but neither output record (they
+  // are per out/ directory).
   const first: number[] = [];
   for (let i = 0; i < RUNS; i++)
     first.push(timed(() => cli([join(PACKAGE_ROOT, 'stages'), '-o', join(root, `first-${i}`)])));

@@ -347,9 +347,9 @@ async function reportCommand(args: readonly string[], o: Options, io: IO): Promi
 }
 
 /**
- * Compiles `dirs` and prints the diagnostics. The shell engine's answers of earlier runs are read first
- * (emit/shell-memo.ts) and this run's saved after the compile, or by the caller when it passes `keepMemo` (a
- * generation saves after emit, which formats the bodies).
+ * Compiles `dirs` and prints the diagnostics. The parse results and the shell engine's answers of earlier runs
+ * are read first (emit/parse-memo.ts, emit/shell-memo.ts) and this run's saved after the compile, or by the
+ * caller when it passes `keepMemo` (a generation saves after emit, which formats the bodies).
  */
 async function compileAndReport(
   dirs: readonly string[],
@@ -364,9 +364,15 @@ async function compileAndReport(
   // with them, most likely no body needs it, and one that does waits for its compilation then.
   const startShell = !memo || memo.analyses === 0;
   if (startShell) (await import('./shell/wasm.js')).prepareShell();
+  const parseMemo = (await import('./emit/parse-memo.js')).openParseMemo();
   const { compile } = await import('./index.js');
-  const res = await compile(dirs, { ...(target === undefined ? {} : { target }), startShell });
+  const res = await compile(dirs, {
+    ...(target === undefined ? {} : { target }),
+    startShell,
+    ...(parseMemo ? { parseMemo } : {}),
+  });
   report(res.diagnostics, res.texts, io);
+  parseMemo?.save();
   if (memo && !keepMemo) saveShellMemo(memo);
   return { ...res, memo };
 }

@@ -7,7 +7,7 @@ import type { FileNode, LayerDecl, Loc } from '../grammar/syntax.js';
 import { isSyntaxCode, WHOLE_SET_CODES } from './diagnostics/catalogue.js';
 import { foldRepeats, Sink, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { BuildGraph } from './graph.js';
-import { loadSet, parseAll, type Loaded, type LoadedLayer } from './load.js';
+import { loadSet, parseAll, type Loaded, type LoadedLayer, type ParseMemo } from './load.js';
 import { decide, plan } from './plan/index.js';
 import { resolve, type Model } from './resolve/index.js';
 import { prepareShell } from './shell/index.js';
@@ -31,6 +31,8 @@ export interface CompileOptions {
    * emit/shell-memo.ts): the parser is then compiled only if one is not.
    */
   readonly startShell?: boolean;
+  /** Parse results of earlier runs, used for recipe texts it knows, given the new ones (emit/parse-memo.ts). */
+  readonly parseMemo?: ParseMemo;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function compile(dirs: string | readonly string[], opts: CompileOpt
   if (opts.startShell !== false) prepareShell(); // it compiles in the background while recipes are read and parsed
   const sink = new Sink();
   const list = typeof dirs === 'string' ? [dirs] : dirs;
-  const loaded = loadSet(list, sink);
+  const loaded = await loadSet(list, sink, opts.parseMemo);
   if (loaded.baseIsLayer) {
     // a layer read as the base: its changes have nothing below them, and what a base lacks (a target, the
     // stages) would only repeat that one mistake
@@ -62,7 +64,7 @@ export async function compileSources(
   opts: CompileOptions & { readonly stagesDir: string; readonly layer?: string },
 ): Promise<Result> {
   const sink = new Sink();
-  const loaded = parseAll(
+  const loaded = await parseAll(
     sources.map((s) => ({ display: s.rel, rel: s.rel, text: s.text })),
     sink,
   );

@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve as resolvePath, sep } from 'node:path';
 import { BOM } from '../grammar/chars.js';
-import { parse, type Span } from '../grammar/index.js';
+import type { ParseResult, Span } from '../grammar/index.js';
 import type { FileNode, LayerDecl } from '../grammar/syntax.js';
 import { NOTES } from './diagnostics/catalogue.js';
 import type { Sink } from './diagnostics/diagnostic.js';
-import { ioReason } from './util.js';
+import { bug, ioReason } from './util.js';
 import { walk } from './walk.js';
 
 export { recipePaths } from './walk.js';
@@ -16,6 +16,15 @@ export interface RecipeSource {
   readonly display: string;
   readonly rel: string;
   readonly text: string;
+}
+
+/**
+ * Parse results kept from earlier runs (emit/parse-memo.ts): `get` gives the result of parsing `text` as
+ * `display` when it is known, `set` offers one that was just made.
+ */
+export interface ParseMemo {
+  get(display: string, text: string): ParseResult | undefined;
+  set(display: string, text: string, result: ParseResult): void;
 }
 
 export interface Loaded {
@@ -49,7 +58,7 @@ export interface LoadedSet extends Loaded {
  * not pick up `stages/layers/host-llvm/`); the base must be no layer, each further directory must be one.
  * Paths relative to the stages directory (patches, files, plan locations) are relative to the base.
  */
-export function loadSet(dirs: readonly string[], sink: Sink): LoadedSet {
+export async function loadSet(dirs: readonly string[], sink: Sink, memo?: ParseMemo): Promise<LoadedSet> {
   const base = dirs[0] ?? '.';
   const files: FileNode[] = [];
   const texts = new Map<string, string>();
@@ -58,8 +67,9 @@ export function loadSet(dirs: readonly string[], sink: Sink): LoadedSet {
   const sets: FileNode[][] = [];
   const layers: LoadedLayer[] = [];
   let baseIsLayer = false;
+  const all = await Promise.all(dirs.map((dir) => load(dir, sink, memo)));
   dirs.forEach((dir, i) => {
-    const loaded = load(dir, sink);
+    const loaded = all[i];
     const own = resolvePath(dir);
     /** directories of the layers declared below `dir` (and `dir` itself, when it is one) */
     const roots = new Map<string, LayerDecl>();
@@ -105,7 +115,7 @@ export function loadSet(dirs: readonly string[], sink: Sink): LoadedSet {
 const isBelow = (path: string, dir: string): boolean => path.startsWith(`${dir}${sep}`);
 
 /** @param dir the recipe directory as the user wrote it (used for display paths) */
-export function load(dir: string, sink: Sink): Loaded {
+export async function load(dir: string, sink: Sink, memo?: ParseMemo): Promise<Loaded> {
   let paths: string[];
   try {
     paths = walk(dir, sink, new Map());
@@ -124,26 +134,38 @@ export function load(dir: string, sink: Sink): Loaded {
       sink.error('io-error', null, { kind: 'file', path, reason: e instanceof Error ? e.message : String(e) });
     }
   }
-  return parseAll(sources, sink);
+  return parseAll(sources, sink, memo);
 }
 
-/** Parses recipe texts (a leading byte order mark dropped). */
-export function parseAll(sources: readonly RecipeSource[], sink: Sink): Loaded {
+/**
+ * Parses recipe texts (a leading byte order mark dropped). The grammar (chevrotain, the lexer and the parser:
+ * about 0.1 s to load and build) is loaded only when `memo` does not know every text.
+ */
+export async function parseAll(sources: readonly RecipeSource[], sink: Sink, memo?: ParseMemo): Promise<Loaded> {
   const files: FileNode[] = [];
   const texts = new Map<string, string>();
   const relOf = new Map<string, string>();
   const damaged = new Map<string, readonly Span[]>();
-  for (const source of sources) {
+  // A byte order mark (editors on Windows write one) is no part of the recipe: dropped, so the first line's
+  // columns are those an editor shows, and the excerpts are made from the same text.
+  const textOf = (source: RecipeSource): string =>
+    source.text.startsWith(BOM) ? source.text.slice(BOM.length) : source.text;
+  const known = sources.map((source) => memo?.get(source.display, textOf(source)));
+  const grammar = known.every((r) => r !== undefined) ? null : await import('../grammar/index.js');
+  sources.forEach((source, i) => {
     const { display, rel } = source;
-    // A byte order mark (editors on Windows write one) is no part of the recipe: dropped, so the first line's
-    // columns are those an editor shows, and the excerpts are made from the same text.
-    const text = source.text.startsWith(BOM) ? source.text.slice(BOM.length) : source.text;
+    const text = textOf(source);
     texts.set(display, text);
     relOf.set(display, rel);
-    const parsed = parse(display, text);
+    let parsed = known[i];
+    if (parsed === undefined) {
+      if (!grammar) throw bug(`no parser for ${display}`);
+      parsed = grammar.parse(display, text);
+      memo?.set(display, text, parsed);
+    }
     sink.addAll(parsed.diagnostics);
     if (parsed.damaged.length) damaged.set(display, parsed.damaged);
     files.push(parsed.ast);
-  }
+  });
   return { files, texts, relOf, damaged };
 }

@@ -204,10 +204,15 @@ export function remember(outDir: string, key: string, files: readonly string[]):
 
 /** Writes `record` as JSON to `at` through a temporary file and a rename; false when the cache refuses it. */
 export function writeRecord(at: string, record: unknown): boolean {
+  return writeText(at, JSON.stringify(record));
+}
+
+/** Writes `text` to `at` through a temporary file and a rename; false when the cache refuses it. */
+export function writeText(at: string, text: string): boolean {
   try {
     mkdirSync(dirname(at), { recursive: true });
     const temp = `${at}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(record));
+    writeFileSync(temp, text);
     renameSync(temp, at);
     return true;
   } catch {
@@ -225,7 +230,7 @@ function prune(dir: string): void {
     return;
   }
   for (const name of names) {
-    if (!name.startsWith('out-') && !name.startsWith('run-') && !name.startsWith('shell-')) continue;
+    if (!['out-', 'run-', 'shell-', 'parse-'].some((prefix) => name.startsWith(prefix))) continue;
     const path = join(dir, name);
     try {
       if (statSync(path).mtimeMs < before) rmSync(path, { force: true });

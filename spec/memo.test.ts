@@ -1,29 +1,41 @@
-// The shell memo (compiler/emit/shell-memo.ts) carries the shell engine's answers from one run to the next: a
-// run whose bodies are all known compiles no shell parser and still writes exactly what a run without any cache
-// writes; an edited body is analysed and formatted again; a memo of other code, or a damaged one, is not
-// trusted; a parser that could not start leaves no answer behind; the memo keeps at most MEMO_MAX answers of each kind, this run's among them. Each run is a child
-// process whose WebAssembly compilations are counted by a preloaded module, so "no parser" is observed, not
-// inferred.
+// The memos carry answers from one run to the next (docs/output.md): the shell memo
+// (compiler/emit/shell-memo.ts) the shell engine's, the parse memo (compiler/emit/parse-memo.ts) the recipe
+// parser's. A run whose step bodies are all known compiles no shell parser, one whose recipe files are all known
+// loads no grammar, and both still write exactly what a run without any cache writes; an edited body or file is
+// analysed or parsed again; a memo of other code, or a damaged one, is not trusted; a parser that could not
+// start leaves no answer behind; the shell memo keeps at most MEMO_MAX answers of each kind, this run's among
+// them. Each run is a child process with a preloaded module that counts its WebAssembly compilations and can
+// refuse to load the grammar, so "no parser" is observed, not inferred.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { PARSE_MEMO_FILE } from '../compiler/emit/parse-memo.js';
 import { MEMO_FILE, MEMO_MAX } from '../compiler/emit/shell-memo.js';
 import { REPO_ROOT } from './helpers/paths.js';
 import { tree } from './helpers/tree.js';
 
-const root = join(tmpdir(), `serpentc-shell-memo-${process.pid}`);
+const root = join(tmpdir(), `serpentc-memo-${process.pid}`);
 const cacheDir = join(root, 'cache');
 const memoPath = join(cacheDir, MEMO_FILE);
+const parseMemoPath = join(cacheDir, PARSE_MEMO_FILE);
 const preload = join(root, 'count-wasm.mjs');
 
 /**
  * Counts the WebAssembly modules the process compiles (the shell parser's, by either path) and prints it last;
- * with FAIL_WASM=1, every compilation fails, as on a machine where the parser cannot start.
+ * with FAIL_WASM=1, every compilation fails, as on a machine where the parser cannot start. With NO_GRAMMAR=1,
+ * importing the recipe grammar (chevrotain or grammar/'s parser modules) fails.
  */
 const COUNTER = `
+import { register } from 'node:module';
+if (process.env.NO_GRAMMAR === '1') {
+  const hook = 'export async function resolve(s, c, next) {' +
+    ' if (/chevrotain|grammar.(index|parser|tokens).js$/.test(s)) throw new Error("grammar loaded: " + s);' +
+    ' return next(s, c); }';
+  register('data:text/javascript,' + encodeURIComponent(hook));
+}
 let n = 0;
 for (const name of ['compile', 'instantiate']) {
   const f = WebAssembly[name];
@@ -44,9 +56,10 @@ interface Run {
 }
 
 /** `serpentc args…` in a child process with the test's cache directory (or `cache`, e.g. 'off'). */
-function serpentc(args: readonly string[], cache: string = cacheDir, env: NodeJS.ProcessEnv = {}): Run {
+function serpentc(args: readonly string[], cache: string = cacheDir, env: NodeJS.ProcessEnv = {}, cwd = root): Run {
   const r = spawnSync(process.execPath, ['--import', preload, join(REPO_ROOT, 'dist/bin/serpentc.js'), ...args], {
     encoding: 'utf8',
+    cwd,
     env: { ...process.env, SERPENTC_CACHE_DIR: cache, NO_COLOR: '1', ...env },
   });
   const m = /^wasm-compiles (\d+)$/m.exec(r.stderr);
@@ -229,6 +242,76 @@ test(`the memo keeps this run's answers and at most ${MEMO_MAX} of each kind, th
   for (const b of ours) assert.ok(saved.includes(b), `this run's body kept: ${b.slice(0, 40)}`);
   assert.not.ok(saved.includes(': old 0\n'), 'the least recently used answer dropped');
   assert.ok(saved.includes(': old 1\n'), 'the next one kept');
+});
+
+test('a run whose recipe files are all known loads no grammar and writes what an uncached run writes', () => {
+  const dir = recipes('stages');
+  const noGrammar = { NO_GRAMMAR: '1' };
+  // the hook works: without a memo the grammar is needed, and refused
+  const refused = serpentc(['check', dir], 'off', noGrammar);
+  assert.is(refused.code, 3, refused.err);
+  assert.match(refused.err, 'grammar loaded');
+  assert.is(serpentc([dir, '-o', join(root, 'out1')]).code, 0);
+  const second = serpentc([dir, '-o', join(root, 'out2')], cacheDir, noGrammar);
+  assert.is(second.code, 0, second.err);
+  assert.equal(tree(join(root, 'out2')), uncached(dir));
+  // the display path is part of what a result is known by (every location carries it): another spelling of the
+  // same directory is parsed again
+  const relative = serpentc(['check', 'stages'], cacheDir, noGrammar, root);
+  assert.is(relative.code, 3);
+  assert.match(relative.err, 'grammar loaded');
+  assert.is(serpentc(['check', 'stages'], cacheDir, {}, root).code, 0);
+  assert.is(serpentc(['check', 'stages'], cacheDir, noGrammar, root).code, 0);
+});
+
+test('an edited recipe file is parsed again; a file with a syntax error is never an answer', () => {
+  const dir = recipes('stages');
+  assert.is(serpentc([dir, '-o', join(root, 'out1')]).code, 0);
+  const file = join(dir, 'stage3/zlib.recipe');
+  const text = readFileSync(file, 'utf8');
+  assert.match(text, /\n {2}version = "/);
+  // a syntax error: reported, although the memo knows the file as it was
+  writeFileSync(file, text.replace(/\n {2}version = "/, '\n  version = = "'));
+  const broken = serpentc(['check', dir]);
+  assert.is(broken.code, 1);
+  assert.match(broken.err, /zlib\.recipe:\d+:\d+: error\[syntax-error\]/);
+  // still reported on the next run: the broken parse was not kept
+  assert.match(serpentc(['check', dir], cacheDir).err, 'error[syntax-error]');
+  // a valid edit: the generation is the uncached one
+  writeFileSync(file, text.replace(/\n {2}version = "([^"]*)"/, '\n  version = "$1.99"'));
+  const edited = serpentc([dir, '-o', join(root, 'out2')]);
+  assert.is(edited.code, 0, edited.err);
+  const out = tree(join(root, 'out2'));
+  assert.equal(out, uncached(dir));
+  assert.ok([...out.values()].some((f) => f.includes('1.2.13.99')));
+});
+
+test('a parse memo of other code, cut short or altered in one byte is not trusted', () => {
+  const dir = recipes('stages');
+  assert.is(serpentc([dir, '-o', join(root, 'out1')]).code, 0);
+  const good = readFileSync(parseMemoPath, 'utf8');
+  const nl = good.indexOf('\n');
+  const header = JSON.parse(good.slice(0, nl)) as { key: string };
+  // an altered byte that is still valid JSON of the right shape: a line number in some location
+  const altered = good.replace(/"line":(\d+)/, (_, n: string) => `"line":${Number(n) + 1}`);
+  assert.is.not(altered, good);
+  const expected = uncached(dir);
+  const damaged: Array<[string, string]> = [
+    ['another code key', good.replace(header.key, 'x'.repeat(header.key.length))],
+    ['cut short', good.slice(0, good.length - 100)],
+    ['altered', altered],
+    ['no header', good.slice(nl + 1)],
+  ];
+  for (const [what, content] of damaged) {
+    writeFileSync(parseMemoPath, content);
+    assert.is(serpentc(['check', dir], cacheDir, { NO_GRAMMAR: '1' }).code, 3, `${what}: the grammar is needed`);
+    writeFileSync(parseMemoPath, content);
+    const out = join(root, `out-${what.replace(/ /g, '-')}`);
+    const r = serpentc([dir, '-o', out]);
+    assert.is(r.code, 0, `${what}: ${r.err}`);
+    assert.equal(tree(out), expected, what);
+    assert.is(readFileSync(parseMemoPath, 'utf8'), good, `${what}: replaced by this run's memo`);
+  }
 });
 
 test.run();
