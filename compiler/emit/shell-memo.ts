@@ -112,7 +112,6 @@ export function openShellMemo(): ShellMemo | null {
  * could not print) is left out: the next run asks again.
  */
 export function saveShellMemo(memo: ShellMemo): void {
-  // a parser that crashed or did not start is not the body's answer: the next run asks again
   const analyses = [...knownAnalyses()].filter(([, info]) => !info.error || !isParserFailure(info.error));
   const formats = knownFormats();
   if (analyses.length === memo.analyses && formats.length === memo.formats) return;
