@@ -42,7 +42,8 @@ export type Outcome =
       readonly line: number;
       readonly col: number;
     }
-  | { readonly kind: 'crash'; readonly message: string };
+  /** `trap`: the WebAssembly code trapped on this text (a body nested deeper than its stack, say) */
+  | { readonly kind: 'crash'; readonly message: string; readonly trap: boolean };
 
 export type EngineKind = 'auto' | 'wasm' | 'public';
 
@@ -104,7 +105,7 @@ function interpret(result: RawResult | null | undefined): Outcome {
   }
   if (result?.message) return messageError(result.message);
   const stmts = result?.file?.Stmts ?? result?.file?.Stmt;
-  if (!Array.isArray(stmts)) return { kind: 'crash', message: 'unexpected parser output' };
+  if (!Array.isArray(stmts)) return { kind: 'crash', message: 'unexpected parser output', trap: false };
   return { kind: 'ok', stmts: stmts.map((s: RawStmt) => [s.Pos.Offset, s.End.Offset] as const) };
 }
 
@@ -158,8 +159,17 @@ async function parseWithPublicApi(text: string): Promise<Outcome> {
   } catch (e) {
     if (isParseError(e)) return interpret({ parseError: e });
     if (e instanceof SyntaxError) return messageError(e.message);
-    return { kind: 'crash', message: errorText(e) };
+    return crash(e);
   }
+}
+
+/** The outcome of a parse that threw. */
+function crash(err: unknown): Outcome {
+  return {
+    kind: 'crash',
+    message: errorText(err),
+    trap: err instanceof Error && err.name === 'RuntimeError' /* WebAssembly.RuntimeError: a trap */,
+  };
 }
 
 /** Whether an instance's exports are the ones we call (the names were checked on the module already). */
@@ -249,7 +259,7 @@ async function wasmEngine(): Promise<Engine> {
     try {
       return interpret(call(text, false));
     } catch (err) {
-      return { kind: 'crash', message: errorText(err) };
+      return crash(err);
     }
   };
   const print = (text: string): string => {

@@ -71,7 +71,9 @@ function ownResult(body: string, out: Outcome): ShellError | null {
   if (out.kind === 'ok') return null;
   if (out.kind === 'crash')
     return {
-      message: `${GAVE_UP} (${out.message}); is it nested too deeply?`,
+      // a trap is what a body can cause (its nesting deeper than the parser's stack); any other failure (no
+      // WebAssembly, an engine that would not load) is the parser's alone, and the hint would mislead
+      message: `${GAVE_UP} (${out.message})${out.trap ? '; is it nested too deeply?' : ''}`,
       line: 1,
       col: 1,
     };
