@@ -11,7 +11,6 @@ import { guardOutDir, type Refusal } from './emit/guard.js';
 import { MANIFEST } from './emit/layout.js';
 import type { GPackage } from './graph.js';
 import { directDeps, findPackage, findStage, relations, select, subgraph } from './graph/select.js';
-import type { ShellMemo } from './emit/shell-memo.js';
 import type { Result } from './index.js';
 
 export interface IO {
@@ -215,20 +214,21 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
   // load surfaces at the await below.
   const emitter = import('./emit/index.js');
   emitter.catch(() => {}); // not awaited when the recipes have errors
-  const res = await compileAndReport([cmd, ...rest], o.target, io, true);
-  const { saveShellMemo } = await import('./emit/shell-memo.js');
-  if (!res.graph) {
-    if (res.memo) saveShellMemo(res.memo);
-    return 1;
-  }
-  const { emit } = await emitter;
-  const result = await emit(res.graph, {
-    outDir: o.out,
-    check: Boolean(o.check),
-    stagesDir: cmd,
-    ...(snap && res.diagnostics.length === 0 ? { run: snap } : {}),
-  });
-  if (res.memo) saveShellMemo(res.memo);
+  const res = await compileAndReport([cmd, ...rest], o.target, io, { keepMemos: true });
+  const compiled = res.graph;
+  const outDir = o.out;
+  const result = compiled
+    ? await emitter.then(({ emit }) =>
+        emit(compiled, {
+          outDir,
+          check: Boolean(o.check),
+          stagesDir: cmd,
+          ...(snap && res.diagnostics.length === 0 ? { run: snap } : {}),
+        }),
+      )
+    : null;
+  res.memos.save(); // after emit, which formats the bodies: the printed texts are answers too
+  if (!result) return 1;
   if (result.diagnostics.length) return report(result.diagnostics, res.texts, io);
   if (o.check) {
     const drift = [...result.changed, ...result.removed];
@@ -346,23 +346,28 @@ async function reportCommand(args: readonly string[], o: Options, io: IO): Promi
   }
 }
 
+/** The memos of earlier runs that a compile reads (emit/parse-memo.ts, emit/shell-memo.ts), saved together. */
+interface Memos {
+  /** Writes what this run learnt into each memo (none when the cache is off); never throws. */
+  save(): void;
+}
+
 /**
- * Compiles `dirs` and prints the diagnostics. The parse results and the shell engine's answers of earlier runs
- * are read first (emit/parse-memo.ts, emit/shell-memo.ts) and this run's saved after the compile, or by the
- * caller when it passes `keepMemo` (a generation saves after emit, which formats the bodies).
+ * Compiles `dirs` and prints the diagnostics. The memos of earlier runs are read first and saved after the
+ * compile; with `keepMemos`, by the caller instead (`memos.save()`), when it has more to learn (a generation:
+ * emit formats the bodies).
  */
 async function compileAndReport(
   dirs: readonly string[],
   target: string | undefined,
   io: IO,
-  keepMemo = false,
-): Promise<Result & { readonly memo: ShellMemo | null }> {
+  opts: { readonly keepMemos?: boolean } = {},
+): Promise<Result & { readonly memos: Memos }> {
   // Loaded here, not at the top: a generation with nothing to do never needs the compiler (emit/run-cache.ts).
-  const { openShellMemo, saveShellMemo } = await import('./emit/shell-memo.js');
-  const memo = openShellMemo();
+  const shellMemo = (await import('./emit/shell-memo.js')).openShellMemo();
   // Without known answers, the shell parser starts compiling now, so that the compiler's modules load meanwhile;
   // with them, most likely no body needs it, and one that does waits for its compilation then.
-  const startShell = !memo || memo.analyses === 0;
+  const startShell = !shellMemo || shellMemo.analyses === 0;
   if (startShell) (await import('./shell/wasm.js')).prepareShell();
   const parseMemo = (await import('./emit/parse-memo.js')).openParseMemo();
   const { compile } = await import('./index.js');
@@ -372,9 +377,14 @@ async function compileAndReport(
     ...(parseMemo ? { parseMemo } : {}),
   });
   report(res.diagnostics, res.texts, io);
-  parseMemo?.save();
-  if (memo && !keepMemo) saveShellMemo(memo);
-  return { ...res, memo };
+  const memos: Memos = {
+    save() {
+      parseMemo?.save();
+      shellMemo?.save();
+    },
+  };
+  if (!opts.keepMemos) memos.save();
+  return { ...res, memos };
 }
 
 /** Prints diagnostics and the error count; 1 when any is an error, else 0. */

@@ -31,13 +31,17 @@ interface MemoRecord {
   readonly formats: readonly (readonly [string, string])[];
 }
 
-/** An opened memo: where it is saved and under which key. */
-export interface ShellMemo {
-  readonly path: string;
-  readonly key: string;
+/** The shell memo of one process: read at start into the process's caches, saved at the end. */
+export interface OpenShellMemo {
   /** How many answers of each kind the memo gave this process (none: the shell parser will be needed). */
   readonly analyses: number;
   readonly formats: number;
+  /**
+   * Writes this process's most recently used answers (temporary file and rename) when it learnt any the memo
+   * lacked; never throws. A parser's failure (a crash, a parser that did not start, a body the printer could not
+   * print) is left out: the next run asks again.
+   */
+  save(): void;
 }
 
 const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
@@ -72,7 +76,7 @@ const isPair = (x: unknown): x is readonly [string, unknown] =>
  * when the cache is off or has no home; otherwise the memo to save after the run (with no answers when there was
  * nothing usable to read).
  */
-export function openShellMemo(): ShellMemo | null {
+export function openShellMemo(): OpenShellMemo | null {
   const dir = cacheDir();
   if (dir === null) return null;
   const path = join(dir, MEMO_FILE);
@@ -81,11 +85,11 @@ export function openShellMemo(): ShellMemo | null {
   try {
     record = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    return { path, key, analyses: 0, formats: 0 };
+    return opened(path, key, { analyses: 0, formats: 0 });
   }
   const r = record as Partial<MemoRecord> | null;
   if (r?.version !== 1 || r.key !== key || !Array.isArray(r.analyses) || !Array.isArray(r.formats)) {
-    return { path, key, analyses: 0, formats: 0 };
+    return opened(path, key, { analyses: 0, formats: 0 });
   }
   const analyses: [string, ShellInfo][] = [];
   for (const e of r.analyses.slice(-MEMO_MAX) as unknown[]) {
@@ -103,23 +107,24 @@ export function openShellMemo(): ShellMemo | null {
   } catch {
     // only a cache
   }
-  return { path, key, analyses: analyses.length, formats: formats.length };
+  return opened(path, key, { analyses: analyses.length, formats: formats.length });
 }
 
-/**
- * Writes this process's most recently used answers as the memo (temporary file and rename) when it learnt any
- * the memo lacked; never throws. A parser's failure (a crash, a parser that did not start, a body the printer
- * could not print) is left out: the next run asks again.
- */
-export function saveShellMemo(memo: ShellMemo): void {
-  const analyses = [...knownAnalyses()].filter(([, info]) => !info.error || !isParserFailure(info.error));
-  const formats = knownFormats();
-  if (analyses.length === memo.analyses && formats.length === memo.formats) return;
-  const record: MemoRecord = {
-    version: 1,
-    key: memo.key,
-    analyses: analyses.slice(-MEMO_MAX),
-    formats: formats.slice(-MEMO_MAX),
+/** The memo at `path` under `key`, which gave this process `given` answers of each kind. */
+function opened(path: string, key: string, given: { analyses: number; formats: number }): OpenShellMemo {
+  return {
+    ...given,
+    save() {
+      const analyses = [...knownAnalyses()].filter(([, info]) => !info.error || !isParserFailure(info.error));
+      const formats = knownFormats();
+      if (analyses.length === given.analyses && formats.length === given.formats) return; // nothing learnt
+      const record: MemoRecord = {
+        version: 1,
+        key,
+        analyses: analyses.slice(-MEMO_MAX),
+        formats: formats.slice(-MEMO_MAX),
+      };
+      writeRecord(path, record);
+    },
   };
-  writeRecord(memo.path, record);
 }
