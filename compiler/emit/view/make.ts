@@ -128,12 +128,21 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, Read
     if (last) chainOf.set(pkgNode(pkg.id), `${pkg.id}/${makeWord(last.name)}`);
   }
   for (const s of stages) chainOf.set(stageNode(s.name), barrierStamp(s.name));
+  // This loop runs for every step of the plan (51,000 at 10,000 packages): what many steps share is worked out
+  // once (the node of a need, the file lists of a kind of step and their unions), and each line is built as one
+  // string rather than from intermediate arrays.
   /** a need (a step id, or a barrier stamp `<stage>/.complete`) → the node that makes it */
+  const nodes = new Map<string, string>();
   const nodeOf = (need: string): string => {
-    const parts = need.split('/');
-    if (parts.length === 2 && parts[1] === '.complete') return stageNode(parts[0]);
-    if (parts.length !== 3) throw bug(`need ${need} is neither a step nor a stage barrier`);
-    return pkgNode(`${parts[0]}/${parts[1]}`);
+    let node = nodes.get(need);
+    if (node === undefined) {
+      const parts = need.split('/');
+      if (parts.length === 2 && parts[1] === '.complete') node = stageNode(parts[0]);
+      else if (parts.length === 3) node = pkgNode(`${parts[0]}/${parts[1]}`);
+      else throw bug(`need ${need} is neither a step nor a stage barrier`);
+      nodes.set(need, node);
+    }
+    return node;
   };
   /** stage → kind of step → fileInputs(): the same few lists for every step, made once */
   const inputLists = new Map<string, Map<string, readonly string[]>>();
@@ -145,38 +154,69 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, Read
     if (!list) lists.set(kind, (list = fileInputs(pkg, step, chrootStages.has(pkg.stage))));
     return list;
   };
-  const packages: PackageRules[] = [];
-  const prereqs: string[] = [];
-  /** stage → its packages' nodes (or targets, for packages without steps) */
-  const stageMembers = new Map<string, string[]>(stages.map((s) => [s.name, []]));
+  /** unions of those lists, by the lists' identities: in first-seen order, and sorted */
+  const listIds = new Map<readonly string[], number>();
+  const unions = new Map<string, { readonly seen: readonly string[]; readonly sorted: readonly string[] }>();
+  const unionOf = (lists: readonly (readonly string[])[]): { seen: readonly string[]; sorted: readonly string[] } => {
+    let key = '';
+    for (const list of lists) {
+      let id = listIds.get(list);
+      if (id === undefined) listIds.set(list, (id = listIds.size));
+      key += `${id},`;
+    }
+    let union = unions.get(key);
+    if (!union) {
+      const seen = [...new Set(lists.flat())];
+      union = { seen, sorted: [...seen].sort(byCodeUnit) }; // sort for determinism
+      unions.set(key, union);
+    }
+    return union;
+  };
   // The needed stamps by name, not in chain order: explain reports the first reason in this order, and its
   // answer should not change when a `weight` estimate does.
   const byName = (ids: readonly string[]): string[] =>
-    (ids.length > 1 ? [...ids].sort(byCodeUnit) : ids).map(stepStamp); // sort for determinism
+    (ids.length > 1 ? [...ids].sort(byCodeUnit) : ids).map((id) => stepStamp(makeWord(id))); // sort for determinism
+  const packages: PackageRules[] = [];
+  const prereqs: string[] = [];
+  const stepLines: string[] = [];
+  /** stage → its packages' nodes (or targets, for packages without steps) */
+  const stageMembers = new Map<string, string[]>(stages.map((s) => [s.name, []]));
   for (const pkg of graph.packages) {
     const dir = pkgDir(pkg);
     const target = claim(`${pkg.stage}-${dir}`);
     const node = pkg.steps.length ? pkgNode(pkg.id) : null;
-    const files = new Set<string>();
+    /** the file lists its steps' stamps depend on, each once */
+    const fileLists: (readonly string[])[] = [];
     const deps = new Set<string>();
     const tree = treeSteps(pkg);
     const signed = signatures.get(pkg.id);
     const own = `${pkg.id}/`;
     for (const step of pkg.steps) {
-      const id = own + makeWord(step.name);
+      const name = makeWord(step.name);
+      const id = own + name;
       const sig = signed?.get(step.name);
       if (!sig) throw bug(`no signature for step ${id}`);
       // an extract's rule is also its tree steps' (what they need from outside the package, and their files):
       // whatever reruns one of them reruns the extract first, so none reruns in a tree it already changed
-      const covered = step.name === 'extract' && tree.length ? [step, ...tree] : null;
-      const extra = covered ? [...new Set(covered.flatMap((s) => inputsOf(pkg, s)))] : inputsOf(pkg, step);
-      const outside = covered
-        ? covered.flatMap((s) => (s === step ? s.needs : s.needs.filter((n) => !n.startsWith(own))))
-        : step.needs;
-      const needs = barriers.rewrite(outside).map((n) => makeWord(n));
-      for (const f of extra) files.add(f);
+      let extra = inputsOf(pkg, step);
+      let outside = step.needs;
+      if (step.name === 'extract' && tree.length) {
+        extra = unionOf([extra, ...tree.map((s) => inputsOf(pkg, s))]).seen;
+        const all = [...step.needs];
+        for (const s of tree) for (const n of s.needs) if (!n.startsWith(own)) all.push(n);
+        outside = all;
+      }
+      if (!fileLists.includes(extra)) fileLists.push(extra);
+      const needs = barriers.rewrite(outside);
+      let line = `${stepStamp(id)} ${sig}`;
+      for (const f of extra) line += ` ${f}`;
+      for (const stamp of byName(needs)) line += ` ${stamp}`;
+      prereqs.push(line);
       for (const n of needs) if (!n.startsWith(own)) deps.add(nodeOf(n));
-      prereqs.push([stepStamp(id), sig, ...extra, ...byName(needs)].join(' '));
+      // lib/steps.txt: this loop meets the steps in globalSteps()'s order, so its index is the line's number
+      stepLines.push(
+        `${stepLines.length + 1} ${pkg.stage} ${dir} ${step.name} ${step.placement === 'chroot' ? 'chroot' : 'host'}`,
+      );
     }
     const depList = byChain([...deps]);
     packages.push({
@@ -184,7 +224,7 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, Read
       loc: locText(pkg.loc),
       target,
       node,
-      prereqs: [packageScript(pkg.id), ...[...files].sort(byCodeUnit), ...depList], // sort for determinism
+      prereqs: [packageScript(pkg.id), ...unionOf(fileLists).sorted, ...depList],
       deps: depList,
       stage: pkg.stage,
       package: dir,
@@ -192,6 +232,7 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, Read
     const member = node ?? target;
     if (member) stageMembers.get(pkg.stage)?.push(member);
   }
+  if (stepLines.length !== total) throw bug('makeView() and globalSteps() count the steps differently');
   // longest chain first, so that make starts the critical path before anything else (schedule.ts); packages
   // without steps (no chain) last, by name
   const stagePackages = new Map<string, string[]>(
@@ -260,10 +301,7 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, Read
       skipped: skipped.sort(byCodeUnit), // sort for determinism
     },
     prereqs: [...barrierLines, ...prereqs],
-    steps: steps.map(
-      ({ pkg, step, index }) =>
-        `${index} ${pkg.stage} ${pkgDir(pkg)} ${step.name} ${step.placement === 'chroot' ? 'chroot' : 'host'}`,
-    ),
+    steps: stepLines,
   };
 }
 
