@@ -11,6 +11,9 @@ import * as assert from 'uvu/assert';
 import type { GValue } from '../compiler/graph.js';
 import { emit, MANIFEST, render } from '../compiler/emit/index.js';
 import { formatBodies, formatShell } from '../compiler/emit/format.js';
+import { Output } from '../compiler/emit/write.js';
+import { Sink } from '../compiler/diagnostics/diagnostic.js';
+import { byCodeUnit } from '../compiler/util.js';
 import { planJson } from '../compiler/emit/view/plan.js';
 import { commentText, makeWord, shName, shQuote, shValue } from '../compiler/emit/quote.js';
 import { compile } from '../compiler/index.js';
@@ -358,6 +361,38 @@ test('the writing thread (large outputs) writes what the main thread writes, wit
     assert.ok(existsSync(join(out, 'lib/stale.txt')), mode);
     assert.ok(existsSync(join(out, 'host/old.sh')), `${mode}: files before the failure are written`);
   }
+});
+
+test('the writing thread gets the files in batches: contents across batch boundaries arrive whole', async () => {
+  // Files of every size around the thread's 1 MiB batches: many small ones (batches fill and are posted), text
+  // of 2-, 3- and 4-byte UTF-8 characters (the batch reserves 3 bytes per UTF-16 unit), bytes that are not
+  // text, and files larger than a batch (posted on their own) between them.
+  const files = new Map<string, string | Buffer>();
+  for (let i = 0; i < 300; i++) {
+    const dir = `d${i % 7}`;
+    files.set(`${dir}/text-${String(i).padStart(3, '0')}.sh`, `# ${i} é — 😀\n${'x'.repeat((i * 7919) % 9000)}\n`);
+    files.set(`${dir}/bytes-${String(i).padStart(3, '0')}`, Buffer.alloc((i * 104_729) % 12_000, i % 256));
+    if (i % 100 === 50) {
+      files.set(`big/text-${i}`, `${'—'.repeat(400_000)}${i}`);
+      files.set(`big/bytes-${i}`, Buffer.alloc(1_500_000 + i, 0xfe));
+    }
+  }
+  const paths = [...files.keys()];
+  const outs = { main: join(tempDir('batch-main'), 'out'), thread: join(tempDir('batch-thread'), 'out') };
+  for (const [mode, out] of Object.entries(outs)) {
+    const output = new Output(out, paths, { check: false, thread: mode === 'thread' });
+    for (const [rel, content] of files) output.put(rel, content);
+    const sink = new Sink();
+    const result = mode === 'thread' ? await output.finish(sink) : output.finishHere(sink);
+    assert.equal(result.diagnostics, [], mode);
+    assert.equal(result.changed, [...paths, MANIFEST].sort(byCodeUnit), mode); // (a first run: the manifest too)
+  }
+  const written = fileTree(outs.thread);
+  written.delete(MANIFEST);
+  assert.is(written.size, files.size);
+  for (const [rel, content] of files)
+    assert.ok(written.get(rel)?.equals(typeof content === 'string' ? Buffer.from(content) : content), rel);
+  assert.equal([...fileTree(outs.main)].sort(), [...fileTree(outs.thread)].sort());
 });
 
 test('plan.json, written as UTF-8 chunk by chunk, is the one-line-per-element JSON text, whatever its lines hold', () => {

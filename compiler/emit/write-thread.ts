@@ -2,7 +2,7 @@
 // renders, in the order received, with the same FileWriter as the main thread, while the main thread renders the
 // next. Stops writing at the first file-system failure; answers what it changed (or what failed) at the end.
 import { parentPort, workerData } from 'node:worker_threads';
-import { FileWriter, type ThreadReport } from './write.js';
+import { FileWriter, type ThreadBatch, type ThreadReport } from './write.js';
 
 const port = parentPort;
 if (port === null) throw new Error('write-thread.js runs as a worker thread (write.ts), not on its own');
@@ -10,16 +10,18 @@ const writer = new FileWriter((workerData as { outDir: string }).outDir, false);
 let failure: ThreadReport['failure'] = null;
 let bug: string | null = null;
 
-port.on('message', (message: { rel: string; content: Uint8Array } | null) => {
+port.on('message', (message: ThreadBatch | null) => {
   if (message === null) {
     const report: ThreadReport = { changed: writer.changed, failure, bug };
     port.postMessage(report);
     return;
   }
-  if (failure !== null || bug !== null) return;
-  try {
-    failure = writer.tryWrite(message.rel, message.content);
-  } catch (e) {
-    bug = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  const { rels, ends, bytes } = message;
+  for (let i = 0; i < rels.length && failure === null && bug === null; i++) {
+    try {
+      failure = writer.tryWrite(rels[i], bytes.subarray(i === 0 ? 0 : ends[i - 1], ends[i]));
+    } catch (e) {
+      bug = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    }
   }
 });
