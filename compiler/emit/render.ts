@@ -1,6 +1,7 @@
 // The pure part of the generator: a build graph (and the content of the recipes' patches and files) in, every
 // output file and its content out. Byte-identical for the same input; reads only serpentc's own templates.
-import { createHash } from 'node:crypto';
+// (crypto.hash: one call, no Hash object, for the 51,000 steps of 10,000 packages; Node 20.12 and later)
+import { createHash, hash } from 'node:crypto';
 import type { BuildGraph, GPackage } from '../graph.js';
 import { bug, byCodeUnit } from '../util.js';
 import { linesBytes } from './bytes.js';
@@ -171,7 +172,7 @@ function stepSignatures(pkg: GPackage, text: string): Map<string, string> {
     // without its trailing empty lines (the next section's separator)
     let end = i + 1 < starts.length ? starts[i + 1] : text.length;
     while (end > start && text.charCodeAt(end - 1) === 0x0a /* \n */) end--;
-    own.set(name, createHash('sha256').update(signed).update(text.slice(start, end)).digest('hex'));
+    own.set(name, hash('sha256', signed + text.slice(start, end)));
   });
   for (const step of pkg.steps)
     if (!own.has(step.name)) throw bug(`step ${pkg.id}/${step.name} has no section in its package script`);
@@ -180,14 +181,7 @@ function stepSignatures(pkg: GPackage, text: string): Map<string, string> {
   const result = new Map<string, string>();
   for (const step of pkg.steps) {
     const sig = own.get(step.name) ?? '';
-    result.set(
-      step.name,
-      step.name === 'extract' && tree.length
-        ? createHash('sha256')
-            .update([sig, ...tree].join('\n'))
-            .digest('hex')
-        : sig,
-    );
+    result.set(step.name, step.name === 'extract' && tree.length ? hash('sha256', [sig, ...tree].join('\n')) : sig);
   }
   return result;
 }
