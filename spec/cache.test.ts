@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { syntheticGraph } from '../bench/graph.js';
-import { generationKey, remember, unchangedSince } from '../compiler/emit/cache.js';
+import { generationKey, recordPath, remember, unchangedSince } from '../compiler/emit/cache.js';
 import { emit, inputPaths } from '../compiler/emit/index.js';
 import type { BuildGraph } from '../compiler/graph.js';
 
@@ -81,6 +81,42 @@ test('a file of out/ edited to the same size, chmod-ed or deleted is generated a
     assert.equal(again.changed, ['Makefile'], what);
     check(again);
     assert.equal((await emit(graph, { outDir: out, stagesDir })).changed, [], `${what}: then unchanged`);
+  }
+});
+
+test('the record holds each file as the writer left it, from either thread: the next run is answered', async () => {
+  // The writer takes each file's identity as it finishes it (write.ts), instead of a stat of every file
+  // afterwards: a new file (its ctime after a chmod the umask made necessary), one rewritten through a rename,
+  // one only chmod-ed, one found unchanged. Each must equal what a stat says afterwards, or the next run renders.
+  const graph = syntheticGraph(100, stagesDir);
+  const umask = process.umask(0o077); // new files lose bits the generator must put back
+  try {
+    for (const thread of [false, true]) {
+      const out = join(root, `identities-${thread ? 'thread' : 'main'}`);
+      const makefile = join(out, 'Makefile');
+      const edits: [string, () => void][] = [
+        ['a first run', () => {}],
+        ['a rewrite', () => writeFileSync(makefile, 'edited\n')],
+        ['a chmod', () => chmodSync(makefile, 0o600)],
+      ];
+      for (const [what, edit] of edits) {
+        edit();
+        const r = await emit(graph, { outDir: out, stagesDir, thread });
+        assert.equal(r.diagnostics, [], what);
+        assert.ok(r.changed.length > 0, `${what}: something written`);
+        const at = recordPath(out);
+        const record = JSON.parse(readFileSync(at ?? '', 'utf8')) as { files: Record<string, string[]> };
+        assert.equal(Object.keys(record.files).sort(), [...r.files].sort(), what);
+        for (const rel of r.files) {
+          const st = statSync(join(out, rel), { bigint: true });
+          assert.equal(record.files[rel], [String(st.size), String(st.ino), String(st.ctimeNs)], `${what}: ${rel}`);
+        }
+        assert.ok(unchangedSince(out, generationKey(graph, inputs(graph))) !== null, `${what}: the record answers`);
+        assert.is(statSync(makefile).mode & 0o777, 0o644, what);
+      }
+    }
+  } finally {
+    process.umask(umask);
   }
 });
 

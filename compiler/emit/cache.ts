@@ -11,6 +11,7 @@
 // and it changes on chmod too.
 import { createHash } from 'node:crypto';
 import {
+  type BigIntStats,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -29,7 +30,12 @@ import { PACKAGE_ROOT, TEMPLATES_DIR } from '../paths.js';
 import { byCodeUnit } from '../util.js';
 
 /** One generated file's identity: size, inode, ctime in ns (decimal strings: bigints do not go into JSON). */
-type Identity = readonly [size: string, ino: string, ctimeNs: string];
+export type Identity = readonly [size: string, ino: string, ctimeNs: string];
+
+/** The identity in a file's (bigint) stat. */
+export function identityOf(st: BigIntStats): Identity {
+  return [String(st.size), String(st.ino), String(st.ctimeNs)];
+}
 
 interface Record {
   readonly version: 1;
@@ -131,7 +137,7 @@ export function recordPath(outDir: string, kind: 'out' | 'run' = 'out'): string 
 function identity(path: string): Identity | null {
   try {
     const st = statSync(path, { bigint: true });
-    return st.isFile() ? [String(st.size), String(st.ino), String(st.ctimeNs)] : null;
+    return st.isFile() ? identityOf(st) : null;
   } catch {
     return null;
   }
@@ -186,14 +192,20 @@ export function forget(outDir: string): void {
 
 /**
  * Records generation `key` of `files` (relative paths) into `outDir`; a cache that cannot be written is skipped.
- * True when the record was written.
+ * True when the record was written. `known`: identities the writer took as it finished each file (write.ts), so
+ * that 10,000 files are not stat'ed again here; a file it has none for is stat'ed.
  */
-export function remember(outDir: string, key: string, files: readonly string[]): boolean {
+export function remember(
+  outDir: string,
+  key: string,
+  files: readonly string[],
+  known: ReadonlyMap<string, Identity> = new Map(),
+): boolean {
   const at = recordPath(outDir);
   if (at === null) return false;
   const record: { version: 1; key: string; files: { [path: string]: Identity } } = { version: 1, key, files: {} };
   for (const rel of files) {
-    const id = identity(join(outDir, rel));
+    const id = known.get(rel) ?? identity(join(outDir, rel));
     if (id === null) return false; // gone already: no record, the next run compares
     record.files[rel] = id;
   }

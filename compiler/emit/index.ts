@@ -92,7 +92,7 @@ export async function emit(graph: BuildGraph, opts: EmitOptions): Promise<EmitRe
   }
   keyOf(); // the record's key, computed while the writing thread may still be writing
   const result = await output.finish(sink);
-  if (result.diagnostics.length === 0 && remember(opts.outDir, keyOf(), result.files) && opts.run)
+  if (result.diagnostics.length === 0 && remember(opts.outDir, keyOf(), result.files, output.identities) && opts.run)
     rememberRun(opts.outDir, opts.run, opts.stagesDir, inputs, keyOf());
   return result;
 }

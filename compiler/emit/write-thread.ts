@@ -12,7 +12,7 @@ let bug: string | null = null;
 
 port.on('message', (message: ThreadBatch | null) => {
   if (message === null) {
-    const report: ThreadReport = { changed: writer.changed, failure, bug };
+    const report: ThreadReport = { changed: writer.changed, identities: writer.identities, failure, bug };
     port.postMessage(report);
     return;
   }

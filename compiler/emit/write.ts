@@ -7,6 +7,7 @@
 import {
   chmodSync,
   closeSync,
+  fchmodSync,
   fstatSync,
   mkdirSync,
   openSync,
@@ -18,11 +19,13 @@ import {
   statSync,
   unlinkSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { threadId, Worker } from 'node:worker_threads';
 import type { Diagnostic, Sink } from '../diagnostics/diagnostic.js';
 import { bug, byCodeUnit, ioReason, isSystemError } from '../util.js';
+import { identityOf, type Identity } from './cache.js';
 import { checkRelPath, fileMode, MANIFEST } from './layout.js';
 import type { FileContent } from './render.js';
 
@@ -48,10 +51,13 @@ function readOrNull(path: string): Buffer | null {
 
 /**
  * What is at `path` compared with `bytes`: null when no file is there (nothing, or a directory), else whether its
- * content is the same and its permission bits. One open: the size and mode come from the open file, and a file
- * of another size is not read.
+ * content is the same, its permission bits and its identity (cache.ts). One open: the size, mode and identity
+ * come from the open file, and a file of another size is not read.
  */
-function compareFile(path: string, bytes: Buffer): { readonly same: boolean; readonly mode: number } | null {
+function compareFile(
+  path: string,
+  bytes: Buffer,
+): { readonly same: boolean; readonly mode: number; readonly identity: Identity } | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -59,18 +65,19 @@ function compareFile(path: string, bytes: Buffer): { readonly same: boolean; rea
     return null;
   }
   try {
-    const st = fstatSync(fd);
+    const st = fstatSync(fd, { bigint: true });
     if (!st.isFile()) return null;
-    const mode = st.mode & 0o777;
-    if (st.size !== bytes.length) return { same: false, mode };
+    const mode = Number(st.mode & 0o777n);
+    const identity = identityOf(st);
+    if (st.size !== BigInt(bytes.length)) return { same: false, mode, identity };
     const existing = Buffer.allocUnsafe(bytes.length);
     let got = 0;
     while (got < existing.length) {
       const n = readSync(fd, existing, got, existing.length - got, got);
-      if (n === 0) return { same: false, mode }; // shrank while read
+      if (n === 0) return { same: false, mode, identity }; // shrank while read
       got += n;
     }
-    return { same: existing.equals(bytes), mode };
+    return { same: existing.equals(bytes), mode, identity };
   } catch {
     return null; // unreadable: written anew, where the write reports what refuses it
   } finally {
@@ -153,6 +160,7 @@ export interface ThreadBatch {
 /** What the writing thread answers at the end (write-thread.ts). */
 export interface ThreadReport {
   readonly changed: readonly string[];
+  readonly identities: ReadonlyMap<string, Identity>;
   readonly failure: Failure | null;
   /** a serpentc bug in the thread: its stack */
   readonly bug: string | null;
@@ -243,6 +251,11 @@ export class Output {
     this.worker?.postMessage(message, [message.bytes.buffer]);
   }
 
+  /** Each file's identity as it was finished (complete after `finish`), for cache.ts's record. */
+  get identities(): ReadonlyMap<string, Identity> {
+    return this.writer.identities;
+  }
+
   /** Stops the thread without waiting for it, when rendering failed (a serpentc bug): the process may then exit. */
   async abandon(): Promise<void> {
     await this.worker?.terminate();
@@ -260,6 +273,7 @@ export class Output {
       }).finally(() => worker.terminate());
       if (report.bug !== null) throw bug(`writing out/: ${report.bug}`);
       this.writer.changed.push(...report.changed);
+      for (const [rel, identity] of report.identities) this.writer.identities.set(rel, identity);
       this.failure ??= report.failure;
     }
     return this.finishHere(sink);
@@ -318,9 +332,9 @@ export class FileWriter {
   /** the path being written, named by the diagnostic if writing fails */
   at: string;
   private readonly listing = directoryLister();
+  /** each file's identity when it was finished (written, or found unchanged), for cache.ts's record */
+  readonly identities = new Map<string, Identity>();
   private readonly madeDirs = new Set<string>();
-  /** per mode: whether a new file gets it whole (the umask removes none of its bits) */
-  private readonly umaskKeeps = new Map<number, boolean>();
 
   constructor(
     private readonly outDir: string,
@@ -345,11 +359,15 @@ export class FileWriter {
         names === null || (names !== UNLISTED && !names.has(basename(path))) ? null : compareFile(path, bytes);
       const sameContent = existing !== null && existing.same;
       const sameMode = sameContent && existing.mode === mode;
-      if (sameContent && sameMode) return null;
+      if (sameContent && sameMode) {
+        this.identities.set(rel, existing.identity);
+        return null;
+      }
       this.changed.push(rel);
       if (this.check) return null;
       if (sameContent) {
         chmodSync(path, mode);
+        this.identities.set(rel, identityOf(statSync(path, { bigint: true })));
         return null;
       }
       const dir = dirname(path);
@@ -364,15 +382,19 @@ export class FileWriter {
       }
       if (existing === null) {
         // A new file: nothing can read a half-written version of it that make would trust (no stamp is newer).
-        writeFileSync(path, bytes, { mode });
-        // The umask may have removed bits: learnt from the first new file of each mode, so that a usual umask
-        // (022) costs one stat per mode instead of a chmod per file.
-        const kept = this.umaskKeeps.get(mode);
-        if (kept === false) chmodSync(path, mode);
-        else if (kept === undefined) {
-          const same = (statSync(path).mode & 0o777) === mode;
-          if (!same) chmodSync(path, mode);
-          this.umaskKeeps.set(mode, same);
+        // Written through its descriptor, which then gives its final identity (after any chmod: ctime) as well.
+        const fd = openSync(path, 'w', mode);
+        try {
+          for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
+          let st = fstatSync(fd, { bigint: true });
+          // the umask may have removed bits
+          if (Number(st.mode & 0o777n) !== mode) {
+            fchmodSync(fd, mode);
+            st = fstatSync(fd, { bigint: true });
+          }
+          this.identities.set(rel, identityOf(st));
+        } finally {
+          closeSync(fd);
         }
         return null;
       }
@@ -381,6 +403,7 @@ export class FileWriter {
       writeFileSync(temp, bytes);
       chmodSync(temp, mode);
       renameSync(temp, path);
+      this.identities.set(rel, identityOf(statSync(path, { bigint: true }))); // (a rename changes the ctime)
       return null;
     } catch (e) {
       if (!isSystemError(e)) throw e; // anything else is a serpentc bug, not a property of the disk
