@@ -4,7 +4,6 @@
 import { createHash, hash } from 'node:crypto';
 import type { BuildGraph, GPackage } from '../graph.js';
 import { bug, byCodeUnit } from '../util.js';
-import { linesBytes } from './bytes.js';
 import { formatBodies } from './format.js';
 import {
   execSignature,
@@ -133,8 +132,8 @@ export async function renderEach(
   const view = makeView(graph, signatures);
   put(OUT_FILES.makefile, template('Makefile.hbs')(view.makefile));
   put(OUT_FILES.help, template('help.txt.hbs')(view.help));
-  put(OUT_FILES.steps, linesBytes(view.steps));
-  put(OUT_FILES.prereqs, linesBytes(view.prereqs));
+  put(OUT_FILES.steps, view.steps);
+  put(OUT_FILES.prereqs, view.prereqs);
   put(OUT_FILES.gitignore, template('gitignore.hbs')({ header }));
   const substitutions = substitutionsView(graph);
   if (substitutions.length) put(OUT_FILES.substitutions, `${substitutions.join('\n')}\n`);

@@ -38,10 +38,14 @@ export function patchName(rel: string, i: number, count: number): string {
  * on rerun in the tree the build left.
  */
 export function treeSteps(pkg: GPackage): readonly GStep[] {
-  const from = pkg.steps.findIndex((s) => s.name === 'extract');
-  if (from < 0) return [];
-  const install = pkg.steps.findIndex((s, i) => i > from && s.name === 'install');
-  return pkg.steps.slice(from + 1, install < 0 ? pkg.steps.length : install);
+  // (plain loops: this runs for every package, more than once per generation)
+  const steps = pkg.steps;
+  let from = 0;
+  while (from < steps.length && steps[from].name !== 'extract') from++;
+  if (from === steps.length) return [];
+  let end = from + 1;
+  while (end < steps.length && steps[end].name !== 'install') end++;
+  return steps.slice(from + 1, end);
 }
 
 /** Stages in run order (by index, then name for determinism). */

@@ -15,6 +15,7 @@ import {
   stageScript,
   stepStamp,
 } from '../layout.js';
+import { linesBytes, Utf8Chunks } from '../bytes.js';
 import { commentText, makeWord } from '../quote.js';
 import { globalSteps, locText, orderedStages, pkgDir, treeSteps } from './common.js';
 import type { GlobalStep } from './common.js';
@@ -82,15 +83,15 @@ export interface HelpView {
 export interface MakeView {
   readonly makefile: MakefileView;
   readonly help: HelpView;
-  /** lib/steps.txt, one line per step */
-  readonly steps: readonly string[];
+  /** lib/steps.txt, one line per step (as UTF-8: 51,000 lines at 10,000 packages, no array of them kept) */
+  readonly steps: Buffer;
   /**
    * lib/prereqs.txt: one line per step stamp (and stage barrier stamp), `<stamp> <signature> <prerequisite>...`:
    * stamps as `stamps/<id>` (relative to BUILD_DIR; no stage may be called `stamps`), files relative to out/, the
    * signature of what the step runs (`-` for a barrier). The runtime decides from it whether a step of a package
-   * runs, and `make explain` says why.
+   * runs, and `make explain` says why. As UTF-8, like `steps`.
    */
-  readonly prereqs: readonly string[];
+  readonly prereqs: Buffer;
 }
 
 /** The Makefile, the help text and the step list; `signatures`: each step's, by package id and step name (render.ts). */
@@ -177,8 +178,10 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, Read
   const byName = (ids: readonly string[]): string[] =>
     (ids.length > 1 ? [...ids].sort(byCodeUnit) : ids).map((id) => stepStamp(makeWord(id))); // sort for determinism
   const packages: PackageRules[] = [];
-  const prereqs: string[] = [];
-  const stepLines: string[] = [];
+  // the two per-step files, encoded line by line: the lines die young (no array of 51,000 strings to keep)
+  const prereqs = new Utf8Chunks();
+  const stepLines = new Utf8Chunks();
+  let stepCount = 0;
   /** stage → its packages' nodes (or targets, for packages without steps) */
   const stageMembers = new Map<string, string[]>(stages.map((s) => [s.name, []]));
   for (const pkg of graph.packages) {
@@ -211,11 +214,12 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, Read
       let line = `${stepStamp(id)} ${sig}`;
       for (const f of extra) line += ` ${f}`;
       for (const stamp of byName(needs)) line += ` ${stamp}`;
-      prereqs.push(line);
+      prereqs.add(`${line}\n`);
       for (const n of needs) if (!n.startsWith(own)) deps.add(nodeOf(n));
       // lib/steps.txt: this loop meets the steps in globalSteps()'s order, so its index is the line's number
-      stepLines.push(
-        `${stepLines.length + 1} ${pkg.stage} ${dir} ${step.name} ${step.placement === 'chroot' ? 'chroot' : 'host'}`,
+      stepCount++;
+      stepLines.add(
+        `${stepCount} ${pkg.stage} ${dir} ${step.name} ${step.placement === 'chroot' ? 'chroot' : 'host'}\n`,
       );
     }
     const depList = byChain([...deps]);
@@ -232,7 +236,7 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, Read
     const member = node ?? target;
     if (member) stageMembers.get(pkg.stage)?.push(member);
   }
-  if (stepLines.length !== total) throw bug('makeView() and globalSteps() count the steps differently');
+  if (stepCount !== total) throw bug('makeView() and globalSteps() count the steps differently');
   // longest chain first, so that make starts the critical path before anything else (schedule.ts); packages
   // without steps (no chain) last, by name
   const stagePackages = new Map<string, string[]>(
@@ -300,8 +304,8 @@ export function makeView(graph: BuildGraph, signatures: ReadonlyMap<string, Read
       exampleStep: first ? first.step.name : '<step>',
       skipped: skipped.sort(byCodeUnit), // sort for determinism
     },
-    prereqs: [...barrierLines, ...prereqs],
-    steps: stepLines,
+    prereqs: Buffer.concat([linesBytes(barrierLines), prereqs.bytes()]),
+    steps: stepLines.bytes(),
   };
 }
 
@@ -351,20 +355,23 @@ function stageBarriers(
     else finals.set(pkg.stage, [id]);
   }
   const used = new Set<string>();
+  /** the fewest final steps a stage has that can be needed whole (more than one): fewer needs cannot make one */
+  const fewestFinals = Math.min(...[...finals.values()].map((ids) => (ids.length > 1 ? ids.length : Infinity)));
   return {
     rewrite(needs) {
-      // Most steps need only steps that end no stage (the step before them, say): nothing to aggregate. This runs
-      // for every step, so that case returns before the maps and sets of the general one.
-      if (!needs.some((n) => finalStage.has(n) || (!n.includes('/') && finals.has(n)))) {
-        const steps = needs.filter((n) => n.includes('/'));
-        return steps.length > 1 ? [...new Set(steps)] : steps;
+      // This runs for every step: one pass sorts the needs into steps (each once) and bare stage names, and the
+      // aggregation below runs only when enough steps are needed to cover a stage.
+      const unique: string[] = [];
+      /** A bare stage name in `needs` means "that whole stage is complete" (see GStep.needs in compiler/graph.ts). */
+      const bare: string[] = [];
+      for (const n of needs) {
+        if (n.includes('/')) {
+          if (!unique.includes(n)) unique.push(n);
+        } else if (finals.has(n)) bare.push(n);
       }
-      const counts = new Map<string, number>();
-      // A bare stage name in `needs` means "that whole stage is complete" (see GStep.needs in compiler/graph.ts).
-      const bare = needs.filter((n) => !n.includes('/') && finals.has(n));
       for (const stage of bare) used.add(stage);
-      const unique = [...new Set(needs.filter((n) => n.includes('/')))];
-      const stageStamps = bare.map(barrierStamp);
+      if (unique.length < fewestFinals) return bare.length ? [...unique, ...bare.map(barrierStamp)] : unique;
+      const counts = new Map<string, number>();
       for (const n of unique) {
         const stage = finalStage.get(n);
         if (stage) counts.set(stage, (counts.get(stage) ?? 0) + 1);
@@ -374,7 +381,7 @@ function stageBarriers(
       );
       for (const stage of whole) used.add(stage);
       const wholeStamps = [...whole].filter((stage) => !bare.includes(stage)).map(barrierStamp);
-      return [...unique.filter((n) => !whole.has(finalStage.get(n) ?? '')), ...wholeStamps, ...stageStamps];
+      return [...unique.filter((n) => !whole.has(finalStage.get(n) ?? '')), ...wholeStamps, ...bare.map(barrierStamp)];
     },
     used() {
       return (

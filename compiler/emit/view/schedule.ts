@@ -53,11 +53,16 @@ export function schedule(graph: BuildGraph): Schedule {
   for (const [stage, total] of stageChain) chains.set(barrierStamp(stage), total);
   const result: Schedule = {
     chain,
-    order: (items, id) =>
-      items
-        .map((item) => ({ item, key: id(item), chain: chain(id(item)) }))
+    order: (items, id) => {
+      if (items.length < 2) return [...items]; // (most packages need one other package, or none)
+      return items
+        .map((item) => {
+          const key = id(item);
+          return { item, key, chain: chain(key) };
+        })
         .sort((a, b) => b.chain - a.chain || byCodeUnit(a.key, b.key)) // sort for determinism
-        .map((x) => x.item),
+        .map((x) => x.item);
+    },
   };
   cache.set(graph, result);
   return result;
