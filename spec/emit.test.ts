@@ -14,7 +14,10 @@ import { formatBodies, formatShell } from '../compiler/emit/format.js';
 import { Output } from '../compiler/emit/write.js';
 import { Sink } from '../compiler/diagnostics/diagnostic.js';
 import { byCodeUnit } from '../compiler/util.js';
-import { planJson } from '../compiler/emit/view/plan.js';
+import { planFromText, planJson, planView } from '../compiler/emit/view/plan.js';
+import { graphText } from '../compiler/emit/cache.js';
+import { syntheticGraph } from '../bench/graph.js';
+import { REPO_ROOT } from './helpers/paths.js';
 import { commentText, makeWord, shName, shQuote, shValue } from '../compiler/emit/quote.js';
 import { compile } from '../compiler/index.js';
 import { CASES_DIR } from './helpers/cases.js';
@@ -393,6 +396,25 @@ test('the writing thread gets the files in batches: contents across batch bounda
   for (const [rel, content] of files)
     assert.ok(written.get(rel)?.equals(typeof content === 'string' ? Buffer.from(content) : content), rel);
   assert.equal([...fileTree(outs.main)].sort(), [...fileTree(outs.thread)].sort());
+});
+
+test("plan.json rendered from the graph's JSON text (the writing thread) is the one rendered from the graph", async () => {
+  // The writing thread has no graph: it renders plan.json from the JSON text the generation key hashes. That
+  // must give the same bytes for any graph: the real stages with a layer (layers, substitutions, chroot stages),
+  // the fixture's hostile names and values, a synthetic graph.
+  const layered = await compile([join(REPO_ROOT, 'stages'), join(REPO_ROOT, 'stages', 'layers', 'host-llvm')]);
+  assert.equal(layered.diagnostics, []);
+  const graphs = [
+    layered.graph,
+    fixtureGraph(fakeSources(), { port: 8080 }),
+    syntheticGraph(300, tempDir('plan-text')),
+  ];
+  for (const graph of graphs) {
+    if (!graph) throw new Error('no graph');
+    const fromGraph = planJson(planView(graph));
+    assert.ok(fromGraph.length > 1000);
+    assert.ok(planFromText(graphText(graph)).equals(fromGraph));
+  }
 });
 
 test('plan.json, written as UTF-8 chunk by chunk, is the one-line-per-element JSON text, whatever its lines hold', () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Sink } from '../diagnostics/diagnostic.js';
 import type { BuildGraph } from '../graph.js';
 import { ioReason } from '../util.js';
-import { forget, generationKey, remember, unchangedSince } from './cache.js';
+import { forget, generationKey, graphText, remember, unchangedSince } from './cache.js';
 import { inputPaths } from './layout.js';
 import type { FileContent } from './render.js';
 import { rememberRun, type RunSnapshot } from './run-cache.js';
@@ -80,12 +80,12 @@ export async function emit(graph: BuildGraph, opts: EmitOptions): Promise<EmitRe
   forget(opts.outDir);
   const { outputPaths, renderEach } = await import('./render.js');
   const paths = outputPaths(graph);
-  const output = new Output(opts.outDir, paths, {
-    check: false,
-    thread: opts.thread ?? paths.length >= THREAD_MIN_FILES,
-  });
+  const thread = opts.thread ?? paths.length >= THREAD_MIN_FILES;
+  const output = new Output(opts.outDir, paths, { check: false, thread });
   try {
-    await renderEach(graph, inputs, {}, (rel, content) => output.put(rel, content));
+    // with a writing thread, plan.json is rendered there, from the graph's JSON text (the key hashes it too)
+    if (thread) output.putPlan(graphText(graph));
+    await renderEach(graph, inputs, { planElsewhere: thread }, (rel, content) => output.put(rel, content));
   } catch (e) {
     await output.abandon();
     throw e;

@@ -53,6 +53,8 @@ export async function render(
 export interface RenderOptions {
   readonly templates?: TemplateLookup;
   readonly library?: string;
+  /** plan.json is rendered elsewhere (a writing thread: write.ts's putPlan), not here; renderEach only */
+  readonly planElsewhere?: boolean;
 }
 
 /**
@@ -77,7 +79,8 @@ const EXEC_KINDS = ['host', 'chroot', 'unpack'] as const;
 /**
  * render()'s work, handing each file to `put` as soon as it is complete (each path once, in an order fixed by
  * the graph), so that a writer can write it while the rest is rendered. The copies of the recipes' patches and
- * files come first (nothing to render: a writing thread starts on them at once), then plan.json, the largest file.
+ * files come first (nothing to render: a writing thread starts on them at once), then plan.json, the largest file
+ * (unless `opts.planElsewhere`: then every file but plan.json).
  */
 export async function renderEach(
   graph: BuildGraph,
@@ -93,7 +96,7 @@ export async function renderEach(
     digests.set(rel, createHash('sha256').update(content).digest('hex'));
     put(inputCopy(rel), content);
   }
-  put(OUT_FILES.plan, planJson(planView(graph)));
+  if (!opts.planElsewhere) put(OUT_FILES.plan, planJson(planView(graph)));
 
   const bodies = await formatBodies(
     graph.packages.flatMap((p) => p.steps.map((s) => s.body).filter((b) => b !== null)),

@@ -52,3 +52,12 @@ export function planJson(value: Record<string, unknown>): Buffer {
   out.add('}\n');
   return out.bytes();
 }
+
+/**
+ * plan.json from the graph's JSON text (cache.ts's graphText), for a writing thread, which has no graph of its
+ * own: byte-identical to planJson(planView(graph)), since a JSON text keeps every value plan.json holds (it is
+ * JSON itself) and every object's key order.
+ */
+export function planFromText(text: string): Buffer {
+  return planJson(planView(JSON.parse(text) as BuildGraph));
+}
