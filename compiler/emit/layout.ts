@@ -144,11 +144,21 @@ export function stageWork(stage: string): string {
 }
 
 /** Every patch and file the graph names, by path relative to the stages directory. */
-export function inputPaths(graph: BuildGraph): string[] {
+export function inputPaths(graph: BuildGraph): readonly string[] {
+  // made once per (immutable) graph: emit reads the inputs, lists its outputs and renders from this list
+  const cached = inputPathsCache.get(graph);
+  if (cached) return cached;
   const set = new Set<string>();
-  for (const pkg of graph.packages) for (const rel of [...pkg.patches, ...pkg.files]) set.add(checkRelPath(rel));
-  return [...set].sort(byCodeUnit); // sort for determinism
+  for (const pkg of graph.packages) {
+    for (const rel of pkg.patches) set.add(checkRelPath(rel));
+    for (const rel of pkg.files) set.add(checkRelPath(rel));
+  }
+  const paths = [...set].sort(byCodeUnit); // sort for determinism
+  inputPathsCache.set(graph, paths);
+  return paths;
 }
+
+const inputPathsCache = new WeakMap<BuildGraph, readonly string[]>();
 
 /** A path inside the stages directory (or inside out/), as it may be joined below another directory. */
 export function checkRelPath(rel: string): string {
