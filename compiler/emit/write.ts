@@ -147,15 +147,15 @@ interface Failure {
   readonly reason: string;
 }
 
-/**
- * Files for the writing thread, several in one message: their paths, and their contents one after another in
- * `bytes` (file i ends at `ends[i]`), a buffer the thread takes over.
- */
 /** plan.json to render from the graph's JSON text (Output's putPlan). */
 export interface ThreadPlan {
   readonly planFrom: string;
 }
 
+/**
+ * Files for the writing thread, several in one message: their paths, and their contents one after another in
+ * `bytes` (file i ends at `ends[i]`), a buffer the thread takes over.
+ */
 export interface ThreadBatch {
   readonly rels: readonly string[];
   readonly ends: readonly number[];
