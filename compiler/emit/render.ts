@@ -18,7 +18,7 @@ import {
 } from './layout.js';
 import { runtimeLibrary, signatureFile } from './runtime.js';
 import { templates, type TemplateLookup } from './templates.js';
-import { orderedStages, treeSteps } from './view/common.js';
+import { orderedStages, placementsOf, treeSteps } from './view/common.js';
 import { hostToolsView, sourcesView, stageView, substitutionsView } from './view/lib.js';
 import { makeView } from './view/make.js';
 import { planJson, planView } from './view/plan.js';
@@ -75,17 +75,6 @@ export function outputPaths(graph: BuildGraph): string[] {
 }
 
 const EXEC_KINDS = ['host', 'chroot', 'unpack'] as const;
-
-/** Where a package's steps run, each place once, in the order its steps first run there. */
-function placementsOf(pkg: GPackage): ('host' | 'chroot')[] {
-  // (a loop per package rather than a path per step: 51,000 steps at 10,000 packages)
-  const places: ('host' | 'chroot')[] = [];
-  for (const step of pkg.steps) {
-    const placement = step.placement === 'chroot' ? 'chroot' : 'host';
-    if (!places.includes(placement)) places.push(placement);
-  }
-  return places;
-}
 
 /**
  * render()'s work, handing each file to `put` as soon as it is complete (each path once, in an order fixed by
