@@ -1,13 +1,19 @@
 // The front end's lexing layer: tokens, shell bodies (dedent), strings (escapes, interpolation) and integers.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lexer, makeLexer } from '../grammar/tokens.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TokenType } from 'chevrotain';
+import { allTokens, lexer, makeLexer } from '../grammar/tokens.js';
+import { PACKAGE_ROOT } from '../compiler/paths.js';
 import type { ShellLit, SyntaxDiagnostic, Value } from '../grammar/syntax.js';
 import { at, narrow, ok, p, refLoc } from './helpers/grammar.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Tokens
 // ---------------------------------------------------------------------------------------------------------
+
+const STAGES = join(PACKAGE_ROOT, 'stages');
 
 function lex(text: string): string[] {
   const r = lexer.tokenize(text);
@@ -22,6 +28,48 @@ test("tokens: the definitions pass chevrotain's checks, which the lexer of every
   const text = 'package x in stage3 {\n  version = "1"\n  build """\n    make\n  """\n}\n';
   const image = (l: typeof lexer) => l.tokenize(text).tokens.map((t) => `${t.tokenType.name}:${t.image}`);
   assert.equal(image(lexer), image(checked));
+});
+
+/** chevrotain's per-pattern facts of a lexer (not public API: a chevrotain upgrade that moves them fails here) */
+function lineBreakFacts(l: typeof lexer): string[] {
+  const configs = (l as unknown as { patternIdxToConfig: Record<string, unknown[]> }).patternIdxToConfig;
+  const modes = Object.values(configs);
+  assert.equal(modes.length, 1);
+  return (modes[0] as Array<{ tokenType: TokenType; canLineTerminator: boolean }>).map(
+    (c) => `${c.tokenType.name}:${String(c.canLineTerminator)}`,
+  );
+}
+
+test('tokens: each says whether it can span lines as chevrotain would work it out, and lexes the same', () => {
+  // the reference: the same tokens with their statements removed, so chevrotain analyses every pattern itself
+  const stated = new Map(allTokens.map((t) => [t, t.LINE_BREAKS]));
+  let analysed: typeof lexer;
+  try {
+    for (const t of allTokens) delete t.LINE_BREAKS;
+    analysed = makeLexer(true);
+  } finally {
+    for (const [t, v] of stated) t.LINE_BREAKS = v;
+  }
+  assert.ok(
+    allTokens.every((t) => typeof t.LINE_BREAKS === 'boolean'),
+    'every token states it',
+  );
+  assert.equal(lineBreakFacts(lexer), lineBreakFacts(analysed));
+  assert.ok(lineBreakFacts(lexer).includes('Shell:true') && lineBreakFacts(lexer).includes('Comment:false'));
+  // and the positions of every token of every recipe of stages/ and of tricky lines are the same
+  const texts = [
+    ...readdirSync(STAGES, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.recipe'))
+      .sort() // sort for determinism
+      .map((f) => readFileSync(join(STAGES, f), 'utf8')),
+    'a = "x\\"\nb = "unterminated\n  c = """\n  one\n  two"""\r\n# comment "\n"""never closed\nstill\n',
+  ];
+  const where = (l: typeof lexer, text: string) =>
+    l
+      .tokenize(text)
+      .tokens.map((t) => `${t.tokenType.name}@${t.startLine}:${t.startColumn}-${t.endLine}:${t.endColumn}`);
+  assert.ok(texts.length > 10);
+  for (const text of texts) assert.equal(where(lexer, text), where(analysed, text));
 });
 
 test('tokens: identifiers, keywords and longer identifiers', () => {
