@@ -1,6 +1,6 @@
 // The typed fields of every declaration, declared once: this table drives checking, messages and docs/fields.md,
 // and each field's value type in TypeScript is derived from it (a `list:string` field reads as StringLit[]).
-import type { Loc, StringLit, Value } from '../grammar/syntax.js';
+import type { Decl, Loc, StringLit, Value } from '../grammar/syntax.js';
 
 /**
  * Field type names, as docs and messages spell them:
@@ -439,6 +439,16 @@ export const SCHEMA = {
   'replace package': REPLACE_PACKAGE,
   'amend stage': AMEND_STAGE,
 } as const;
+
+/** The keyword that begins each declaration other than a layer's changes: also its entry in SCHEMA. */
+export const DECL_KEYWORDS = {
+  Target: 'target',
+  Stage: 'stage',
+  Template: 'template',
+  Package: 'package',
+  Pass: 'pass',
+  Layer: 'layer',
+} as const satisfies Record<Exclude<Decl['kind'], 'Amend' | 'Replace'>, keyof typeof SCHEMA>;
 
 const TYPE_WORDS: { readonly [T in ScalarName]: string } = {
   string: 'a string',

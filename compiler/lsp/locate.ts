@@ -3,7 +3,7 @@
 // Definition and hover both start here; unknown or damaged input yields null, never an exception.
 import type { Decl, FileNode, Ident, Item, Loc, Value } from '../../grammar/syntax.js';
 import type { Model } from '../resolve/model.js';
-import { ownBlock, ownField, SCHEMA, type BlockSpec, type DeclSpec, type FieldSpec } from '../schema.js';
+import { DECL_KEYWORDS, ownBlock, ownField, SCHEMA, type BlockSpec, type DeclSpec, type FieldSpec } from '../schema.js';
 
 export type Sym =
   /** `stage` is null where a package reference may name any stage's package (a template's depends). */
@@ -63,20 +63,11 @@ export function symbolAt(file: FileNode, offset: number, model: Model): Sym | nu
   return null;
 }
 
-const KIND_KEYS = {
-  Target: 'target',
-  Stage: 'stage',
-  Template: 'template',
-  Package: 'package',
-  Pass: 'pass',
-  Layer: 'layer',
-} as const satisfies Record<Exclude<Decl['kind'], 'Amend' | 'Replace'>, keyof typeof SCHEMA>;
-
 /** The schema entry a declaration's body is read with. */
 export function specKey(decl: Decl): keyof typeof SCHEMA {
   if (decl.kind === 'Amend') return decl.subject === 'stage' ? 'amend stage' : 'amend package';
   if (decl.kind === 'Replace') return 'replace package';
-  return KIND_KEYS[decl.kind];
+  return DECL_KEYWORDS[decl.kind];
 }
 
 function declName(decl: Decl, stage: string | null): Sym | null {

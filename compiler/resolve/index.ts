@@ -17,7 +17,7 @@ import type { Sink } from '../diagnostics/diagnostic.js';
 import { suggestion } from '../diagnostics/suggest.js';
 import { RESERVED_STAGE_NAMES } from '../emit/layout.js';
 import { reservedVar } from '../plan/values.js';
-import { CHROOT, LAYER, MOUNT, PACKAGE, PASS, STAGE, TARGET, TEMPLATE } from '../schema.js';
+import { CHROOT, DECL_KEYWORDS, LAYER, MOUNT, PACKAGE, PASS, STAGE, TARGET, TEMPLATE } from '../schema.js';
 import { bug } from '../util.js';
 import { readBody, type Body } from './body.js';
 import { applyPackageChanges, applyStageChanges, changeHead, type LayerChange } from './layers.js';
@@ -27,15 +27,6 @@ import { applyBody, applyUses, emptyPackage, inherit, readParams } from './packa
 export type * from './model.js';
 
 const STAGE_NAME = /^[a-z][a-z0-9_]*$/;
-
-const DECL_WORDS = {
-  Target: 'target',
-  Stage: 'stage',
-  Template: 'template',
-  Package: 'package',
-  Pass: 'pass',
-  Layer: 'layer',
-} as const;
 
 /** A layer's recipe files and its declaration (load.ts found it and checked there is one). */
 export interface LayerFiles {
@@ -91,7 +82,7 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: ResolveOpt
       sink.error(
         'duplicate-definition',
         decl.name.loc,
-        { kind: 'decl', decl: DECL_WORDS[decl.kind], name: decl.name.name },
+        { kind: 'decl', decl: DECL_KEYWORDS[decl.kind], name: decl.name.name },
         [NOTES.firstDefined(first.name.loc)],
       );
       return;
