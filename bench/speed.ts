@@ -1,5 +1,5 @@
 // The speed goals of issue 11 (item 4), printed by one run, each with its goal: generating stages/ through the CLI
-// (Node start-up included), 10,000 synthetic packages into an empty directory and again with nothing to write,
+// (Node start-up included, through the launcher a user runs), 10,000 synthetic packages into an empty directory and again with nothing to write,
 // no-op make and bmake at 100 and 10,000 packages, and the no-op at 10,000 against Ninja on the same nodes and
 // edges (build.ninja written from the Makefile's node rules verbatim).
 // Usage, after `npm run build`: node dist/bench/speed.js [--runs=N]   (one line per figure; medians of N runs)
@@ -31,8 +31,11 @@ function timed(f: () => void): number {
 /** serpentc's cache directory for this run's CLI calls (the user's is left alone), or 'off'. */
 let cache = 'off';
 
+/** What a user runs: the package's launcher (package.json "bin"), with the `node` on PATH. */
+const LAUNCHER = join(PACKAGE_ROOT, 'bin/serpentc');
+
 function cli(args: string[]): void {
-  const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'dist/bin/serpentc.js'), ...args], {
+  const r = spawnSync(LAUNCHER, args, {
     encoding: 'utf8',
     env: { ...process.env, SERPENTC_CACHE_DIR: cache },
   });
@@ -87,6 +90,15 @@ try {
   line('generate stages/ (CLI, empty dir, no cache at all)', median(first), 500);
   line('generate stages/ (CLI, empty dir)', median(cold), 500);
   line('generate stages/ (CLI, unchanged)', median(warm), 500);
+  // Node's own start, inside each figure above: as the launcher starts it, and with this environment as it is
+  const nodeStart = (env: NodeJS.ProcessEnv): number =>
+    median(Array.from({ length: RUNS }, () => timed(() => spawnSync('node', ['-e', '0'], { env }))));
+  const { NODE_EXTRA_CA_CERTS: extraCerts, ...launched } = process.env;
+  console.log(`${'  of which Node starting (node -e 0)'.padEnd(52)} ${ms(nodeStart(launched)).padStart(9)}`);
+  if (extraCerts !== undefined)
+    console.log(
+      `${'  Node starting with NODE_EXTRA_CA_CERTS as set here'.padEnd(52)} ${ms(nodeStart(process.env)).padStart(9)}   (the launcher drops it)`,
+    );
 
   for (const n of [100, 10000]) {
     const stagesDir = join(root, `stages-${n}`);

@@ -2,13 +2,23 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './helpers/cli.js';
 import { diagnosticsDoc, fieldsDoc } from '../compiler/docs.js';
 import { caseDir, caseOf, removeCaseDirs } from './helpers/cases.js';
-import { CLI_BIN, REPO_ROOT } from './helpers/paths.js';
+import { CLI_BIN, LAUNCHER, REPO_ROOT } from './helpers/paths.js';
 
 const dirOf = (area: string, name: string) => caseDir(caseOf(area, name));
 
@@ -21,6 +31,47 @@ test('--help and --version exit 0', async () => {
   const v = await run(['--version']);
   assert.is(v.code, 0);
   assert.is(v.out, 'serpentc 9.9.9\n');
+});
+
+test('the launcher runs serpentc through npm-style links, with its arguments and exit status, minus NODE_EXTRA_CA_CERTS', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'serpentc-launcher-'));
+  try {
+    // as npm installs a package: node_modules/<name> (here a link to this checkout) and a relative link in .bin
+    mkdirSync(join(tmp, 'node_modules', '.bin'), { recursive: true });
+    symlinkSync(REPO_ROOT, join(tmp, 'node_modules', 'serpentc'));
+    symlinkSync('../serpentc/bin/serpentc', join(tmp, 'node_modules', '.bin', 'serpentc'));
+    const dir = join(tmp, 'recipes with spaces');
+    cpSync(dirOf('constructs', 'minimal'), dir, { recursive: true });
+    // Node warns at start about an extra-certificates file it cannot read: seen when Node gets the variable
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: join(tmp, 'missing.pem') };
+    const launch = (argv: string[]) =>
+      spawnSync(join(tmp, 'node_modules', '.bin', 'serpentc'), argv, { cwd: tmp, encoding: 'utf8', env });
+    const ok = launch(['check', dir]);
+    assert.is(ok.status, 0, ok.stderr);
+    assert.match(ok.stderr, `${dir}: ok`); // the summary goes to stderr
+    assert.not.match(ok.stderr, 'extra certs');
+    const usage = launch(['check', dir, '--bogus']);
+    assert.is(usage.status, 2);
+    assert.match(usage.stderr, "Try 'serpentc --help'");
+    // run from its own directory: as ./serpentc, and by a shell given only its name (no `/` in $0)
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+      bin: { serpentc: string };
+    };
+    for (const [cmd, argv] of [
+      ['./serpentc', ['--version']],
+      ['sh', ['serpentc', '--version']],
+    ] as const) {
+      const r = spawnSync(cmd, argv, { cwd: join(REPO_ROOT, 'bin'), encoding: 'utf8', env });
+      assert.equal([r.status, r.stdout, r.stderr], [0, `serpentc ${pkg.version}\n`, ''], cmd);
+    }
+    // the control: the same variable given to Node directly
+    const direct = spawnSync(process.execPath, [CLI_BIN, '--version'], { encoding: 'utf8', env });
+    assert.match(direct.stderr, 'extra certs');
+    assert.is(LAUNCHER, join(REPO_ROOT, pkg.bin.serpentc));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test('usage errors exit 2 with a hint', async () => {

@@ -17,7 +17,7 @@ import { byCodeUnit } from '../compiler/util.js';
 import { planFromText, planJson, planView } from '../compiler/emit/view/plan.js';
 import { graphText } from '../compiler/emit/cache.js';
 import { syntheticGraph } from '../bench/graph.js';
-import { REPO_ROOT } from './helpers/paths.js';
+import { LAUNCHER, REPO_ROOT } from './helpers/paths.js';
 import { commentText, makeWord, shName, shQuote, shValue } from '../compiler/emit/quote.js';
 import { compile } from '../compiler/index.js';
 import { CASES_DIR } from './helpers/cases.js';
@@ -488,13 +488,15 @@ test('batched body formatting gives exactly what formatting each body alone give
   }
 });
 
-test('shellcheck finds nothing in any generated script or the runtime', async () => {
+test('shellcheck finds nothing in any generated script, the runtime or the launcher', async () => {
   if (!requires('shellcheck on generated scripts', { tools: ['shellcheck'] })) return;
   const out = join(tempDir('shellcheck'), 'out');
   const result = await emit(graph(), { outDir: out, stagesDir });
   const scripts = result.files.filter((f) => f.endsWith('.sh') && !f.startsWith('lib/files/'));
   const r = await run('shellcheck', ['-s', 'sh', '-S', 'style', ...scripts], { cwd: out });
   assert.is(r.code, 0, r.out);
+  const launcher = await run('shellcheck', ['-S', 'style', LAUNCHER]);
+  assert.is(launcher.code, 0, launcher.out);
 });
 
 test('stage roots are <build>/<stage>/root and a mount source path is written normalized', async () => {
