@@ -1,7 +1,7 @@
-// The speed goals of issue 11 (item 4), printed by one run, each with its goal: generating stages/ through the CLI
-// (Node start-up included, through the launcher a user runs), 10,000 synthetic packages into an empty directory and again with nothing to write,
-// no-op make and bmake at 100 and 10,000 packages, and the no-op at 10,000 against Ninja on the same nodes and
-// edges (build.ninja written from the Makefile's node rules verbatim).
+// The speed goals of issue 11 (item 4), printed by one run, each with its goal: generating stages/ through the
+// launcher a user runs (Node start-up included), 10,000 synthetic packages into an empty directory and again with
+// nothing to write, no-op make and bmake at 100 and 10,000 packages, and the no-op at 10,000 against Ninja on the
+// same nodes and edges (build.ninja written from the Makefile's node rules verbatim).
 // Usage, after `npm run build`: node dist/bench/speed.js [--runs=N]   (one line per figure; medians of N runs)
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
