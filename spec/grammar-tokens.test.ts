@@ -5,15 +5,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenType } from 'chevrotain';
 import { allTokens, lexer, makeLexer } from '../grammar/tokens.js';
-import { PACKAGE_ROOT } from '../compiler/paths.js';
 import type { ShellLit, SyntaxDiagnostic, Value } from '../grammar/syntax.js';
 import { at, narrow, ok, p, refLoc } from './helpers/grammar.js';
+import { REPO_ROOT } from './helpers/paths.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Tokens
 // ---------------------------------------------------------------------------------------------------------
 
-const STAGES = join(PACKAGE_ROOT, 'stages');
+const STAGES = join(REPO_ROOT, 'stages');
 
 function lex(text: string): string[] {
   const r = lexer.tokenize(text);
