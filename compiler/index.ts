@@ -7,7 +7,7 @@ import type { FileNode, LayerDecl, Loc } from '../grammar/syntax.js';
 import { isSyntaxCode, WHOLE_SET_CODES } from './diagnostics/catalogue.js';
 import { foldRepeats, Sink, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { BuildGraph } from './graph.js';
-import { loadSet, parseAll, type Loaded, type LoadedLayer, type ParseMemo } from './load.js';
+import { loadSet, parseAll, type InvalidUtf8, type Loaded, type LoadedLayer, type ParseMemo } from './load.js';
 import { decide, plan } from './plan/index.js';
 import { resolve, type Model } from './resolve/index.js';
 import { prepareShell } from './shell/index.js';
@@ -60,12 +60,12 @@ export async function compile(dirs: string | readonly string[], opts: CompileOpt
  * is the base with that layer on it, as `serpentc check STAGES STAGES/LAYER` compiles it.
  */
 export async function compileSources(
-  sources: ReadonlyArray<{ readonly rel: string; readonly text: string }>,
+  sources: ReadonlyArray<{ readonly rel: string; readonly text: string; readonly invalid?: InvalidUtf8 }>,
   opts: CompileOptions & { readonly stagesDir: string; readonly layer?: string },
 ): Promise<Result> {
   const sink = new Sink();
   const loaded = await parseAll(
-    sources.map((s) => ({ display: s.rel, rel: s.rel, text: s.text })),
+    sources.map((s) => ({ ...s, display: s.rel })),
     sink,
   );
   const roots = new Map<string, LayerDecl>();
@@ -85,8 +85,9 @@ export async function compileSources(
 const dirOf = (rel: string): string => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
 
 /**
- * The diagnostics that are not consequences of a syntax error: none about a damaged span (at its location or
- * a note's), and none that needs every declaration complete (WHOLE_SET_CODES) while any file is damaged.
+ * The diagnostics that are not consequences of a syntax error (or of a file not UTF-8): none about a damaged
+ * span (at its location or a note's), and none that needs every declaration complete (WHOLE_SET_CODES) while
+ * any file is damaged.
  * Syntax diagnostics were filtered by the parser already (grammar/recovery.ts).
  */
 function withoutConsequences(
@@ -98,7 +99,10 @@ function withoutConsequences(
     loc != null && (damaged.get(loc.file) ?? []).some((s) => loc.offset >= s.from && loc.offset < s.to);
   return diagnostics.filter(
     (d) =>
-      isSyntaxCode(d.code) || !(WHOLE_SET_CODES.has(d.code) || inDamage(d.loc) || d.notes.some((n) => inDamage(n.loc))),
+      // the causes stay: syntax errors, and a file not read for its encoding (all of it counts as damaged)
+      isSyntaxCode(d.code) ||
+      d.code === 'bad-encoding' ||
+      !(WHOLE_SET_CODES.has(d.code) || inDamage(d.loc) || d.notes.some((n) => inDamage(n.loc))),
   );
 }
 

@@ -1,8 +1,11 @@
-// Reads a recipe directory: every `*.recipe` file below it, in sorted path order, parsed into ASTs.
+// Reads a recipe directory: every `*.recipe` file below it, in sorted path order, parsed into ASTs; a file that
+// is not UTF-8 is reported at its first invalid byte and not parsed.
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve as resolvePath, sep } from 'node:path';
 import { BOM } from '../grammar/chars.js';
 import type { ParseResult, Span } from '../grammar/index.js';
+import { spans } from '../grammar/loc.js';
 import type { FileNode, LayerDecl } from '../grammar/syntax.js';
 import { NOTES } from './diagnostics/catalogue.js';
 import type { Sink } from './diagnostics/diagnostic.js';
@@ -11,11 +14,77 @@ import { walk } from './walk.js';
 
 export { recipePaths } from './walk.js';
 
-/** A recipe text: `display` is the path diagnostics show, `rel` its path relative to the stages directory. */
+/** Where a file stops being UTF-8: the first such byte, and its offset in the text as decoded. */
+export interface InvalidUtf8 {
+  readonly offset: number;
+  readonly byte: number;
+}
+
+/**
+ * A recipe text: `display` is the path diagnostics show, `rel` its path relative to the stages directory.
+ * `invalid`: the file was not UTF-8 (readRecipe); such a text is reported, never parsed.
+ */
 export interface RecipeSource {
   readonly display: string;
   readonly rel: string;
   readonly text: string;
+  readonly invalid?: InvalidUtf8;
+}
+
+/**
+ * Reads a recipe file as UTF-8 text; throws what readFileSync throws. A file with bytes that are no part of a
+ * UTF-8 character (a Latin-1 `é`, say) comes with `invalid`: decoding would put U+FFFD in their place, which
+ * would then pass into generated scripts, or be written back by `serpentc fmt`, and the user's bytes be lost.
+ */
+export function readRecipe(path: string): { readonly text: string; readonly invalid?: InvalidUtf8 } {
+  const bytes = readFileSync(path);
+  const text = bytes.toString('utf8');
+  if (isUtf8(bytes)) return { text };
+  const at = firstInvalidByte(bytes);
+  return { text, invalid: { offset: bytes.toString('utf8', 0, at).length, byte: bytes[at] } };
+}
+
+/** bad-encoding at the first invalid byte of `text` (a file's text as readRecipe gave it, byte order mark and all). */
+export function reportInvalid(sink: Sink, display: string, text: string, invalid: InvalidUtf8): void {
+  const bom = text.startsWith(BOM) ? BOM.length : 0; // the diagnostics' texts and offsets are without it
+  const offset = invalid.offset - bom;
+  sink.error(
+    'bad-encoding',
+    spans(display, text.slice(bom))(offset, offset),
+    { byte: invalid.byte },
+    invalid.byte >= 0xa0 ? [NOTES.latin1(invalid.byte)] : [],
+  );
+}
+
+/**
+ * The offset of the first byte of `bytes` that does not start a well-formed UTF-8 sequence (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or of the lead byte of a sequence cut short.
+ * Only called on bytes isUtf8 rejected.
+ */
+function firstInvalidByte(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // the number of continuation bytes, and the range the first of them must fall in (the lead byte's rules)
+    const [n, lo, hi] =
+      b >= 0xc2 && b <= 0xdf
+        ? [1, 0x80, 0xbf]
+        : b >= 0xe0 && b <= 0xef
+          ? [2, b === 0xe0 ? 0xa0 : 0x80, b === 0xed ? 0x9f : 0xbf]
+          : b >= 0xf0 && b <= 0xf4
+            ? [3, b === 0xf0 ? 0x90 : 0x80, b === 0xf4 ? 0x8f : 0xbf]
+            : [-1, 0, 0];
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < (k === 1 ? lo : 0x80) || c > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += n + 1;
+  }
+  return bytes.length; // not reached for bytes isUtf8 rejected
 }
 
 /**
@@ -129,7 +198,7 @@ export async function load(dir: string, sink: Sink, memo?: ParseMemo): Promise<L
   const sources: RecipeSource[] = [];
   for (const path of paths) {
     try {
-      sources.push({ display: path, rel: relative(dir, path).split(sep).join('/'), text: readFileSync(path, 'utf8') });
+      sources.push({ display: path, rel: relative(dir, path).split(sep).join('/'), ...readRecipe(path) });
     } catch (e) {
       sink.error('io-error', null, { kind: 'file', path, reason: e instanceof Error ? e.message : String(e) });
     }
@@ -148,16 +217,25 @@ export async function parseAll(sources: readonly RecipeSource[], sink: Sink, mem
   const damaged = new Map<string, readonly Span[]>();
   // A byte order mark (editors on Windows write one) is no part of the recipe: dropped, so the first line's
   // columns are those an editor shows, and the excerpts are made from the same text.
-  const textOf = (source: RecipeSource): string =>
-    source.text.startsWith(BOM) ? source.text.slice(BOM.length) : source.text;
-  const known = sources.map((source) => memo?.get(source.display, textOf(source)));
+  const bom = (source: RecipeSource): number => (source.text.startsWith(BOM) ? BOM.length : 0);
+  const textOf = (source: RecipeSource): string => source.text.slice(bom(source));
+  const known = sources.map((source) => (source.invalid ? null : memo?.get(source.display, textOf(source))));
   const grammar = known.every((r) => r !== undefined) ? null : await import('../grammar/index.js');
   sources.forEach((source, i) => {
-    const { display, rel } = source;
+    const { display, rel, invalid } = source;
     const text = textOf(source);
     texts.set(display, text);
     relOf.set(display, rel);
+    if (invalid) {
+      // Not parsed: what it declares is unknown, so the whole file counts as damaged (nothing that needs every
+      // declaration is reported), as after a syntax error.
+      reportInvalid(sink, display, source.text, invalid);
+      damaged.set(display, [{ from: 0, to: text.length + 1 }]);
+      files.push({ kind: 'File', file: display, text, decls: [] });
+      return;
+    }
     let parsed = known[i];
+    if (parsed === null) throw bug(`no parse for ${display}`);
     if (parsed === undefined) {
       if (!grammar) throw bug(`no parser for ${display}`);
       parsed = grammar.parse(display, text);

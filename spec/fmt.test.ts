@@ -334,4 +334,24 @@ test('serpentc fmt: --check lists, writing rewrites only what changes, broken fi
   }
 });
 
+test('serpentc fmt leaves a file that is not UTF-8 byte for byte as it was, and says where it stops being UTF-8', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'serpentc-fmt-latin1-'));
+  try {
+    // badly laid out, so a formatter that read it would rewrite it: with U+FFFD where the Latin-1 bytes were
+    const latin1 = Buffer.from('package p in s {\nversion="1"\n  # caf\xe9\n}\n', 'latin1');
+    const utf8 = 'package q in s {\nversion="1"\n  # café\n}\n';
+    writeFileSync(join(dir, 'a.recipe'), latin1);
+    writeFileSync(join(dir, 'b.recipe'), utf8);
+    const r = serpentc('fmt', dir);
+    assert.is(r.status, 1);
+    assert.match(r.stderr, `${join(dir, 'a.recipe')}:3:8: error[bad-encoding]: not valid UTF-8: byte 0xe9`);
+    assert.match(r.stderr, 'in ISO 8859-1 (Latin-1), 0xe9 is `é`');
+    assert.ok(readFileSync(join(dir, 'a.recipe')).equals(latin1), 'the Latin-1 file is untouched');
+    assert.is(readFileSync(join(dir, 'b.recipe'), 'utf8'), 'package q in s {\n  version = "1"\n  # café\n}\n');
+    assert.equal(readdirSync(dir).sort(), ['a.recipe', 'b.recipe'], 'no temporary file left');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

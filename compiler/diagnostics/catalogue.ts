@@ -1,7 +1,7 @@
 // Every code serpentc reports: its one-line summary (docs/diagnostics.md) and the one function that builds its
 // message from data. Call sites pass data, so each sentence is spelled once. Syntax codes are built by grammar/.
 // Longer than 400 lines on purpose: it is one table, and every sentence serpentc says about a recipe is in it.
-import { visible } from '../../grammar/chars.js';
+import { nameChar, visible } from '../../grammar/chars.js';
 import type { Loc, SyntaxCode, Value } from '../../grammar/syntax.js';
 import { BUILTIN_STEPS, describeType, describeValue, type TypeName } from '../schema.js';
 import type { Note } from './diagnostic.js';
@@ -133,6 +133,8 @@ export interface MessageData {
     | { readonly kind: 'source'; readonly source: string; readonly root: string };
   // input
   'no-recipes': { readonly dir: string };
+  /** `byte`: the first byte that is no part of a UTF-8 character. */
+  'bad-encoding': { readonly byte: number };
   'io-error':
     | { readonly kind: 'dir' | 'file' | 'write'; readonly path: string; readonly reason: string }
     /** `again`: the path a directory was first read under; `path` leads to it again. */
@@ -162,6 +164,9 @@ const SYNTAX: { readonly [C in SyntaxCode]: string } = {
 
 /** Recipe text inside a one-line message: line breaks and tabs written as `\n` and `\t`, invisible characters named. */
 const oneLine = (text: string) => visible(text).replace(/[\n\t]/g, (c) => (c === '\n' ? '\\n' : '\\t'));
+
+/** A byte as the tools a user would inspect it with show it (`od -t x1`, `xxd`): `0xe9`. */
+const hexByte = (byte: number): string => `0x${byte.toString(16).padStart(2, '0')}`;
 
 const mismatch = (m: Mismatch) => `${describeType(m.expected)}, found ${describeValue(m.found)}`;
 
@@ -488,6 +493,12 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
     summary: 'The recipe directory holds no `*.recipe` file.',
     message: (d) => `no *.recipe files found in \`${d.dir}\``,
   },
+  'bad-encoding': {
+    summary:
+      'A recipe file that is not UTF-8 text (Latin-1, say): it is read no further, and `serpentc fmt` leaves it as it is.',
+    message: (d) =>
+      `not valid UTF-8: byte ${hexByte(d.byte)} is no part of a UTF-8 character; recipe files are UTF-8 text`,
+  },
   'io-error': {
     summary:
       'A recipe file or directory could not be read (or is a symbolic link loop), or the output could not be written.',
@@ -580,6 +591,10 @@ export const NOTES = {
   paramDeclared: (loc: Loc): Note => ({ message: 'parameter declared here', loc }),
   renameParam: (name: string): Note => ({ message: `rename the parameter, e.g. \`${name}\`` }),
   didYouMean: (name: string): Note => ({ message: `did you mean \`${name}\`?` }),
+  /** After bad-encoding, for a byte that ISO 8859-1 prints (0xa0-0xff): the likely encoding and its conversion. */
+  latin1: (byte: number): Note => ({
+    message: `in ISO 8859-1 (Latin-1), ${hexByte(byte)} is ${nameChar(String.fromCharCode(byte), '`')}; if the file is Latin-1, \`iconv -f ISO-8859-1 -t UTF-8\` converts it`,
+  }),
   nothingDeclared: (): Note => ({
     message: 'the recipe files declare nothing (only comments or blank lines): no target, stage or package',
   }),

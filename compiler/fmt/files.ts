@@ -1,10 +1,10 @@
 // serpentc fmt over files and directories: which files are not in the canonical layout, and (without --check)
 // rewriting exactly those, each by a temporary file renamed over it, so a reader never sees half a file.
-import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BOM } from '../../grammar/chars.js';
 import { Sink, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { recipePaths } from '../load.js';
+import { readRecipe, recipePaths, reportInvalid } from '../load.js';
 import { ioReason } from '../util.js';
 import { format } from './index.js';
 
@@ -39,14 +39,19 @@ export async function fmtPaths(paths: readonly string[], check: boolean): Promis
   const changed: string[] = [];
   const texts = new Map<string, string>();
   for (const file of files) {
-    let text: string;
+    let read: ReturnType<typeof readRecipe>;
     try {
-      text = readFileSync(file, 'utf8');
+      read = readRecipe(file);
     } catch (e) {
       sink.error('io-error', null, { kind: 'file', path: file, reason: ioReason(e) });
       continue;
     }
+    const { text, invalid } = read;
     texts.set(file, text.startsWith(BOM) ? text.slice(BOM.length) : text); // as the diagnostics' offsets count
+    if (invalid) {
+      reportInvalid(sink, file, text, invalid); // left as it is: rewriting it would replace the user's bytes
+      continue;
+    }
     const result = await format(text, file);
     if (result.formatted === null) {
       sink.addAll(result.diagnostics);

@@ -7,7 +7,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FileNode } from '../../grammar/syntax.js';
 import { Sink, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { compileSources, type Result } from '../index.js';
-import { recipePaths } from '../load.js';
+import { readRecipe, recipePaths, type InvalidUtf8 } from '../load.js';
 import { byCodeUnit, isInside } from '../util.js';
 
 /**
@@ -198,26 +198,26 @@ export async function compileSet(root: string, open: readonly TextDocument[], la
   const listed = new Set(paths);
   // sort for determinism: unsaved files join in path order, as load() would read them once saved
   const extra = [...docs.keys()].filter((p) => !listed.has(p) && !hidden(relative(root, p))).sort(byCodeUnit);
-  const sources: { rel: string; text: string }[] = [];
+  const sources: { rel: string; text: string; invalid?: InvalidUtf8 }[] = [];
   const uris = new Map<string, string>();
   const versions = new Map<string, number>();
   for (const path of [...paths, ...extra]) {
     const rel = relative(root, path).split(sep).join('/');
     const doc = docs.get(path);
-    let text: string;
+    let read: { readonly text: string; readonly invalid?: InvalidUtf8 };
     if (doc) {
-      text = doc.getText();
+      read = { text: doc.getText() };
       versions.set(rel, doc.version);
     } else {
       try {
-        text = readFileSync(path, 'utf8');
+        read = readRecipe(path);
       } catch (e) {
         // removed since it was listed, or unreadable: what `serpentc check` would say about it
         sink.error('io-error', null, { kind: 'file', path, reason: e instanceof Error ? e.message : String(e) });
         continue;
       }
     }
-    sources.push({ rel, text });
+    sources.push({ rel, ...read });
     uris.set(rel, doc?.uri ?? pathToFileURL(path).href);
   }
   const result = await compileSources(sources, layer === undefined ? { stagesDir: root } : { stagesDir: root, layer });
