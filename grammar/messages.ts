@@ -107,7 +107,11 @@ function syntaxError(d: SyntaxErrorData): string {
       if (d.names === 'a field') {
         return `\`${d.keyword}\` is a keyword and cannot name a field (no declaration has a field \`${d.keyword}\`)`;
       }
-      return `\`${d.keyword}\` is a keyword and cannot ${d.names === null ? 'be a name here' : `name ${d.names}`}; choose another name (a longer one such as \`my-${d.keyword}\` is fine)`;
+      if (d.names === 'a parameter type' || d.names === 'a placement') {
+        const valid = d.names === 'a placement' ? ': write `on host` or `in chroot`' : '';
+        return `\`${d.keyword}\` is a keyword, not ${d.names}${valid}`;
+      }
+      return `\`${d.keyword}\` is a keyword and cannot ${d.names === null ? 'be a name here' : `name ${d.names}`}; choose another name (a longer one such as \`${longer(d.keyword, d.names)}\` is fine)`;
   }
 }
 
@@ -313,13 +317,27 @@ function namedAfter(i: number): string | null {
   if (prev === T.Package || prev === T.Of) return 'a package';
   if (prev === T.Pass) return 'a pass';
   if (prev === T.Template || prev === T.Use) return 'a template';
-  if (prev === T.Stage || prev === T.In) return 'a stage';
+  if (prev === T.In || prev === T.On) {
+    // `package a in X` and `pass a-2 of a in X` name a stage; a step's `on X` / `in X` is its placement
+    const decl = current.tokens[i - 3]?.tokenType;
+    return prev === T.In && (decl === T.Package || decl === T.Of) ? 'a stage' : 'a placement';
+  }
+  if (prev === T.Stage) return 'a stage';
   if (prev === T.Target) return 'a target';
   if (prev === T.Layer) return 'a layer';
   if (prev === T.Step) return 'a step';
   if (prev === T.LParen || prev === T.Comma) return 'a parameter';
   if (prev === T.Colon) return 'a parameter type';
+  if (current.tokens[i - 1]?.image === 'after') return 'a step'; // `step x after NAME`
   return null;
+}
+
+/**
+ * A name to suggest instead of keyword `kw`, valid for what it names: stage and parameter names become shell
+ * variable names (`<stage>_root`, the parameter itself), where `-` cannot stand; `_` can in every name.
+ */
+function longer(kw: string, names: string | null): string {
+  return names === 'a stage' || names === 'a parameter' || names === null ? `my_${kw}` : `my-${kw}`;
 }
 
 /**

@@ -9,8 +9,9 @@ function first(text: string): string {
   return `${d.loc?.line}:${d.loc?.col} ${d.message}`;
 }
 
+/** The suggestion is a valid name of its kind: stage and parameter names are shell variable names (no `-`). */
 const named = (kw: string, what: string) =>
-  `\`${kw}\` is a keyword and cannot name ${what}; choose another name (a longer one such as \`my-${kw}\` is fine)`;
+  `\`${kw}\` is a keyword and cannot name ${what}; choose another name (a longer one such as \`${['a stage', 'a parameter'].includes(what) ? `my_${kw}` : `my-${kw}`}\` is fine)`;
 const field = (kw: string) => `\`${kw}\` is a keyword and cannot name a field (no declaration has a field \`${kw}\`)`;
 
 test('keyword as the name of a declaration', () => {
@@ -35,11 +36,17 @@ test('keyword as the name of a declaration', () => {
 
 test('keyword as a step name, a parameter type, a placement', () => {
   assert.is(first('package a in s {\n  step step """\n  """\n}'), `2:8 ${named('step', 'a step')}`);
-  assert.is(first('template t(a: in) { }'), `1:15 ${named('in', 'a parameter type')}`);
-  assert.is(
-    first('package a in s {\n  build on of """\n  """\n}'),
-    '2:12 `of` is a keyword and cannot be a name here; choose another name (a longer one such as `my-of` is fine)',
-  );
+  assert.is(first('package a in s {\n  step x after in """\n  """\n}'), `2:16 ${named('in', 'a step')}`);
+  // no other name is suggested where the language has a fixed set
+  assert.is(first('template t(a: in) { }'), '1:15 `in` is a keyword, not a parameter type');
+  assert.is(first('template t(a: stage) { }'), '1:15 `stage` is a keyword, not a parameter type');
+  const placement = (kw: string) => `\`${kw}\` is a keyword, not a placement: write \`on host\` or \`in chroot\``;
+  assert.is(first('package a in s {\n  build on of """\n  """\n}'), `2:12 ${placement('of')}`);
+  // `in` after a step is its placement, after a package's or a pass's name the stage
+  assert.is(first('package a in s {\n  build in stage """\n  """\n}'), `2:12 ${placement('stage')}`);
+  assert.is(first('package a in s {\n  step x in of """\n  """\n}'), `2:13 ${placement('of')}`);
+  assert.is(first('pass a-2 of a in target { }'), `1:18 ${named('target', 'a stage')}`);
+  assert.is(first('package a in s {\n  build """\n  """\n}\npackage b in of { }'), `5:14 ${named('of', 'a stage')}`);
 });
 
 test('keyword as a field', () => {
