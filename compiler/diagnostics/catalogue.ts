@@ -598,6 +598,9 @@ export const NOTES = {
   nothingDeclared: (): Note => ({
     message: 'the recipe files declare nothing (only comments or blank lines): no target, stage or package',
   }),
+  passOfPass: (pass: string, other: string, base: string): Note => ({
+    message: `\`${other}\` is a pass of \`${base}\`: write \`pass ${pass} of ${base}\`, with \`depends += [${other}]\` to build it after that pass`,
+  }),
   nameTheStage: (pass: string, base: string, stage: string): Note => ({
     message: `name the stage: \`pass ${pass} of ${base} in ${stage} { … }\``,
   }),

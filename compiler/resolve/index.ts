@@ -181,7 +181,12 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: ResolveOpt
         base: decl.of.name,
         stage: decl.stage?.name ?? null,
       } as const;
-      sink.error('undefined-package', decl.of.loc, data, suggestion(decl.of.name, byName.keys()));
+      // a pass of a pass (`pass p-3 of p-2`): say what to write rather than guess at a spelling
+      const pass = passDecls.find((p) => p.name.name === decl.of.name && p !== decl);
+      const notes = pass
+        ? [NOTES.passOfPass(decl.name.name, pass.name.name, pass.of.name)]
+        : suggestion(decl.of.name, byName.keys());
+      sink.error('undefined-package', decl.of.loc, data, notes);
       continue;
     }
     if (!decl.stage && ambiguous.has(decl.of.name)) {
