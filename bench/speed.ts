@@ -66,6 +66,36 @@ const collectGarbage = ((): (() => void) => {
   return runInNewContext('gc') as () => void;
 })();
 
+/**
+ * What writing a generated out/ costs by itself on this file system (mkdir, writeFileSync and chmod per file, as
+ * write.ts does for a new file), with nothing compiled, rendered or compared: the floor of an empty-dir figure.
+ * `timed` writes a copy of `out` into a new directory and says how long that took.
+ */
+function writingAlone(out: string): { readonly files: number; readonly timed: (copy: string) => number } {
+  const files = readFileSync(join(out, MANIFEST), 'utf8').split('\n').filter(Boolean);
+  const contents = files.map((rel) => [rel, readFileSync(join(out, rel))] as const);
+  return {
+    files: files.length,
+    timed: (copy) => {
+      const t = performance.now();
+      const made = new Set<string>();
+      for (const [rel, bytes] of contents) {
+        const dir = dirname(join(copy, rel));
+        if (!made.has(dir)) mkdirSync(dir, { recursive: true });
+        made.add(dir);
+        writeFileSync(join(copy, rel), bytes, { mode: 0o644 });
+        chmodSync(join(copy, rel), 0o644);
+      }
+      return performance.now() - t;
+    },
+  };
+}
+
+const floorLine = (files: number, value: number): void =>
+  console.log(
+    `${`  of which writing its ${files} files alone`.padEnd(52)} ${ms(value).padStart(9)}   (the file system's share)`,
+  );
+
 const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 
 const root = mkdtempSync(join(tmpdir(), 'serpentc-speed-'));
@@ -75,9 +105,17 @@ try {
   // directory, so that each empty out/ gets what a user's later runs get: the memos (no grammar to load and no
   // shell parser to start when the recipe files and step bodies are known), but neither output record (they
   // are per out/ directory).
+  // Each run is followed by a copy of its output written alone, in the same state of the file system, so that a
+  // slow figure says whether the file system was slow then (files removed shortly before: see below).
   const first: number[] = [];
-  for (let i = 0; i < RUNS; i++)
-    first.push(timed(() => cli([join(PACKAGE_ROOT, 'stages'), '-o', join(root, `first-${i}`)])));
+  const firstFloor: number[] = [];
+  let floor: ReturnType<typeof writingAlone> | null = null;
+  for (let i = 0; i < RUNS; i++) {
+    const out = join(root, `first-${i}`);
+    first.push(timed(() => cli([join(PACKAGE_ROOT, 'stages'), '-o', out])));
+    floor ??= writingAlone(out);
+    firstFloor.push(floor.timed(join(root, `first-floor-${i}`)));
+  }
   cache = join(root, 'cache');
   cli([join(PACKAGE_ROOT, 'stages'), '-o', join(root, 'stages-prime')]);
   const cold: number[] = [];
@@ -88,6 +126,7 @@ try {
     warm.push(timed(() => cli([join(PACKAGE_ROOT, 'stages'), '-o', out])));
   }
   line('generate stages/ (CLI, empty dir, no cache at all)', median(first), 500);
+  if (floor) floorLine(floor.files, median(firstFloor));
   line('generate stages/ (CLI, empty dir)', median(cold), 500);
   line('generate stages/ (CLI, unchanged)', median(warm), 500);
   // Node's own start, inside each figure above: as the launcher starts it, and with this environment as it is
@@ -133,27 +172,9 @@ try {
       }
       line(`generate ${n} packages (empty dir)`, median(emitCold), 3000);
       line(`generate ${n} packages (unchanged)`, median(emitWarm), 1000);
-      // What writing those files costs by itself on this file system (mkdir, writeFileSync and chmod per file,
-      // as write.ts does for a new file), with nothing rendered or compared: the floor of the empty-dir figure.
-      const files = readFileSync(join(out, MANIFEST), 'utf8').split('\n').filter(Boolean);
-      const contents = files.map((rel) => [rel, readFileSync(join(out, rel))] as const);
-      const floor: number[] = [];
-      for (let i = 0; i < RUNS; i++) {
-        const copy = join(root, `floor-${i}`);
-        const t = performance.now();
-        const made = new Set<string>();
-        for (const [rel, bytes] of contents) {
-          const dir = dirname(join(copy, rel));
-          if (!made.has(dir)) mkdirSync(dir, { recursive: true });
-          made.add(dir);
-          writeFileSync(join(copy, rel), bytes, { mode: 0o644 });
-          chmodSync(join(copy, rel), 0o644);
-        }
-        floor.push(performance.now() - t);
-      }
-      console.log(
-        `${`  of which writing its ${files.length} files alone`.padEnd(52)} ${ms(median(floor)).padStart(9)}   (the file system's share)`,
-      );
+      const floor = writingAlone(out);
+      const times = Array.from({ length: RUNS }, (_, i) => floor.timed(join(root, `floor-${i}`)));
+      floorLine(floor.files, median(times));
     } else {
       await emit(graph, { outDir: out, stagesDir });
     }
