@@ -46,7 +46,8 @@ Usage:
   serpentc fmt [--check] <path>...
       Rewrite recipe files in the canonical layout (a directory: every *.recipe below it);
       only files that change are written. --check writes nothing, lists the files that are
-      not formatted and exits 1 if any are. A file with syntax errors is reported and left as is.
+      not formatted and exits 1 if any are. A file with syntax errors, or that is not UTF-8,
+      is reported and left as is.
   serpentc lsp [--stdio]
       Serve the Language Server Protocol on stdin/stdout (diagnostics as you type, go to
       definition, hover, completion) for editors; --stdio is accepted for clients that pass it.
