@@ -13,6 +13,7 @@ import { definition } from '../compiler/lsp/definition.js';
 import { symbolAt } from '../compiler/lsp/locate.js';
 import { compileSet, layerBaseOf, stagesRootOf, Workspace } from '../compiler/lsp/workspace.js';
 import { PACKAGE, SCHEMA } from '../compiler/schema.js';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { LspClient, type PublishDiagnostics } from './helpers/lsp.js';
 import { REPO_ROOT } from './helpers/paths.js';
 
@@ -80,6 +81,25 @@ test('a layer file belongs to its base with the layer on it, compiled as `serpen
   const base = await compileSet(STAGES, []);
   assert.equal(base.result.diagnostics, []);
   assert.is(base.result.graph?.layers, undefined);
+});
+
+test('a file on disk that is not UTF-8 is a bad-encoding error in the editor too; its text open in the editor is not', async () => {
+  const { tmp, stages } = copyStages();
+  try {
+    const file = join(stages, 'stage2', 'compression.recipe');
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, Buffer.from(text.replace('# ', '# caf\u00e9 '), 'latin1')); // as an editor saving Latin-1 would
+    const onDisk = await compileSet(stages, []);
+    assert.equal(
+      onDisk.result.diagnostics.map((d) => `${d.loc?.file}:${d.loc?.line}:${d.loc?.col} ${d.code}`),
+      ['stage2/compression.recipe:1:6 bad-encoding'],
+    );
+    // the editor decodes the file itself: what it holds is text, whatever the file's bytes
+    const open = TextDocument.create(pathToFileURL(file).href, 'recipe', 1, text);
+    assert.equal((await compileSet(stages, [open])).result.diagnostics, []);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test('diagnostics as you type, definition, hover, completion, shutdown — the real server over stdio', async () => {
