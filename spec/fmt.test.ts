@@ -4,7 +4,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { prng, synthesize } from '../bench/synth.js';
@@ -329,6 +340,27 @@ test('serpentc fmt: --check lists, writing rewrites only what changes, broken fi
     assert.is(bad.status, 1);
     assert.match(bad.stderr, /error\[syntax-error\]/);
     assert.is(readFileSync(join(dir, 'c.recipe'), 'utf8'), broken);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('serpentc fmt formats the file a symbolic link leads to, and the link stays a link', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'serpentc-fmt-link-'));
+  try {
+    const ugly = 'package p in s {\nversion="1"\n}\n';
+    mkdirSync(join(dir, 'shared'));
+    mkdirSync(join(dir, 'stages'));
+    writeFileSync(join(dir, 'shared', 'p.recipe'), ugly, { mode: 0o640 });
+    symlinkSync('../shared/p.recipe', join(dir, 'stages', 'p.recipe'));
+    const r = serpentc('fmt', join(dir, 'stages'));
+    assert.is(r.status, 0, r.stderr);
+    assert.ok(lstatSync(join(dir, 'stages', 'p.recipe')).isSymbolicLink(), 'still a link');
+    assert.is(readlinkSync(join(dir, 'stages', 'p.recipe')), '../shared/p.recipe');
+    assert.is(readFileSync(join(dir, 'shared', 'p.recipe'), 'utf8'), 'package p in s {\n  version = "1"\n}\n');
+    assert.is(statSync(join(dir, 'shared', 'p.recipe')).mode & 0o777, 0o640, 'its permissions kept');
+    assert.equal(readdirSync(join(dir, 'shared')), ['p.recipe'], 'no temporary file left beside it');
+    assert.equal(readdirSync(join(dir, 'stages')), ['p.recipe'], 'nor beside the link');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 // serpentc fmt over files and directories: which files are not in the canonical layout, and (without --check)
 // rewriting exactly those, each by a temporary file renamed over it, so a reader never sees half a file.
-import { renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BOM } from '../../grammar/chars.js';
 import { Sink, type Diagnostic } from '../diagnostics/diagnostic.js';
@@ -64,16 +64,21 @@ export async function fmtPaths(paths: readonly string[], check: boolean): Promis
   return { files, changed, diagnostics: sink.sorted(), texts };
 }
 
-/** Replaces `file` by a sibling temporary file renamed over it (same file system, so the rename is atomic). */
+/**
+ * Replaces `file` by a sibling temporary file renamed over it (same file system, so the rename is atomic). A
+ * symbolic link stays one: the file it leads to is the one replaced, beside which the temporary file is made.
+ */
 function writeAtomically(file: string, text: string, sink: Sink): void {
-  const temp = join(dirname(file), `.${basename(file)}.serpentc-fmt-${process.pid}`);
+  let temp: string | null = null;
   try {
-    writeFileSync(temp, text, { mode: statSync(file).mode & 0o7777 });
-    renameSync(temp, file);
+    const target = realpathSync(file);
+    temp = join(dirname(target), `.${basename(target)}.serpentc-fmt-${process.pid}`);
+    writeFileSync(temp, text, { mode: statSync(target).mode & 0o7777 });
+    renameSync(temp, target);
   } catch (e) {
     sink.error('io-error', null, { kind: 'write', path: file, reason: ioReason(e) });
     try {
-      unlinkSync(temp);
+      if (temp !== null) unlinkSync(temp);
     } catch {
       // the temporary file was never created: nothing to clean up
     }
