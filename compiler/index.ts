@@ -7,7 +7,7 @@ import type { FileNode, LayerDecl, Loc } from '../grammar/syntax.js';
 import { isSyntaxCode, WHOLE_SET_CODES } from './diagnostics/catalogue.js';
 import { foldRepeats, Sink, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { BuildGraph } from './graph.js';
-import { loadSet, parseAll, type InvalidUtf8, type Loaded, type LoadedLayer, type ParseMemo } from './load.js';
+import { loadSet, parseAll, type Loaded, type LoadedLayer, type ParseMemo, type RecipeText } from './load.js';
 import { decide, plan } from './plan/index.js';
 import { resolve, type Model } from './resolve/index.js';
 import { prepareShell } from './shell/index.js';
@@ -60,7 +60,7 @@ export async function compile(dirs: string | readonly string[], opts: CompileOpt
  * is the base with that layer on it, as `serpentc check STAGES STAGES/LAYER` compiles it.
  */
 export async function compileSources(
-  sources: ReadonlyArray<{ readonly rel: string; readonly text: string; readonly invalid?: InvalidUtf8 }>,
+  sources: ReadonlyArray<RecipeText & { readonly rel: string }>,
   opts: CompileOptions & { readonly stagesDir: string; readonly layer?: string },
 ): Promise<Result> {
   const sink = new Sink();

@@ -24,9 +24,13 @@ export interface InvalidUtf8 {
  * A recipe text: `display` is the path diagnostics show, `rel` its path relative to the stages directory.
  * `invalid`: the file was not UTF-8 (readRecipe); such a text is reported, never parsed.
  */
-export interface RecipeSource {
+export interface RecipeSource extends RecipeText {
   readonly display: string;
   readonly rel: string;
+}
+
+/** A recipe file's text, with where it stops being UTF-8 when it does (readRecipe). */
+export interface RecipeText {
   readonly text: string;
   readonly invalid?: InvalidUtf8;
 }
@@ -36,7 +40,7 @@ export interface RecipeSource {
  * UTF-8 character (a Latin-1 `é`, say) comes with `invalid`: decoding would put U+FFFD in their place, which
  * would then pass into generated scripts, or be written back by `serpentc fmt`, and the user's bytes be lost.
  */
-export function readRecipe(path: string): { readonly text: string; readonly invalid?: InvalidUtf8 } {
+export function readRecipe(path: string): RecipeText {
   const bytes = readFileSync(path);
   const text = bytes.toString('utf8');
   if (isUtf8(bytes)) return { text };

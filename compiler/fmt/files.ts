@@ -4,7 +4,7 @@ import { realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'n
 import { basename, dirname, join } from 'node:path';
 import { BOM } from '../../grammar/chars.js';
 import { Sink, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { readRecipe, recipePaths, reportInvalid } from '../load.js';
+import { readRecipe, recipePaths, reportInvalid, type RecipeText } from '../load.js';
 import { ioReason } from '../util.js';
 import { format } from './index.js';
 
@@ -39,7 +39,7 @@ export async function fmtPaths(paths: readonly string[], check: boolean): Promis
   const changed: string[] = [];
   const texts = new Map<string, string>();
   for (const file of files) {
-    let read: ReturnType<typeof readRecipe>;
+    let read: RecipeText;
     try {
       read = readRecipe(file);
     } catch (e) {

@@ -7,7 +7,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FileNode } from '../../grammar/syntax.js';
 import { Sink, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { compileSources, type Result } from '../index.js';
-import { readRecipe, recipePaths, type InvalidUtf8 } from '../load.js';
+import { readRecipe, recipePaths, type RecipeText } from '../load.js';
 import { byCodeUnit, isInside } from '../util.js';
 
 /**
@@ -198,13 +198,13 @@ export async function compileSet(root: string, open: readonly TextDocument[], la
   const listed = new Set(paths);
   // sort for determinism: unsaved files join in path order, as load() would read them once saved
   const extra = [...docs.keys()].filter((p) => !listed.has(p) && !hidden(relative(root, p))).sort(byCodeUnit);
-  const sources: { rel: string; text: string; invalid?: InvalidUtf8 }[] = [];
+  const sources: (RecipeText & { readonly rel: string })[] = [];
   const uris = new Map<string, string>();
   const versions = new Map<string, number>();
   for (const path of [...paths, ...extra]) {
     const rel = relative(root, path).split(sep).join('/');
     const doc = docs.get(path);
-    let read: { readonly text: string; readonly invalid?: InvalidUtf8 };
+    let read: RecipeText;
     if (doc) {
       read = { text: doc.getText() };
       versions.set(rel, doc.version);
