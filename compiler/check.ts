@@ -14,6 +14,7 @@ import { suggestion } from './diagnostics/suggest.js';
 import type { Decisions, PackagePlan, ToolIndex } from './plan/index.js';
 import type { PlannedStep } from './plan/order.js';
 import {
+  ARCHIVE_SUFFIXES,
   HOST_ONLY_VARS,
   RUNTIME_VARS,
   SHELL_VARS,
@@ -61,7 +62,7 @@ export function check(
     if (pkg.version && !VERSION.test(statics.version))
       sink.error('bad-value', pkg.version.loc, { kind: 'version', version: statics.version });
     for (const s of p.sources) reportUnresolved(s.unresolved, sink, pkg.unbound);
-    checkSources(p.sources, cacheNames, sink);
+    checkSources(p.sources, cacheNames, sink, !pkg.steps.has('extract'));
     checkFiles(pkg, (file) => opts.relOf.get(file) ?? '', opts.stagesDir, stagesReal, sink);
     // The built-in patch step patches what the built-in extract step unpacked: the sources.
     const firstPatch = pkg.patches.at(0);
@@ -352,11 +353,15 @@ function inString(lit: StringLit, from: number, to: number): Loc {
 }
 const URL_SHAPE = /^([a-z][a-z0-9+.-]*):\/\/[^/\s]+(\/\S*)?$/i;
 
-/** @param cacheNames cache file name → sha256 and URL of the first source seen (across packages) */
+/**
+ * @param cacheNames cache file name → sha256 and URL of the first source seen (across packages)
+ * @param unpacked the package's extract is the built-in one, which unpacks every source by its file name
+ */
 function checkSources(
   sources: readonly PlannedSource[],
   cacheNames: Map<string, { readonly sha: string; readonly loc: Loc }>,
   sink: Sink,
+  unpacked: boolean,
 ): void {
   for (const { source, url, filename } of sources) {
     // a layer's substitute is checked as the source itself would be
@@ -371,6 +376,13 @@ function checkSources(
       sink.error('insecure-url', s.url.loc, { kind: 'not-a-url', url });
     } else if (m && !local && m[1].toLowerCase() !== 'https' && !s.insecure) {
       sink.error('insecure-url', s.url.loc, { kind: 'not-https', url }, [NOTES.allowInsecure()]);
+    }
+    // known now rather than when extract fails, hours into a build; a git source is always a .tar
+    const named = (m !== null || local) && s.kind === 'url'; // (no name to speak of when it is no URL)
+    if (unpacked && named && !ARCHIVE_SUFFIXES.some((suffix) => filename.endsWith(suffix))) {
+      sink.error('bad-value', s.url.loc, { kind: 'archive-name', filename, suffixes: ARCHIVE_SUFFIXES }, [
+        NOTES.archiveName(),
+      ]);
     }
     for (const p of source.paths) {
       const problem = archivePathProblem(p.value);

@@ -4,11 +4,12 @@
 // extracts the same paths of its own tree, whatever its top directory is called.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runtimeLibrary } from '../compiler/emit/runtime.js';
+import { ARCHIVE_SUFFIXES } from '../compiler/plan/values.js';
 import { requires } from './helpers/env.js';
 import { recipeTree, removeTree, serpentc, type Tree } from './helpers/sandbox.js';
 import { removeTempDirs, tempDir } from './fixtures/make/harness.js';
@@ -195,6 +196,60 @@ amend package part in stage1 {
   });
 } else {
   test('paths: real extractions (skipped)', () => {});
+}
+
+const compressors = requires('serpent_unpack: every archive name the compiler accepts', {
+  tools: ['dash', 'tar', 'gzip', 'xz', 'bzip2', 'zstd'],
+});
+if (compressors) {
+  test('serpent_unpack unpacks an archive under each name check accepts (ARCHIVE_SUFFIXES), and no other', () => {
+    const dir = tempDir('unpack-names');
+    try {
+      const lib = join(dir, 'serpent-lib.sh');
+      writeFileSync(lib, runtimeLibrary());
+      const tree = join(dir, 'tree');
+      mkdirSync(join(tree, 'p-1.0', 'sub'), { recursive: true });
+      writeFileSync(join(tree, 'p-1.0', 'sub', 'f'), 'f\n');
+      const tar = execFileSync('tar', ['-cf', '-', '-C', tree, 'p-1.0']);
+      /** the compressor each ending stands for, by its first letters after `.tar.` or `.t` */
+      const compress = (suffix: string): Buffer => {
+        const tool = /gz$/.test(suffix)
+          ? 'gzip'
+          : /xz$/.test(suffix)
+            ? 'xz'
+            : /bz2?$/.test(suffix)
+              ? 'bzip2'
+              : /zst$/.test(suffix)
+                ? 'zstd'
+                : null;
+        return tool === null ? tar : execFileSync(tool, ['-c'], { input: tar });
+      };
+      const unpack = (name: string, bytes: Buffer) => {
+        const file = join(dir, name);
+        writeFileSync(file, bytes);
+        const into = join(dir, `into-${name}`);
+        const r = spawnSync('dash', ['-c', '. "$1"; shift; serpent_unpack "$@"', 'x', lib, file, into, '1'], {
+          encoding: 'utf8',
+        });
+        return { status: r.status, files: files(into), err: r.stderr };
+      };
+      for (const suffix of ARCHIVE_SUFFIXES) {
+        const r = unpack(`p-1.0${suffix}`, compress(suffix));
+        assert.is(r.status, 0, `${suffix}: ${r.err}`);
+        assert.equal(r.files, ['sub/f'], suffix);
+      }
+      // a name check refuses is one the runtime cannot unpack either: the error comes at compile time instead
+      for (const name of ['p-1.0.zip', 'p-1.0.TAR.GZ', 'p-download', 'p-1.0.tar.lz']) {
+        const r = unpack(name, tar);
+        assert.is.not(r.status, 0, name);
+        assert.match(r.err, 'do not know how to unpack', name);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+} else {
+  test('serpent_unpack: every archive name the compiler accepts (skipped)', () => {});
 }
 
 test.run();

@@ -60,7 +60,9 @@ export interface MessageData {
     | { readonly kind: 'chroot-path' }
     | { readonly kind: 'description' }
     | { readonly kind: 'mount-path'; readonly path: string }
-    | { readonly kind: 'step-marker'; readonly step: string };
+    | { readonly kind: 'step-marker'; readonly step: string }
+    /** `filename`: what the built-in extract would unpack; `suffixes`: the endings it knows. */
+    | { readonly kind: 'archive-name'; readonly filename: string; readonly suffixes: readonly string[] };
   // resolution
   'duplicate-definition':
     | {
@@ -267,6 +269,8 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return 'chroot `path` needs at least one directory, each an absolute path inside the chroot';
         case 'mount-path':
           return `mount path \`${oneLine(d.path)}\` may hold only letters, digits and _ @ % + = : , . / - (the runtime finds its mounts in /proc/self/mountinfo)`;
+        case 'archive-name':
+          return `this source is saved as \`${d.filename}\`, which the built-in extract cannot unpack: it knows archives by their names, ending in ${d.suffixes.join(', ')}`;
         case 'step-marker':
           return `a line of step \`${d.step}\` starts with \`# serpent-step\`, which starts a step in the generated package script: write the comment another way`;
         case 'description':
@@ -627,6 +631,10 @@ export const NOTES = {
   }),
   dropSelfAfter: (name: string): Note => ({
     message: `\`after\` names the stage \`${name}\` builds on; remove it, or name an earlier stage`,
+  }),
+  archiveName: (): Note => ({
+    message:
+      "the name is the URL path's last part: use a URL that ends in the archive's own name (a direct mirror link, not a download page), or write the package's own `extract` step",
   }),
   allowInsecure: (): Note => ({
     message: 'if upstream offers nothing else, allow it with `insecure = true` (the sha256 still protects the content)',

@@ -223,6 +223,22 @@ export function planSource(pkg: RPackage, source: RSource, statics: ReadonlyMap<
   return { source, url, filename: cacheFileName(pkg, source, url), original: null, unresolved: r.unresolved };
 }
 
+/**
+ * The endings of the archive names the built-in extract unpacks: serpent_unpack (templates/runtime/sources.sh)
+ * picks its decompressor by them, case and all; spec/emit checks that its `case` lists exactly these.
+ */
+export const ARCHIVE_SUFFIXES: readonly string[] = Object.freeze([
+  '.tar.gz',
+  '.tgz',
+  '.tar.xz',
+  '.txz',
+  '.tar.bz2',
+  '.tbz2',
+  '.tbz',
+  '.tar.zst',
+  '.tar',
+]);
+
 /** The cache file name of a source, unique per content (e.g. `musl-1.2.5.tar.gz`, `libwildebeest-<commit12>.tar`). */
 function cacheFileName(pkg: RPackage, source: RSource, url: string): string {
   const stem = pkg.passOf ?? pkg.name;
