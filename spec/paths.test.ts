@@ -211,18 +211,16 @@ if (compressors) {
       mkdirSync(join(tree, 'p-1.0', 'sub'), { recursive: true });
       writeFileSync(join(tree, 'p-1.0', 'sub', 'f'), 'f\n');
       const tar = execFileSync('tar', ['-cf', '-', '-C', tree, 'p-1.0']);
-      /** the compressor each ending stands for, by its first letters after `.tar.` or `.t` */
+      /** an ending's compressor, by its last letters (`.tgz` and `.tar.gz` alike); none for a plain `.tar` */
+      const compressors: readonly (readonly [RegExp, string])[] = [
+        [/gz$/, 'gzip'],
+        [/xz$/, 'xz'],
+        [/bz2?$/, 'bzip2'],
+        [/zst$/, 'zstd'],
+      ];
       const compress = (suffix: string): Buffer => {
-        const tool = /gz$/.test(suffix)
-          ? 'gzip'
-          : /xz$/.test(suffix)
-            ? 'xz'
-            : /bz2?$/.test(suffix)
-              ? 'bzip2'
-              : /zst$/.test(suffix)
-                ? 'zstd'
-                : null;
-        return tool === null ? tar : execFileSync(tool, ['-c'], { input: tar });
+        const tool = compressors.find(([ending]) => ending.test(suffix))?.[1];
+        return tool === undefined ? tar : execFileSync(tool, ['-c'], { input: tar });
       };
       const unpack = (name: string, bytes: Buffer) => {
         const file = join(dir, name);

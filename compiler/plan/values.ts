@@ -225,7 +225,8 @@ export function planSource(pkg: RPackage, source: RSource, statics: ReadonlyMap<
 
 /**
  * The endings of the archive names the built-in extract unpacks: serpent_unpack (templates/runtime/sources.sh)
- * picks its decompressor by them, case and all; spec/emit checks that its `case` lists exactly these.
+ * picks its decompressor by them, case and all. spec/paths unpacks an archive under each with serpent_unpack
+ * itself, and sees names outside the list refused by it.
  */
 export const ARCHIVE_SUFFIXES: readonly string[] = Object.freeze([
   '.tar.gz',
