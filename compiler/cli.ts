@@ -1,6 +1,6 @@
 // Command-line behaviour as a function of (argv, io) → exit code, so tests can run it in-process.
 // Exit codes: 0 clean, 1 errors in the recipes or I/O errors (or drift with --check), 2 usage errors (an unknown
-// or misplaced option, a refused output directory); 3 (a serpentc bug) is the binary's, for whatever escapes
+// or misplaced option, a refused output directory, a package or stage the graph does not have); 3 (a serpentc bug) is the binary's, for whatever escapes
 // this function.
 import { existsSync } from 'node:fs';
 import type { parseArgs } from 'node:util';
@@ -66,7 +66,7 @@ Options:
   -V, --version      the version
 
 Exit status: 0 clean, 1 errors in the recipes or I/O errors (or drift with --check), 2 usage error
-(including a refused out-dir), 3 internal error (a serpentc bug).
+(including a refused out-dir or an unknown package or stage), 3 internal error (a serpentc bug).
 `;
 
 const OPTIONS = {
@@ -261,6 +261,15 @@ function usage(io: IO, message: string): number {
 }
 
 /**
+ * A package or stage name that the compiled graph does not have: still a bad argument (exit 2), but without the
+ * pointer to --help, which cannot list the recipes' names; the message carries the did-you-mean or the choices.
+ */
+function unknownName(io: IO, message: string): number {
+  io.stderr(`serpentc: ${message}\n`);
+  return 2;
+}
+
+/**
  * An option the program does not know, as a usage message with a did-you-mean, or null. Read with a lenient
  * parse first, because the strict one's message for it is about positionals, not the misspelling.
  */
@@ -410,14 +419,14 @@ async function query(args: readonly string[], o: Options, io: IO): Promise<numbe
   const g = res.graph;
   if (what === 'order') {
     const found = findStage(g, name);
-    if ('error' in found) return usage(io, found.error);
+    if ('error' in found) return unknownName(io, found.error);
     const stage = found.stage;
     const width = String(stage.packages.length).length;
     stage.packages.forEach((id, i) => io.stdout(`${String(i + 1).padStart(width)} ${id.split('/')[1]}\n`));
     return 0;
   }
   const found = findPackage(g, name);
-  if ('error' in found) return usage(io, found.error);
+  if ('error' in found) return unknownName(io, found.error);
   const pkg = found.pkg;
   const byId = new Map(g.packages.map((p) => [p.id, p]));
   const rel = relations(g);
@@ -467,12 +476,12 @@ async function graph(args: readonly string[], o: Options, io: IO): Promise<numbe
   const g = res.graph;
   if (o.stage !== undefined) {
     const found = findStage(g, o.stage);
-    if ('error' in found) return usage(io, found.error);
+    if ('error' in found) return unknownName(io, found.error);
   }
   let pkg: string | undefined;
   if (o.package !== undefined) {
     const found = findPackage(g, o.package, o.stage);
-    if ('error' in found) return usage(io, found.error);
+    if ('error' in found) return unknownName(io, found.error);
     pkg = found.pkg.id;
   }
   const filtered =

@@ -130,8 +130,13 @@ test('did-you-mean for unknown options, misspelt commands, query kinds, packages
     const r = await run(argv);
     assert.is(r.code, 2, `${argv.join(' ')}: ${r.err}`);
     assert.match(r.err, message, argv.join(' '));
-    assert.match(r.err, "Try 'serpentc --help'");
+    // --help lists commands and options, not the recipes' packages and stages: only a usage error points at it
+    const lookup = argv[0] === 'query' && argv[1] !== 'dep';
+    assert.is(r.err.includes("Try 'serpentc --help'"), !lookup, argv.join(' '));
   }
+  const none = await run(['query', 'deps', 'zzzzzz', '--dir', dir]);
+  assert.is(none.code, 2);
+  assert.is(none.err, "serpentc: no package `zzzzzz`; `serpentc query order STAGE` lists a stage's packages\n");
 });
 
 test('a recipe set of comments only: check reports it (exit 1) and generation does not crash', async () => {

@@ -40,7 +40,9 @@ export function findPackage(
     return { error: `\`${name}\` is in several stages; write one of ${matches.map((p) => p.id).join(', ')}` };
   const meant = didYouMean(name, [...pool.map((p) => p.name), ...pool.map((p) => p.id)]);
   const where = stage === undefined ? '' : ` in stage \`${stage}\``;
-  return { error: `no package \`${name}\`${where}${meant === null ? '' : `; did you mean \`${meant}\`?`}` };
+  const hint =
+    meant === null ? `; \`serpentc query order STAGE\` lists a stage's packages` : `; did you mean \`${meant}\`?`;
+  return { error: `no package \`${name}\`${where}${hint}` };
 }
 
 /** A stage of that name, or a message naming the stages (with a did-you-mean). */
