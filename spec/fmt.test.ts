@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import {
+  linkSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -361,6 +362,26 @@ test('serpentc fmt formats the file a symbolic link leads to, and the link stays
     assert.is(statSync(join(dir, 'shared', 'p.recipe')).mode & 0o777, 0o640, 'its permissions kept');
     assert.equal(readdirSync(join(dir, 'shared')), ['p.recipe'], 'no temporary file left beside it');
     assert.equal(readdirSync(join(dir, 'stages')), ['p.recipe'], 'nor beside the link');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('serpentc fmt rewrites a hard-linked recipe in place: every name of it gets the new layout', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'serpentc-fmt-hardlink-'));
+  try {
+    mkdirSync(join(dir, 'stages'));
+    writeFileSync(join(dir, 'keep.recipe'), 'package p in s {\nversion="1"\n}\n', { mode: 0o640 });
+    linkSync(join(dir, 'keep.recipe'), join(dir, 'stages', 'p.recipe'));
+    const before = statSync(join(dir, 'keep.recipe')).ino;
+    const r = serpentc('fmt', join(dir, 'stages'));
+    assert.is(r.status, 0, r.stderr);
+    for (const name of ['keep.recipe', 'stages/p.recipe']) {
+      assert.is(readFileSync(join(dir, name), 'utf8'), 'package p in s {\n  version = "1"\n}\n', name);
+      assert.is(statSync(join(dir, name)).ino, before, `${name} is still the same file`);
+    }
+    assert.is(statSync(join(dir, 'keep.recipe')).mode & 0o777, 0o640, 'its permissions kept');
+    assert.equal(readdirSync(join(dir, 'stages')), ['p.recipe'], 'no temporary file left');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -67,13 +67,20 @@ export async function fmtPaths(paths: readonly string[], check: boolean): Promis
 /**
  * Replaces `file` by a sibling temporary file renamed over it (same file system, so the rename is atomic). A
  * symbolic link stays one: the file it leads to is the one replaced, beside which the temporary file is made.
+ * A file with other hard links is rewritten in place instead, as editors do: a rename would give this name a new
+ * file and leave the other names on the old layout.
  */
 function writeAtomically(file: string, text: string, sink: Sink): void {
   let temp: string | null = null;
   try {
     const target = realpathSync(file);
+    const { mode, nlink } = statSync(target);
+    if (nlink > 1) {
+      writeFileSync(target, text);
+      return;
+    }
     temp = join(dirname(target), `.${basename(target)}.serpentc-fmt-${process.pid}`);
-    writeFileSync(temp, text, { mode: statSync(target).mode & 0o7777 });
+    writeFileSync(temp, text, { mode: mode & 0o7777 });
     renameSync(temp, target);
   } catch (e) {
     sink.error('io-error', null, { kind: 'write', path: file, reason: ioReason(e) });
