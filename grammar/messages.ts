@@ -337,7 +337,26 @@ function namedAfter(i: number): string | null {
  * variable names (`<stage>_root`, the parameter itself), where `-` cannot stand; `_` can in every name.
  */
 function longer(kw: string, names: string | null): string {
-  return names === 'a stage' || names === 'a parameter' || names === null ? `my_${kw}` : `my-${kw}`;
+  const variable = ['a stage', 'a parameter', 'an environment variable', null].includes(names);
+  return variable ? `my_${kw}` : `my-${kw}`;
+}
+
+/** What the names in a field's value name, for the fields whose values are names; the rest: null. */
+const FIELD_NAMES: ReadonlyMap<string, string> = new Map([
+  ['depends', 'a package'],
+  ['after', 'a stage'],
+  ['from', 'a stage'],
+]);
+
+/**
+ * What a keyword standing as a value at token index i would name (`depends = [a, stage]`, `after = stage`): from
+ * the field it is the value of, directly or as a list item. Null when the field is unknown or takes no names.
+ */
+function valueNames(i: number): string | null {
+  const { tokens } = current;
+  const assigns = (k: number): boolean => isAt(k, T.Equals) || isAt(k, T.PlusEquals);
+  const j = isAt(i - 1, T.Equals) || isAt(i - 1, T.PlusEquals) ? i : enclosing(i, T.LBracket);
+  return j > 1 && assigns(j - 1) ? (FIELD_NAMES.get(tokens[j - 2].image) ?? null) : null;
 }
 
 /**
@@ -363,7 +382,18 @@ function keywordAsName(expected: TokenType, actual: IToken): string | null {
     return syntaxError({ kind: 'keyword-name', keyword: actual.image, names: 'a parameter' });
   }
   if (expected === T.RCurly && (next === T.Equals || next === T.PlusEquals)) {
-    return syntaxError({ kind: 'keyword-name', keyword: actual.image, names: 'a field' });
+    // in `env { … }` the keys are environment variables, elsewhere fields
+    const j = enclosing(i, T.LCurly);
+    const env = j > 0 && current.tokens[j - 1].image === 'env';
+    return syntaxError({
+      kind: 'keyword-name',
+      keyword: actual.image,
+      names: env ? 'an environment variable' : 'a field',
+    });
+  }
+  // a list item (`depends = [a, stage]`): the list wanted its `]` or another value
+  if (expected === T.RBracket) {
+    return syntaxError({ kind: 'keyword-name', keyword: actual.image, names: valueNames(i) });
   }
   return null;
 }
@@ -393,6 +423,11 @@ export const messageProvider: IParserErrorMessageProvider = {
     return `expected ${DECLARATION}, found ${describeToken(firstRedundant)}`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, customUserDescription }) {
+    // a keyword as a field's value (`after = stage`); `true` and `false` are values, so never get here
+    if (customUserDescription === 'a value' && KEYWORDS.includes(actual[0].tokenType)) {
+      const names = valueNames(indexOf(actual[0]));
+      return syntaxError({ kind: 'keyword-name', keyword: actual[0].image, names });
+    }
     const wanted =
       customUserDescription ?? oneOf(expectedPathsPerAlt.flatMap((paths) => paths.map((p) => describeType(p[0]))));
     return `expected ${wanted}${after(actual[0])}, found ${describeToken(actual[0])}`;

@@ -11,7 +11,7 @@ function first(text: string): string {
 
 /** The suggestion is a valid name of its kind: stage and parameter names are shell variable names (no `-`). */
 const named = (kw: string, what: string) =>
-  `\`${kw}\` is a keyword and cannot name ${what}; choose another name (a longer one such as \`${['a stage', 'a parameter'].includes(what) ? `my_${kw}` : `my-${kw}`}\` is fine)`;
+  `\`${kw}\` is a keyword and cannot ${what === 'here' ? 'be a name here' : `name ${what}`}; choose another name (a longer one such as \`${['a stage', 'a parameter', 'an environment variable', 'here'].includes(what) ? `my_${kw}` : `my-${kw}`}\` is fine)`;
 const field = (kw: string) => `\`${kw}\` is a keyword and cannot name a field (no declaration has a field \`${kw}\`)`;
 
 test('keyword as the name of a declaration', () => {
@@ -54,6 +54,26 @@ test('keyword as a field', () => {
   assert.is(first('package a in s {\n  stage += [x]\n}'), `2:3 ${field('stage')}`);
   assert.is(first('package a in s {\n  use = "x"\n}'), `2:7 ${field('use')}`);
   assert.is(first('package a in s {\n  step = "x"\n}'), `2:8 ${field('step')}`);
+});
+
+test('keyword as an environment variable, and as a value, named by its field', () => {
+  assert.is(first('stage s { env { in = "x" } }'), `1:17 ${named('in', 'an environment variable')}`);
+  assert.is(
+    first('stage s {\n  env {\n    A = "x"\n    of += "y"\n  }\n}'),
+    `4:5 ${named('of', 'an environment variable')}`,
+  );
+  // a block inside env's parent is still fields
+  assert.is(first('stage s { chroot { mount "/x" { of = s } } }'), `1:33 ${field('of')}`);
+  assert.is(first('stage s { after = stage }'), `1:19 ${named('stage', 'a stage')}`);
+  assert.is(first('stage s { chroot { mount "/x" { from = pass } } }'), `1:40 ${named('pass', 'a stage')}`);
+  assert.is(first('package a in s { depends = [stage] }'), `1:29 ${named('stage', 'a package')}`);
+  assert.is(first('package a in s { depends += [b, of, c] }'), `1:33 ${named('of', 'a package')}`);
+  assert.is(first('package a in s { depends = [b layer] }'), `1:31 ${named('layer', 'a package')}`);
+  // a field whose value names nothing known to the grammar
+  assert.is(first('package a in s { x = in }'), `1:22 ${named('in', 'here')}`);
+  assert.is(first('package a in s { provides { commands = [b, use] } }'), `1:44 ${named('use', 'here')}`);
+  // `true` and `false` are values, not keywords used as names
+  assert.is(parse('t.recipe', 'package a in s { x = [true, false] }').diagnostics.length, 0);
 });
 
 test('a keyword used as one is not called a name', () => {
