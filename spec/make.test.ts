@@ -146,6 +146,19 @@ function chrootedIn(dir: string): string[] {
   return pids;
 }
 
+/** Processes whose command line (arguments joined by NUL) is `cmdline`. */
+function processesRunning(cmdline: string): string[] {
+  const pids: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0$/, '') === cmdline) pids.push(pid);
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
 /** Names of the variables in an `env` dump (values may span lines). */
 function envNames(text: string): string[] {
   return text
@@ -175,6 +188,8 @@ if (enabled) {
 
   test.after(async () => {
     killGroups();
+    // what a failed run of the background-process test left
+    for (const pid of processesRunning('sleep\u00004242')) process.kill(Number(pid), 'SIGKILL');
     rmSync(join(ctx.build, 'target/work/hold'), { force: true });
     await ctx.server.close();
     for (const mp of mountsBelow(ctx.root).reverse()) execFileSync('umount', ['-l', mp]);
@@ -506,6 +521,20 @@ if (enabled) {
     );
   });
 
+  test('without unshare, an interrupt or a TERM of make unmounts the chroot step before make exits', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const job = await startHeldChrootStep({ SERPENT_NO_UNSHARE: '1' });
+      assert.ok(mountsBelow(ctx.build).length > 0, 'fallback mounts are on the host');
+      process.kill(-(job.child.pid as number), signal);
+      const end = await job.done;
+      assert.is.not(end.code, 0, end.out);
+      // make has exited: the step's unmount trap ran before anything killed it
+      assert.equal(mountsBelow(ctx.build), [], `${signal} left mounts: ${end.out}`);
+      assert.equal(chrootedIn(join(ctx.build, 'target/root')), []);
+    }
+    rmSync(join(ctx.build, 'target/work/hold'));
+  });
+
   test('clean during an active chroot step leaves the bind source intact', async () => {
     const job = await startHeldChrootStep({});
     const clean = await make(['clean-target']);
@@ -606,6 +635,39 @@ if (enabled) {
     assert.not.ok(existsSync(tmp), 'a step left its TMPDIR');
     // nor its empty parents: nothing of the build's temporary directories outlives the steps
     assert.not.ok(existsSync(join(ctx.build, 'tmp')), 'the steps left BUILD_DIR/tmp behind');
+  });
+
+  test('nothing of a host step outlives it: its background processes and its TMPDIR, however it ends', async () => {
+    const tmp = join(ctx.build, 'tmp/host/hostile/build');
+    const hold = join(ctx.root, 'hold-hostile');
+    // a daemon left running holds the step's lock and log: the step's end kills it, whatever its exit status
+    for (const end of ['true', 'exit 3']) {
+      await emit(graphWith(gammaEdit, editBody('hostile', 'build', `sleep 4242 > /dev/null 2>&1 &\n${end}`)), {
+        outDir: ctx.out,
+        stagesDir,
+      });
+      const r = await make(['host-hostile']);
+      assert.is(r.code === 0, end === 'true', r.out);
+      assert.ok(ranSteps(r.out).includes('host/hostile/build'), r.out);
+      await waitFor(() => processesRunning('sleep\u00004242').length === 0, 3000).catch(() => {});
+      assert.equal(processesRunning('sleep\u00004242'), [], `${end}: the background process outlived its step`);
+    }
+    // stopped by a signal: the step's TMPDIR goes, and its empty parents with it
+    const held = [`: > "\${TMPDIR}/started"`, `while [ -e '${hold}' ]; do`, '  sleep 0.1', 'done'].join('\n');
+    await emit(graphWith(gammaEdit, editBody('hostile', 'build', held)), { outDir: ctx.out, stagesDir });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      writeFileSync(hold, '');
+      const job = startGroup('make', [`BUILD_DIR=${ctx.build}`, `SOURCES_DIR=${ctx.sources}`, 'host-hostile'], {
+        cwd: ctx.out,
+        env: makeEnv({ SERPENT_SH: ctx.dash }),
+      });
+      await waitFor(() => existsSync(join(tmp, 'started')));
+      process.kill(-(job.child.pid as number), signal);
+      const end = await job.done;
+      assert.is.not(end.code, 0, end.out);
+      assert.not.ok(existsSync(join(ctx.build, 'tmp')), `${signal}: BUILD_DIR/tmp outlived the step`);
+    }
+    rmSync(hold);
   });
 
   test('distclean deletes the build directory and keeps the source cache', async () => {

@@ -4,7 +4,18 @@
 // extracts the same paths of its own tree, whatever its top directory is called.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -248,6 +259,64 @@ if (compressors) {
   });
 } else {
   test('serpent_unpack: every archive name the compiler accepts (skipped)', () => {});
+}
+
+const unprivileged = requires('serpent_rm_tree run by a user other than root', {
+  root: true,
+  tools: ['dash', 'busybox', 'setpriv'],
+});
+if (unprivileged) {
+  test('a build not run as root removes and empties trees a failed step left read-only, and nothing outside', () => {
+    // the build directory is the user's own
+    const dir = tempDir('rm-tree');
+    chmodSync(dir, 0o755);
+    chownSync(dir, 65534, 65534);
+    const lib = join(dir, 'serpent-lib.sh');
+    writeFileSync(lib, runtimeLibrary());
+    const busybox = spawnSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).stdout.trim();
+    // a file outside the tree, read-only, which the tree links to: chmod -R must not follow the link
+    const outside = join(dir, 'outside');
+    writeFileSync(outside, 'keep\n');
+    chmodSync(outside, 0o444);
+    chownSync(outside, 65534, 65534);
+    let n = 0;
+    for (const shell of [['dash'], [busybox, 'sh']]) {
+      for (const fn of ['serpent_fresh_dir', 'serpent_rm_tree']) {
+        const tree = join(dir, `tree-${(n += 1)}`);
+        mkdirSync(join(tree, 'mod/cache/deep'), { recursive: true });
+        writeFileSync(join(tree, 'mod/cache/deep/f'), 'f\n');
+        symlinkSync(outside, join(tree, 'mod/cache/link'));
+        execFileSync('chown', ['-R', '65534:65534', tree]);
+        chmodSync(join(tree, 'mod/cache/deep'), 0o500);
+        chmodSync(join(tree, 'mod/cache'), 0o555);
+        const [cmd, ...pre] = shell;
+        const r = spawnSync(
+          'setpriv',
+          [
+            '--reuid=65534',
+            '--regid=65534',
+            '--clear-groups',
+            cmd,
+            ...pre,
+            '-c',
+            '. "$1"; shift; "$@"',
+            'x',
+            lib,
+            fn,
+            tree,
+          ],
+          { encoding: 'utf8' },
+        );
+        const what = `${shell.join(' ')}: ${fn}`;
+        assert.is(r.status, 0, `${what}: ${r.stderr}`);
+        if (fn === 'serpent_rm_tree') assert.not.ok(existsSync(tree), `${what} left the tree`);
+        else assert.equal(readdirSync(tree), [], `${what} left something in the tree`);
+        assert.is(statSync(outside).mode & 0o777, 0o444, `${what} changed a file outside the tree`);
+      }
+    }
+  });
+} else {
+  test('serpent_rm_tree run by a user other than root (skipped)', () => {});
 }
 
 test.run();

@@ -25,7 +25,11 @@ export interface RuntimePart {
  * so the parts need no text of their own: the header comment in base.sh still describes the whole library.
  */
 export const RUNTIME_PARTS: readonly RuntimePart[] = Object.freeze([
-  { file: 'base.sh', purpose: 'shebang, library header, messages (die, say), command lookup, clock', calls: [] },
+  {
+    file: 'base.sh',
+    purpose: 'shebang, library header, messages (die, say), command lookup, tree removal, group kill, clock',
+    calls: [],
+  },
   {
     file: 'makeflags.sh',
     purpose: 'MAKEFLAGS reading: dry run, jobserver flags for inner makes, default job count',
@@ -135,7 +139,7 @@ export const EXECUTION_PIECES: Readonly<Record<ExecKind, readonly RuntimePiece[]
   ],
   // Built-in extract and patch steps source the library for these; fetching is not among them: the bytes it
   // fetches are verified against the pinned sha256, which the extract script itself holds.
-  unpack: ['serpent_apply_patch', 'serpent_fresh_dir', 'serpent_install_file', 'serpent_unpack'],
+  unpack: ['serpent_apply_patch', 'serpent_fresh_dir', 'serpent_install_file', 'serpent_rm_tree', 'serpent_unpack'],
 });
 
 /**
@@ -156,6 +160,7 @@ export const NON_EXECUTION_FUNCTIONS: ReadonlySet<string> = new Set([
   'serpent_clock',
   'serpent_die',
   'serpent_dir_lock',
+  'serpent_drop_tmp',
   'serpent_distclean',
   'serpent_download',
   'serpent_dry_run',
@@ -169,6 +174,7 @@ export const NON_EXECUTION_FUNCTIONS: ReadonlySet<string> = new Set([
   'serpent_free_kb',
   'serpent_git_fetch',
   'serpent_holder_text',
+  'serpent_kill_group',
   'serpent_last_time',
   'serpent_lock',
   'serpent_mounts_below',

@@ -23,6 +23,35 @@ serpent_have() {
   command -v "$1" > /dev/null 2>&1
 }
 
+# serpent_rm_tree PATH…: rm -rf, then once more after making the directories writable and searchable: a failed
+# step of a build that does not run as root may leave read-only directories (a module cache, an install that ran
+# `chmod -w`), whose entries only root can unlink as they are. chmod -R follows no symbolic link it meets.
+serpent_rm_tree() {
+  rm -rf -- "$@" 2> /dev/null && return 0
+  chmod -R u+rwX -- "$@" 2> /dev/null
+  rm -rf -- "$@"
+}
+
+# serpent_kill_group PGID: KILLs every process of the process group PGID but this shell, read from /proc (without
+# it: a TERM to the group, which this shell ignores from then on).
+serpent_kill_group() {
+  if [ ! -r /proc/self/stat ]; then
+    trap '' TERM
+    kill -TERM "-$1" 2> /dev/null
+    return 0
+  fi
+  for serpent_p in /proc/[0-9]*/stat; do
+    { read -r serpent_st < "$serpent_p"; } 2> /dev/null || continue
+    # PID (COMMAND) STATE PPID PGRP …: the command may hold spaces and parentheses, never after the last ")"
+    serpent_st=${serpent_st##*) }
+    serpent_st=${serpent_st#* * }
+    [ "${serpent_st%% *}" = "$1" ] || continue
+    serpent_p=${serpent_p#/proc/}
+    serpent_p=${serpent_p%/stat}
+    [ "$serpent_p" = "$$" ] || kill -KILL "$serpent_p" 2> /dev/null
+  done
+}
+
 serpent_now() {
   date '+%Y-%m-%d %H:%M:%S %z'
 }

@@ -315,9 +315,12 @@ serpent_rm() {
 
 serpent_rm_plain() {
   if rm --help 2>&1 | grep -q one-file-system; then
+    rm -rf --one-file-system -- "$@" 2> /dev/null && return 0
+    # read-only directories a failed step left (see serpent_rm_tree)
+    chmod -R u+rwX -- "$@" 2> /dev/null
     rm -rf --one-file-system -- "$@"
   else
-    rm -rf -- "$@"
+    serpent_rm_tree "$@"
   fi
 }
 

@@ -30,13 +30,21 @@ serpent_main() {
         mkdir -p "${serpent_ran%/*}" || exit 1
       fi
       serpent_compose "$1" "$3" "$4" "$5" > "$serpent_ran" || exit 1
+      # serpent_stop's TERM reaches the whole group; this leader outlives its foreground (a shell runs a trap
+      # only once that has ended), so that a fallback chroot's unmount finishes before the group is killed.
+      serpent_signalled=''
+      trap 'serpent_signalled=143' TERM
+      trap 'serpent_signalled=129' HUP
       if serpent_run_"$1" "$serpent_ran" "$3" "$4" "$5"; then
         serpent_rc=0
       else
         serpent_rc=$?
       fi
       kill "$serpent_guard" 2> /dev/null
-      exit "$serpent_rc"
+      # Nothing outlives its step: what it left running in the background (`daemon &`) would hold its lock and
+      # its log, and make waits for neither.
+      serpent_kill_group "$$"
+      exit "${serpent_signalled:-$serpent_rc}"
       ;;
     chroot-inner)
       serpent_jobs=$4

@@ -258,6 +258,6 @@ serpent_apply_patch() {
 
 # serpent_fresh_dir DIR: an empty directory.
 serpent_fresh_dir() {
-  rm -rf "$1" && mkdir -p "$1"
+  serpent_rm_tree "$1" && mkdir -p "$1"
 }
 

@@ -24,6 +24,14 @@ serpent_step_tmp() {
   serpent_tmp=$serpent_build/tmp/$1/$2/$3
 }
 
+# serpent_drop_tmp: removes a host step's TMPDIR (serpent_tmp, if any), then its package's, its stage's and tmp/
+# itself when nothing else is in them: a build leaves no empty directories behind in BUILD_DIR/tmp.
+serpent_drop_tmp() {
+  [ -n "${serpent_tmp:-}" ] || return 0
+  serpent_rm_tree "$serpent_tmp"
+  rmdir "${serpent_tmp%/*}" "${serpent_tmp%/*/*}" "$serpent_build/tmp" 2> /dev/null || :
+}
+
 serpent_run_chroot() {
   serpent_root=$serpent_build/$2/root
   serpent_inner=$serpent_build/$2/work/.serpent/$3
@@ -550,10 +558,21 @@ serpent_stop() {
   kill "${serpent_watch:-}" 2> /dev/null
   if [ -n "${serpent_child:-}" ]; then
     kill -TERM "-$serpent_child" 2> /dev/null || kill -TERM "$serpent_child" 2> /dev/null
+    # The step's leader ends once its foreground has (a fallback chroot unmounts first); one that ignores TERM
+    # is killed after SERPENT_STOP_GRACE seconds (default 10), so that an interrupt always ends the build.
+    (
+      trap 'kill "$serpent_nap" 2> /dev/null; exit 0' TERM
+      sleep "${SERPENT_STOP_GRACE:-10}" &
+      serpent_nap=$!
+      wait "$serpent_nap"
+      kill -KILL "-$serpent_child" "$serpent_child" 2> /dev/null
+    ) 9>&- > /dev/null 2>&1 < /dev/null &
+    serpent_grace=$!
     wait "$serpent_child" 2> /dev/null
+    kill "$serpent_grace" 2> /dev/null
     kill -KILL "-$serpent_child" 2> /dev/null
   fi
-  [ -z "${serpent_tmp:-}" ] || rm -rf "$serpent_tmp"
+  serpent_drop_tmp
   serpent_step_state stopped
   serpent_record "$serpent_epoch stop $serpent_id $1"
   printf 'serpent: %s %s\n' "$2" "$serpent_time" >> "$serpent_log"
@@ -598,7 +617,7 @@ serpent_step() {
   if [ "$6" = host ]; then
     serpent_step_tmp "$3" "$4" "$5"
     if [ -e "$serpent_tmp" ]; then
-      rm -rf "$serpent_tmp"
+      serpent_rm_tree "$serpent_tmp"
     fi
     # twice: a step of another package that just ended may remove an empty parent between mkdir's two levels
     mkdir -p "$serpent_tmp" 2> /dev/null || mkdir -p "$serpent_tmp" || serpent_die "cannot create $serpent_tmp"
@@ -663,12 +682,7 @@ serpent_step() {
   trap - INT TERM HUP USR1
   kill "$serpent_watch" 2> /dev/null
   serpent_child=''
-  if [ -n "$serpent_tmp" ]; then
-    # the step's directory, then its package's, its stage's and tmp/ itself when nothing else is in them: a
-    # build leaves no empty directories behind in BUILD_DIR/tmp
-    rm -rf "$serpent_tmp"
-    rmdir "${serpent_tmp%/*}" "${serpent_tmp%/*/*}" "$serpent_build/tmp" 2> /dev/null || :
-  fi
+  serpent_drop_tmp
   serpent_clock
   serpent_took=$((serpent_epoch - serpent_started))
   # A full file system: some tools exit 0 after a failed write (a configure script, a `|| true`), so a step

@@ -23,6 +23,35 @@ serpent_have() {
   command -v "$1" > /dev/null 2>&1
 }
 
+# serpent_rm_tree PATH…: rm -rf, then once more after making the directories writable and searchable: a failed
+# step of a build that does not run as root may leave read-only directories (a module cache, an install that ran
+# `chmod -w`), whose entries only root can unlink as they are. chmod -R follows no symbolic link it meets.
+serpent_rm_tree() {
+  rm -rf -- "$@" 2> /dev/null && return 0
+  chmod -R u+rwX -- "$@" 2> /dev/null
+  rm -rf -- "$@"
+}
+
+# serpent_kill_group PGID: KILLs every process of the process group PGID but this shell, read from /proc (without
+# it: a TERM to the group, which this shell ignores from then on).
+serpent_kill_group() {
+  if [ ! -r /proc/self/stat ]; then
+    trap '' TERM
+    kill -TERM "-$1" 2> /dev/null
+    return 0
+  fi
+  for serpent_p in /proc/[0-9]*/stat; do
+    { read -r serpent_st < "$serpent_p"; } 2> /dev/null || continue
+    # PID (COMMAND) STATE PPID PGRP …: the command may hold spaces and parentheses, never after the last ")"
+    serpent_st=${serpent_st##*) }
+    serpent_st=${serpent_st#* * }
+    [ "${serpent_st%% *}" = "$1" ] || continue
+    serpent_p=${serpent_p#/proc/}
+    serpent_p=${serpent_p%/stat}
+    [ "$serpent_p" = "$$" ] || kill -KILL "$serpent_p" 2> /dev/null
+  done
+}
+
 serpent_now() {
   date '+%Y-%m-%d %H:%M:%S %z'
 }
@@ -438,7 +467,7 @@ serpent_apply_patch() {
 
 # serpent_fresh_dir DIR: an empty directory.
 serpent_fresh_dir() {
-  rm -rf "$1" && mkdir -p "$1"
+  serpent_rm_tree "$1" && mkdir -p "$1"
 }
 
 # ------------------------------------------------------------------------------------------------------------
@@ -723,6 +752,14 @@ serpent_run_host() {
 # `pseudo` may make it a tmpfs.)
 serpent_step_tmp() {
   serpent_tmp=$serpent_build/tmp/$1/$2/$3
+}
+
+# serpent_drop_tmp: removes a host step's TMPDIR (serpent_tmp, if any), then its package's, its stage's and tmp/
+# itself when nothing else is in them: a build leaves no empty directories behind in BUILD_DIR/tmp.
+serpent_drop_tmp() {
+  [ -n "${serpent_tmp:-}" ] || return 0
+  serpent_rm_tree "$serpent_tmp"
+  rmdir "${serpent_tmp%/*}" "${serpent_tmp%/*/*}" "$serpent_build/tmp" 2> /dev/null || :
 }
 
 serpent_run_chroot() {
@@ -1251,10 +1288,21 @@ serpent_stop() {
   kill "${serpent_watch:-}" 2> /dev/null
   if [ -n "${serpent_child:-}" ]; then
     kill -TERM "-$serpent_child" 2> /dev/null || kill -TERM "$serpent_child" 2> /dev/null
+    # The step's leader ends once its foreground has (a fallback chroot unmounts first); one that ignores TERM
+    # is killed after SERPENT_STOP_GRACE seconds (default 10), so that an interrupt always ends the build.
+    (
+      trap 'kill "$serpent_nap" 2> /dev/null; exit 0' TERM
+      sleep "${SERPENT_STOP_GRACE:-10}" &
+      serpent_nap=$!
+      wait "$serpent_nap"
+      kill -KILL "-$serpent_child" "$serpent_child" 2> /dev/null
+    ) 9>&- > /dev/null 2>&1 < /dev/null &
+    serpent_grace=$!
     wait "$serpent_child" 2> /dev/null
+    kill "$serpent_grace" 2> /dev/null
     kill -KILL "-$serpent_child" 2> /dev/null
   fi
-  [ -z "${serpent_tmp:-}" ] || rm -rf "$serpent_tmp"
+  serpent_drop_tmp
   serpent_step_state stopped
   serpent_record "$serpent_epoch stop $serpent_id $1"
   printf 'serpent: %s %s\n' "$2" "$serpent_time" >> "$serpent_log"
@@ -1299,7 +1347,7 @@ serpent_step() {
   if [ "$6" = host ]; then
     serpent_step_tmp "$3" "$4" "$5"
     if [ -e "$serpent_tmp" ]; then
-      rm -rf "$serpent_tmp"
+      serpent_rm_tree "$serpent_tmp"
     fi
     # twice: a step of another package that just ended may remove an empty parent between mkdir's two levels
     mkdir -p "$serpent_tmp" 2> /dev/null || mkdir -p "$serpent_tmp" || serpent_die "cannot create $serpent_tmp"
@@ -1364,12 +1412,7 @@ serpent_step() {
   trap - INT TERM HUP USR1
   kill "$serpent_watch" 2> /dev/null
   serpent_child=''
-  if [ -n "$serpent_tmp" ]; then
-    # the step's directory, then its package's, its stage's and tmp/ itself when nothing else is in them: a
-    # build leaves no empty directories behind in BUILD_DIR/tmp
-    rm -rf "$serpent_tmp"
-    rmdir "${serpent_tmp%/*}" "${serpent_tmp%/*/*}" "$serpent_build/tmp" 2> /dev/null || :
-  fi
+  serpent_drop_tmp
   serpent_clock
   serpent_took=$((serpent_epoch - serpent_started))
   # A full file system: some tools exit 0 after a failed write (a configure script, a `|| true`), so a step
@@ -1731,9 +1774,12 @@ serpent_rm() {
 
 serpent_rm_plain() {
   if rm --help 2>&1 | grep -q one-file-system; then
+    rm -rf --one-file-system -- "$@" 2> /dev/null && return 0
+    # read-only directories a failed step left (see serpent_rm_tree)
+    chmod -R u+rwX -- "$@" 2> /dev/null
     rm -rf --one-file-system -- "$@"
   else
-    rm -rf -- "$@"
+    serpent_rm_tree "$@"
   fi
 }
 
@@ -2020,13 +2066,21 @@ serpent_main() {
         mkdir -p "${serpent_ran%/*}" || exit 1
       fi
       serpent_compose "$1" "$3" "$4" "$5" > "$serpent_ran" || exit 1
+      # serpent_stop's TERM reaches the whole group; this leader outlives its foreground (a shell runs a trap
+      # only once that has ended), so that a fallback chroot's unmount finishes before the group is killed.
+      serpent_signalled=''
+      trap 'serpent_signalled=143' TERM
+      trap 'serpent_signalled=129' HUP
       if serpent_run_"$1" "$serpent_ran" "$3" "$4" "$5"; then
         serpent_rc=0
       else
         serpent_rc=$?
       fi
       kill "$serpent_guard" 2> /dev/null
-      exit "$serpent_rc"
+      # Nothing outlives its step: what it left running in the background (`daemon &`) would hold its lock and
+      # its log, and make waits for neither.
+      serpent_kill_group "$$"
+      exit "${serpent_signalled:-$serpent_rc}"
       ;;
     chroot-inner)
       serpent_jobs=$4
