@@ -13,14 +13,17 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { emit } from '../compiler/emit/index.js';
+import { runtimeLibrary } from '../compiler/emit/runtime.js';
 import { requires } from './helpers/env.js';
 import { makeTarball, sha256File, stagesDir } from './fixtures/make/fixture.js';
 import { buildGraph } from './fixtures/make/graph.js';
@@ -160,6 +163,18 @@ if (enabled) {
       writeFileSync(stale, 'half');
       mkdirSync(staleGit);
       writeFileSync(live, 'in progress');
+      // partials named by PID namespace and pid: ours judged by the pid, another namespace's by their age
+      const ns = /^pid:\[(\d+)\]$/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0';
+      const ourDead = join(sources, `pkg-1.0.tar.gz.partial.${ns}-${dead}.tar`);
+      const ourLive = join(sources, `pkg-1.0.tar.gz.git.${ns}-${process.pid}`);
+      const theirsFresh = join(sources, `pkg-1.0.tar.gz.partial.1-${dead}`);
+      const theirsOld = join(sources, `pkg-1.0.tar.gz.git.1-${process.pid}`);
+      writeFileSync(ourDead, 'half');
+      mkdirSync(ourLive);
+      writeFileSync(theirsFresh, 'in progress in a container');
+      mkdirSync(theirsOld);
+      const twoDaysAgo = Date.now() / 1000 - 2 * 86_400;
+      utimesSync(theirsOld, twoDaysAgo, twoDaysAgo);
       const asked = ctx.requests.length;
       const mirrors = `${base()}/hang ${base()}/drip ${base()}/good`;
       const started = Date.now();
@@ -178,7 +193,18 @@ if (enabled) {
       assert.not.ok(existsSync(staleGit), 'the git directory of a dead run is still there');
       assert.ok(existsSync(live), 'the partial of a live process was removed');
       assert.match(r.out, new RegExp(`removing pkg-1\\.0\\.tar\\.gz\\.partial\\.${dead} \\(left by a dead run\\)`));
-      assert.equal(readdirSync(sources).sort(), [`other.tar.gz.partial.${process.pid}`, 'pkg-1.0.tar.gz']);
+      assert.not.ok(existsSync(ourDead), 'the partial of a dead run of this namespace is still there');
+      assert.not.ok(existsSync(theirsOld), 'an old partial of another namespace is still there');
+      assert.match(
+        r.out,
+        `removing pkg-1.0.tar.gz.git.1-${process.pid} (left by a run in another PID namespace, untouched for 1440 minutes)`,
+      );
+      assert.equal(readdirSync(sources).sort(), [
+        `other.tar.gz.partial.${process.pid}`,
+        'pkg-1.0.tar.gz',
+        `pkg-1.0.tar.gz.git.${ns}-${process.pid}`,
+        `pkg-1.0.tar.gz.partial.1-${dead}`,
+      ]);
       console.log(`  ${tool}: fetched past a silent and a dripping mirror in ${took.toFixed(1)}s`);
     });
   }
@@ -260,6 +286,35 @@ if (enabled) {
     assert.is(built['022']['d/e'], '100640');
     assert.ok(statSync(join(ctx.root, 'build-umask-077/host/root')).isDirectory());
   });
+}
+
+const namespaces = requires('fetch: partial names per PID namespace', { root: true, tools: ['unshare', 'dash'] });
+if (namespaces) {
+  test('the same pid in two PID namespaces (containers sharing SOURCES_DIR) names two different partial files', () => {
+    const lib = join(tempDir('partial-tag'), 'serpent-lib.sh');
+    writeFileSync(lib, runtimeLibrary());
+    const tag = (...pre: string[]): string => {
+      const r = spawnSync(
+        pre[0],
+        [...pre.slice(1), 'dash', '-c', '. "$1"; serpent_partial_tag; echo "$serpent_ptag"', 'x', lib],
+        {
+          encoding: 'utf8',
+        },
+      );
+      assert.is(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    // the first process of a new PID namespace is pid 1 in both
+    const first = tag('unshare', '--pid', '--fork');
+    const second = tag('unshare', '--pid', '--fork');
+    assert.match(first, /^\d+-1$/);
+    assert.match(second, /^\d+-1$/);
+    assert.is.not(first, second);
+    assert.match(tag('env'), /^\d+-\d+$/);
+  });
+  test.after(() => removeTempDirs());
+} else {
+  test('fetch: partial names per PID namespace (skipped)', () => {});
 }
 
 test.run();

@@ -282,11 +282,30 @@ serpent_download() {
   esac
 }
 
+# serpent_partial_tag: sets serpent_ptag to NS-PID, the suffix of this process's partial files: its PID namespace
+# (the inode of /proc/self/ns/pid; 0 without /proc) and its pid. Containers sharing SOURCES_DIR run processes with
+# the same pid; the namespace keeps their names apart and tells a sweep whose pids it can judge.
+serpent_partial_tag() {
+  if [ -z "${serpent_pidns:-}" ]; then
+    serpent_pidns=$(readlink /proc/self/ns/pid 2> /dev/null) || serpent_pidns=''
+    # pid:[4026531836]
+    serpent_pidns=${serpent_pidns#pid:?}
+    serpent_pidns=${serpent_pidns%?}
+    case $serpent_pidns in
+      '' | *[!0-9]*) serpent_pidns=0 ;;
+    esac
+  fi
+  serpent_ptag=$serpent_pidns-$$
+}
+
 # serpent_sweep_partials: removes the partial downloads and git work directories of dead runs from the cache
-# (named FILE.partial.PID[.tar] and FILE.git.PID); those of live processes stay.
+# (named FILE.partial.NS-PID[.tar] and FILE.git.NS-PID; FILE.partial.PID from before the namespace was in the
+# name): those of a pid that is gone in this PID namespace, and those of another namespace once untouched for
+# longer than any fetch may take (a day, or twice FETCH_MAX_TIME; judged with find, kept without it).
 serpent_sweep_partials() {
   [ "${serpent_swept:-0}" = 1 ] && return 0
   serpent_swept=1
+  serpent_partial_tag
   for serpent_stale in "$sources"/*.partial.* "$sources"/*.git.*; do
     [ -e "$serpent_stale" ] || continue
     case $serpent_stale in
@@ -295,19 +314,38 @@ serpent_sweep_partials() {
     esac
     serpent_pid=${serpent_pid%.tar}
     case $serpent_pid in
-      '' | *[!0-9]*) continue ;;
+      *-*)
+        serpent_ns=${serpent_pid%%-*}
+        serpent_pid=${serpent_pid#*-}
+        ;;
+      *) serpent_ns=$serpent_pidns ;;
     esac
-    if [ -d "/proc/$serpent_pid" ] || kill -0 "$serpent_pid" 2> /dev/null; then
+    case $serpent_ns:$serpent_pid in
+      :* | *: | *[!0-9:]*) continue ;;
+    esac
+    if [ "$serpent_ns" != "$serpent_pidns" ]; then
+      serpent_untouched "$serpent_stale" || continue
+      serpent_say "removing ${serpent_stale##*/} (left by a run in another PID namespace, untouched for $serpent_minutes minutes)"
+    elif [ -d "/proc/$serpent_pid" ] || kill -0 "$serpent_pid" 2> /dev/null; then
       continue
+    else
+      serpent_say "removing ${serpent_stale##*/} (left by a dead run)"
     fi
-    serpent_say "removing ${serpent_stale##*/} (left by a dead run)"
     rm -rf "$serpent_stale"
   done
 }
 
+# serpent_untouched PATH: PATH was last modified longer ago than any fetch may take (serpent_minutes).
+serpent_untouched() {
+  serpent_minutes=$((${serpent_fetch_max:-3600} * 2 / 60))
+  [ "$serpent_minutes" -ge 1440 ] || serpent_minutes=1440
+  serpent_have find && [ -n "$(find "$1" -prune -mmin +"$serpent_minutes" 2> /dev/null)" ]
+}
+
 # serpent_try_file URL SHA256 DEST: download to a partial file, verify, rename.
 serpent_try_file() {
-  serpent_part=$3.partial.$$
+  serpent_partial_tag
+  serpent_part=$3.partial.$serpent_ptag
   rm -f "$serpent_part"
   serpent_say "fetching $1"
   if ! serpent_download "$1" "$serpent_part" 2>&1; then
@@ -332,8 +370,9 @@ serpent_try_git() {
     printf 'serpent: git is needed to fetch %s\n' "$1" >&2
     return 1
   }
-  serpent_part=$4.partial.$$
-  serpent_repo=$4.git.$$
+  serpent_partial_tag
+  serpent_part=$4.partial.$serpent_ptag
+  serpent_repo=$4.git.$serpent_ptag
   rm -rf "$serpent_repo" "$serpent_part"
   serpent_say "fetching $1 at $2"
   serpent_base=${4##*/}
