@@ -409,11 +409,14 @@ function checkSources(
 
 /**
  * What keeps a `paths` entry from naming one path of the archive literally for tar (GNU tar and busybox tar
- * both take a member name that holds `*`, `?`, `[` or `\\` as a pattern), or null. A trailing `/` is allowed.
+ * both take a member name that holds `*`, `?`, `[` or `\\` as a pattern, and one that starts with `-` as an
+ * option), or null. A trailing `/` is allowed.
  */
 function archivePathProblem(path: string): MessageData['bad-archive-path']['problem'] | null {
   if (path === '') return 'empty';
   if (path.startsWith('/')) return 'absolute';
+  // with strip 0 the path reaches tar as it is: `--to-command=…` would be an option
+  if (path.startsWith('-')) return 'option';
   if (/[*?[\\]/.test(path)) return 'pattern';
   if (
     path

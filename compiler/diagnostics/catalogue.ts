@@ -122,7 +122,10 @@ export interface MessageData {
     | { readonly kind: 'commit'; readonly problem: 'ref'; readonly ref: string };
   'insecure-url': { readonly kind: 'not-a-url' | 'not-https'; readonly url: string };
   'missing-file': { readonly path: string; readonly rel: string };
-  'bad-archive-path': { readonly path: string; readonly problem: 'empty' | 'absolute' | 'dots' | 'pattern' };
+  'bad-archive-path': {
+    readonly path: string;
+    readonly problem: 'empty' | 'absolute' | 'option' | 'dots' | 'pattern';
+  };
   'path-escape':
     | { readonly kind: 'mount-source' | 'absolute-file' | 'file'; readonly path: string }
     | { readonly kind: 'mount-point'; readonly target: string }
@@ -443,13 +446,15 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
   },
   'bad-archive-path': {
     summary:
-      'A source `paths` entry that cannot name a path inside the archive literally: empty, absolute, with an empty, `.` or `..` component, or with a pattern character.',
+      'A source `paths` entry that cannot name a path inside the archive literally: empty, absolute, starting with `-`, with an empty, `.` or `..` component, or with a pattern character.',
     message: (d) => {
       switch (d.problem) {
         case 'empty':
           return 'an archive path is empty (leave `paths` out to extract everything)';
         case 'absolute':
           return `archive path \`${d.path}\` is absolute; paths name what is below the archive's \`strip\` leading components`;
+        case 'option':
+          return `archive path \`${d.path}\` starts with \`-\`, which tar would take for an option; name its directory instead`;
         case 'dots':
           return `archive path \`${d.path}\` has an empty, \`.\` or \`..\` component`;
         case 'pattern':

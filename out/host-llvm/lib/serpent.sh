@@ -474,10 +474,11 @@ serpent_unpack() {
   if [ "$serpent_strip" -gt 0 ]; then
     # shellcheck disable=SC2086 # the decompressor is a command and its flags
     { $serpent_decompress < "$serpent_archive" || : > "$serpent_failed"; } \
-      | tar -xf - -C "$serpent_into" --strip-components="$serpent_strip" "$@" || return 1
+      | tar -xf - -C "$serpent_into" --strip-components="$serpent_strip" -- "$@" || return 1
   else
     # shellcheck disable=SC2086 # the decompressor is a command and its flags
-    { $serpent_decompress < "$serpent_archive" || : > "$serpent_failed"; } | tar -xf - -C "$serpent_into" "$@" \
+    # -- : a member name is never an option, whatever it starts with
+    { $serpent_decompress < "$serpent_archive" || : > "$serpent_failed"; } | tar -xf - -C "$serpent_into" -- "$@" \
       || return 1
   fi
   if [ -e "$serpent_failed" ]; then
