@@ -61,6 +61,17 @@ export function check(
     reportUnresolved(statics.unresolved, sink, pkg.unbound);
     if (pkg.version && !VERSION.test(statics.version))
       sink.error('bad-value', pkg.version.loc, { kind: 'version', version: statics.version });
+    // a value is written into the package script as it is: a line of it that starts with the step marker would
+    // cut the script there (emit/render.ts)
+    for (const [name, value] of statics.vars) {
+      if (
+        value
+          .split('\n')
+          .slice(1)
+          .some((line) => line.startsWith(STEP_MARKER))
+      )
+        sink.error('bad-value', pkg.params.get(name)?.loc ?? pkg.decl.loc, { kind: 'value-step-marker', name });
+    }
     for (const s of p.sources) reportUnresolved(s.unresolved, sink, pkg.unbound);
     checkSources(p.sources, cacheNames, sink, !pkg.steps.has('extract'));
     checkFiles(pkg, (file) => opts.relOf.get(file) ?? '', opts.stagesDir, stagesReal, sink);
@@ -451,6 +462,12 @@ function checkFiles(
   sink: Sink,
 ): void {
   for (const f of [...pkg.patches, ...pkg.files]) {
+    // a name is one line of the generated scripts (and of patch(1)'s and install's arguments)
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(f.path)) {
+      sink.error('bad-value', f.loc, { kind: 'file-name', path: f.path });
+      continue;
+    }
     if (isAbsolute(f.path)) {
       sink.error('path-escape', f.loc, { kind: 'absolute-file', path: f.path });
       continue;

@@ -61,6 +61,8 @@ export interface MessageData {
     | { readonly kind: 'description' }
     | { readonly kind: 'mount-path'; readonly path: string }
     | { readonly kind: 'step-marker'; readonly step: string }
+    | { readonly kind: 'value-step-marker'; readonly name: string }
+    | { readonly kind: 'file-name'; readonly path: string }
     /** `filename`: what the built-in extract would unpack; `suffixes`: the endings it knows. */
     | { readonly kind: 'archive-name'; readonly filename: string; readonly suffixes: readonly string[] };
   // resolution
@@ -276,6 +278,10 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `this source is saved as \`${d.filename}\`, which the built-in extract cannot unpack: it knows archives by their names, ending in ${d.suffixes.join(', ')}`;
         case 'step-marker':
           return `a line of step \`${d.step}\` starts with \`# serpent-step\`, which starts a step in the generated package script: write the comment another way`;
+        case 'value-step-marker':
+          return `a line of \`${d.name}\`'s value starts with \`# serpent-step\`, which starts a step in the generated package script`;
+        case 'file-name':
+          return `file name \`${oneLine(d.path)}\` holds a line break or another control character`;
         case 'description':
           return 'a description is one line of `make help`: no line breaks or other control characters';
       }
