@@ -154,44 +154,57 @@ function reportCycles(
   const reported = new Set<string>();
   const state = new Map<string, 'active' | 'done'>();
   const nameOf = (id: string) => model.packages.get(id)?.name ?? id;
-  const visit = (id: string, path: readonly string[]) => {
-    state.set(id, 'active');
-    for (const d of deps.get(id) ?? []) {
-      if (!leftSet.has(d)) continue;
-      if (state.get(d) === 'active') {
-        const cycle = path.slice(path.indexOf(d));
-        const key = [...cycle].sort().join(',');
-        if (reported.has(key)) continue;
-        reported.add(key);
-        const names = [...cycle, d].map(nameOf);
-        const ids = [...cycle, d];
-        // Report at the edge that closes the cycle; a note shows each other edge where it is written (in
-        // whichever file), in the cycle's order.
-        const closing = edgeNote(model, ids[ids.length - 2], d);
-        if (!closing) continue;
-        if (cycle.length === 1) {
-          sink.error('dependency-cycle', closing.loc, { kind: 'self-package', name: names[0] }, [
-            NOTES.dropSelf(names[0]),
-          ]);
-          continue;
-        }
-        const edges: Note[] = [];
-        for (let i = 0; i < ids.length - 2; i++) {
-          const e = edgeNote(model, ids[i], ids[i + 1]);
-          if (e) edges.push(e);
-        }
-        sink.error('dependency-cycle', closing.loc, { kind: 'packages', path: names }, [
-          ...edges,
-          NOTES.breakCycle(names[0], names[1]),
-        ]);
-      } else if (!state.has(d)) {
-        visit(d, [...path, d]);
-      }
+  /** Reports the cycle `cycle` (a path of the DFS) that the edge to `d`, its first element, closes. */
+  const report = (cycle: readonly string[], d: string) => {
+    const key = [...cycle].sort().join(',');
+    if (reported.has(key)) return;
+    reported.add(key);
+    const names = [...cycle, d].map(nameOf);
+    const ids = [...cycle, d];
+    // Report at the edge that closes the cycle; a note shows each other edge where it is written (in
+    // whichever file), in the cycle's order.
+    const closing = edgeNote(model, ids[ids.length - 2], d);
+    if (!closing) return;
+    if (cycle.length === 1) {
+      sink.error('dependency-cycle', closing.loc, { kind: 'self-package', name: names[0] }, [NOTES.dropSelf(names[0])]);
+      return;
     }
-    state.set(id, 'done');
+    const edges: Note[] = [];
+    for (let i = 0; i < ids.length - 2; i++) {
+      const e = edgeNote(model, ids[i], ids[i + 1]);
+      if (e) edges.push(e);
+    }
+    sink.error('dependency-cycle', closing.loc, { kind: 'packages', path: names }, [
+      ...edges,
+      NOTES.breakCycle(names[0], names[1]),
+    ]);
+  };
+  // An explicit stack, not recursion: a chain of thousands of packages must not overflow the call stack.
+  const path: string[] = [];
+  const frames: { readonly id: string; readonly deps: readonly string[]; next: number }[] = [];
+  const enter = (id: string) => {
+    state.set(id, 'active');
+    path.push(id);
+    frames.push({ id, deps: deps.get(id) ?? [], next: 0 });
   };
   // sort for determinism
-  for (const id of [...left].sort()) if (!state.has(id)) visit(id, [id]);
+  for (const root of [...left].sort()) {
+    if (state.has(root)) continue;
+    enter(root);
+    while (frames.length > 0) {
+      const top = frames[frames.length - 1];
+      if (top.next === top.deps.length) {
+        state.set(top.id, 'done');
+        frames.pop();
+        path.pop();
+        continue;
+      }
+      const d = top.deps[top.next++];
+      if (!leftSet.has(d)) continue;
+      if (state.get(d) === 'active') report(path.slice(path.indexOf(d)), d);
+      else if (!state.has(d)) enter(d);
+    }
+  }
 }
 
 /** Where package `from` names `to`: its `depends` entry, or the base a pass rebuilds; null for an unknown id. */

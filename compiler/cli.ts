@@ -432,15 +432,16 @@ async function query(args: readonly string[], o: Options, io: IO): Promise<numbe
   const rel = relations(g);
   const direct: (p: GPackage) => readonly string[] = what === 'deps' ? directDeps : (p) => rel.rdeps.get(p.id) ?? [];
   const seen = new Set<string>();
-  const walk = (p: GPackage) => {
+  // a work list, not recursion: a chain of thousands of packages must not overflow the call stack
+  const todo: GPackage[] = [pkg];
+  for (let p = todo.pop(); p !== undefined; p = todo.pop()) {
     for (const id of direct(p)) {
       if (seen.has(id)) continue;
       seen.add(id);
       const q = byId.get(id);
-      if (o.transitive && q) walk(q);
+      if (o.transitive && q) todo.push(q);
     }
-  };
-  walk(pkg);
+  }
   // Build order is the natural order to list packages in.
   for (const p of g.packages) if (seen.has(p.id)) io.stdout(`${p.name}\n`);
   return 0;

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
+  copyFileSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -12,6 +13,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -225,6 +227,32 @@ test('query deps, rdeps (direct and transitive) and order', async () => {
   assert.is(missing.code, 2);
   const nopkg = await run(['query', 'deps', 'nothing', '--dir', dir]);
   assert.is(nopkg.code, 2);
+});
+
+test('a chain of 10,000 packages: the cycle check and query --transitive walk it without overflowing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'serpentc-chain-'));
+  try {
+    copyFileSync(join(REPO_ROOT, 'spec/cases/base.recipe'), join(dir, 'base.recipe'));
+    const n = 10_000;
+    const chain = (closed: boolean) =>
+      Array.from({ length: n }, (_, i) => {
+        const dep = i > 0 ? `p${i - 1}` : closed ? `p${n - 1}` : null;
+        return `package p${i} in stage1 {\n  version = "1"${dep ? `\n  depends = [${dep}]` : ''}\n}\n`;
+      }).join('');
+    writeFileSync(join(dir, 'chain.recipe'), chain(false));
+    const deps = await run(['query', 'deps', `p${n - 1}`, '--transitive', '--dir', dir]);
+    assert.is(deps.code, 0, deps.err);
+    assert.is(deps.out.split('\n').filter(Boolean).length, n - 1);
+    const rdeps = await run(['query', 'rdeps', 'p0', '--transitive', '--dir', dir]);
+    assert.is(rdeps.out.split('\n').filter(Boolean).length, n - 1);
+    writeFileSync(join(dir, 'chain.recipe'), chain(true));
+    const cycle = await run(['check', dir]);
+    assert.is(cycle.code, 1, cycle.err);
+    assert.match(cycle.err, /error\[dependency-cycle\]: /);
+    assert.not.match(cycle.err, /RangeError|internal error/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('graph prints the build graph as JSON', async () => {
