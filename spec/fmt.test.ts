@@ -407,4 +407,30 @@ test('serpentc fmt leaves a file that is not UTF-8 byte for byte as it was, and 
   }
 });
 
+test('serpentc fmt leaves a file with a carriage return that ends no line as it was, and says where it is', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'serpentc-fmt-cr-'));
+  try {
+    // in a body, in a comment (where prettier's line break would turn the rest into code), between tokens;
+    // CR LF line ends are fine and normalised
+    const texts = {
+      'body.recipe': 'package a in s {\n  version = "1"\n  build """\n    make\r    echo x\n  """\n}\n',
+      'comment.recipe': 'package b in s { # x\ry\n  version = "1"\n}\n',
+      'space.recipe': 'package c in s {\r  version = "1"\n}\n',
+      'crlf.recipe': 'package d in s {\r\nversion = "1"\r\n}\r\n',
+    };
+    for (const [name, text] of Object.entries(texts)) writeFileSync(join(dir, name), text);
+    const r = serpentc('fmt', dir);
+    assert.is(r.status, 1, r.stderr);
+    assert.not.match(r.stderr, /internal error/);
+    assert.match(r.stderr, `${join(dir, 'body.recipe')}:4:9: error[bare-cr]: a carriage return that ends no line`);
+    assert.match(r.stderr, `${join(dir, 'comment.recipe')}:1:21: error[bare-cr]`);
+    assert.match(r.stderr, `${join(dir, 'space.recipe')}:1:17: error[bare-cr]`);
+    for (const name of ['body.recipe', 'comment.recipe', 'space.recipe'])
+      assert.is(readFileSync(join(dir, name), 'utf8'), texts[name as keyof typeof texts], `${name} was rewritten`);
+    assert.is(readFileSync(join(dir, 'crlf.recipe'), 'utf8'), 'package d in s {\n  version = "1"\n}\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

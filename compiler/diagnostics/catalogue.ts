@@ -142,6 +142,7 @@ export interface MessageData {
   'no-recipes': { readonly dir: string };
   /** `byte`: the first byte that is no part of a UTF-8 character. */
   'bad-encoding': { readonly byte: number };
+  'bare-cr': Record<string, never>;
   'io-error':
     | { readonly kind: 'dir' | 'file' | 'write'; readonly path: string; readonly reason: string }
     /** `again`: the path a directory was first read under; `path` leads to it again. */
@@ -513,6 +514,12 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
       'A recipe file that is not UTF-8 text (Latin-1, say): it is read no further, and `serpentc fmt` leaves it as it is.',
     message: (d) =>
       `not valid UTF-8: byte ${hexByte(d.byte)} is no part of a UTF-8 character; recipe files are UTF-8 text`,
+  },
+  'bare-cr': {
+    summary:
+      'A carriage return that ends no line (not followed by a line feed): `serpentc fmt` leaves the file as it is, since the formatter would read it as a line break and change what the file means.',
+    message: () =>
+      'a carriage return that ends no line: fmt would turn it into a line break; remove it (or end the line with CR LF)',
   },
   'io-error': {
     summary:

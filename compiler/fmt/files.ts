@@ -3,6 +3,7 @@
 import { realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BOM } from '../../grammar/chars.js';
+import { spans } from '../../grammar/loc.js';
 import { Sink, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { readRecipe, recipePaths, reportInvalid, type RecipeText } from '../load.js';
 import { ioReason } from '../util.js';
@@ -50,6 +51,13 @@ export async function fmtPaths(paths: readonly string[], check: boolean): Promis
     texts.set(file, text.startsWith(BOM) ? text.slice(BOM.length) : text); // as the diagnostics' offsets count
     if (invalid) {
       reportInvalid(sink, file, text, invalid); // left as it is: rewriting it would replace the user's bytes
+      continue;
+    }
+    // prettier reads a lone CR as a line break, which would move code into or out of a comment or body
+    const cr = /\r(?!\n)/.exec(text);
+    if (cr) {
+      const bom = text.startsWith(BOM) ? BOM.length : 0;
+      sink.error('bare-cr', spans(file, text.slice(bom))(cr.index - bom, cr.index - bom), {});
       continue;
     }
     const result = await format(text, file);

@@ -153,6 +153,8 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
       const doc = documents.get(p.textDocument.uri);
       if (!doc) return [];
       const text = doc.getText();
+      // a carriage return that ends no line: fmt leaves such a file as it is (bare-cr)
+      if (/\r(?!\n)/.test(text)) return [];
       const { formatted } = await format(text, pathOfUri(doc.uri) ?? doc.uri);
       if (formatted === null || formatted === text) return [];
       return [TextEdit.replace({ start: doc.positionAt(0), end: doc.positionAt(text.length) }, formatted)];
