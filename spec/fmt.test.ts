@@ -228,6 +228,35 @@ test('comments stay where they were: own line before items, end of line, end of 
   assert.is(lines[lines.length - 2], '# end of file');
 });
 
+test("comments among a template's parameters stay there: before its `)`, before the first, after the `{`", async () => {
+  const text = [
+    'template t(a: string = "x", # on a',
+    '  # between',
+    '  b: string = "y" # on b',
+    '  # last',
+    ') { # brace',
+    '  # first item',
+    '  build """',
+    '    echo ${a} ${b}',
+    '  """',
+    '}',
+    'template u(',
+    '  # only',
+    '  a: string = "x") {',
+    '  build """',
+    '    echo ${a}',
+    '  """',
+    '}',
+    '',
+  ].join('\n');
+  // the same AST and comments, idempotent
+  const out = await assertProperties(text, 'params.recipe');
+  const lines = out.split('\n');
+  assert.ok(lines.indexOf('  # last') === lines.indexOf(') { # brace') - 1, out);
+  assert.ok(lines.indexOf('  # first item') === lines.indexOf(') { # brace') + 1, out);
+  assert.ok(lines.indexOf('  # only') === lines.indexOf('template u(') + 1, out);
+});
+
 test('shell bodies are kept byte for byte, wherever the block around them moves', async () => {
   const body = '"""\n\tcat > x <<EOF\n  keep   this  \nEOF\n        odd """';
   const text = `package p in s {\n        build on host ${body}\n}\n`;

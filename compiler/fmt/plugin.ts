@@ -184,6 +184,20 @@ const ownsBody = (node: Node | undefined): node is BodyOwner =>
  */
 function afterBrace(comment: CommentNode, text: string, endOfLine: boolean): boolean {
   const owner = comment.enclosingNode;
+  // a comment on a line of its own below a template's last parameter, before the `)`: that parameter's (the
+  // first item would take it past the `{` and the comments after it)
+  if (owner?.kind === 'Template' && !endOfLine && comment.precedingNode?.kind === 'Param') {
+    const to = comment.followingNode ? locStart(comment.followingNode) : locEnd(owner);
+    if (
+      text
+        .slice(comment.end, to)
+        .replace(/#[^\n]*/g, '')
+        .includes(')')
+    ) {
+      util.addTrailingComment(comment.precedingNode, comment);
+      return true;
+    }
+  }
   if (!ownsBody(owner) || (!endOfLine && comment.followingNode)) return false;
   const from = comment.precedingNode ? locEnd(comment.precedingNode) : locStart(owner);
   if (
