@@ -82,6 +82,10 @@ export function check(
     checkPlacements(pkg, stage, sink);
     if (pkg.incomplete) continue; // a `use` named no template: what it lacks is that one mistake
     for (const m of p.missingAnchors) {
+      if (m.cycle) {
+        sink.error('dependency-cycle', m.after.loc, { kind: 'steps', pkg: pkg.name, path: m.cycle });
+        continue;
+      }
       sink.error(
         'undefined-step',
         m.after.loc,

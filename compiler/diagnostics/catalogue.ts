@@ -105,7 +105,8 @@ export interface MessageData {
   /** `path`: the names around the cycle, the first one repeated at the end; `self`: a name that needs itself. */
   'dependency-cycle':
     | { readonly kind: 'stages' | 'packages'; readonly path: readonly string[] }
-    | { readonly kind: 'self-stage' | 'self-package'; readonly name: string };
+    | { readonly kind: 'self-stage' | 'self-package'; readonly name: string }
+    | { readonly kind: 'steps'; readonly pkg: string; readonly path: readonly string[] };
   // steps and tools
   'bad-placement':
     | { readonly kind: 'unknown'; readonly placement: string }
@@ -395,7 +396,8 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
     message: (d) => `targets \`${d.first}\` and \`${d.second}\` are both marked default`,
   },
   'dependency-cycle': {
-    summary: 'Packages (or stages) that depend on each other; break the cycle with a pass.',
+    summary:
+      "Packages (or stages, or a package's steps placed `after` each other) that depend on each other; break the cycle with a pass.",
     message: (d) => {
       switch (d.kind) {
         case 'stages':
@@ -406,6 +408,10 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `stage \`${d.name}\` comes after itself`;
         case 'self-package':
           return `package \`${d.name}\` depends on itself`;
+        case 'steps':
+          return d.path.length === 2
+            ? `step \`${d.path[0]}\` of \`${d.pkg}\` is placed after itself`
+            : `steps of \`${d.pkg}\` are placed after each other: ${d.path.join(' → ')}`;
       }
     },
   },

@@ -151,12 +151,16 @@ export interface PlannedStep {
   readonly loc: Loc;
 }
 
-/** A custom step placed `after` a step that is not (yet) in the sequence; it goes last instead. */
+/**
+ * A custom step placed `after` a step the sequence never gets; it goes last instead. `cycle` holds the steps
+ * that wait on each other (the step itself first, repeated at the end) when that is why, else null.
+ */
 export interface MissingAnchor {
   readonly item: StepItem;
   readonly after: Ident;
   /** The steps placed before it, for did-you-mean. */
   readonly known: readonly string[];
+  readonly cycle: readonly string[] | null;
 }
 
 /** Where a step runs: its own valid placement, else the host for prep steps, else where the stage runs. */
@@ -183,13 +187,7 @@ export function stepSequence(
     seq.push({ name, placement: placementOf(item, name, stage), item, loc: item?.body.loc ?? pkg.decl.name.loc });
   }
   const customs = [...pkg.steps.values()].filter((s) => s.custom);
-  for (const item of customs) {
-    const anchor = item.after?.name ?? seq[seq.length - 1]?.name ?? null;
-    let at = anchor === null ? -1 : seq.findIndex((s) => s.name === anchor);
-    if (at < 0 && item.after) {
-      missing.push({ item, after: item.after, known: seq.map((s) => s.name) });
-      at = seq.length - 1;
-    }
+  const place = (item: StepItem, at: number) => {
     // After the anchor and after customs already placed behind it, in declaration order.
     const placedEarlier = (s: PlannedStep) =>
       s.item !== null && s.item.custom && customs.indexOf(s.item) < customs.indexOf(item);
@@ -201,6 +199,41 @@ export function stepSequence(
       item,
       loc: item.body.loc,
     });
+  };
+  // A step `after` a custom step declared later waits for it: rounds in declaration order until none is placed.
+  let pending = customs;
+  for (let placed = true; placed && pending.length > 0;) {
+    placed = false;
+    const waiting: StepItem[] = [];
+    for (const item of pending) {
+      const anchor = item.after?.name ?? seq[seq.length - 1]?.name ?? null;
+      const at = anchor === null ? -1 : seq.findIndex((s) => s.name === anchor);
+      if (at < 0 && item.after) {
+        waiting.push(item);
+        continue;
+      }
+      place(item, at);
+      placed = true;
+    }
+    pending = waiting;
+  }
+  // What still waits names a step nothing declares, or steps that wait on each other: each goes last.
+  const byName = new Map(pending.map((item) => [item.name.name, item]));
+  const cycles = new Set<string>();
+  for (const item of pending) {
+    const after = item.after as Ident;
+    const cycle = [item.name.name];
+    for (let next = byName.get(after.name); next && !cycle.includes(next.name.name);) {
+      cycle.push(next.name.name);
+      next = next.after ? byName.get(next.after.name) : undefined;
+    }
+    const inCycle = byName.has(after.name) && byName.get(cycle[cycle.length - 1])?.after?.name === item.name.name;
+    const key = [...cycle].sort().join(' ');
+    // a cycle is one mistake, reported at its first step; a step that waits on one is its consequence
+    if (inCycle ? !cycles.has(key) : !byName.has(after.name))
+      missing.push({ item, after, known: seq.map((s) => s.name), cycle: inCycle ? [...cycle, item.name.name] : null });
+    if (inCycle) cycles.add(key);
+    place(item, seq.length - 1);
   }
   return { steps: seq, missing };
 }
