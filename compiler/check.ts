@@ -59,7 +59,7 @@ export function check(
   for (const p of decisions.packages.values()) {
     const { pkg, stage, statics } = p;
     reportUnresolved(statics.unresolved, sink, pkg.unbound);
-    if (pkg.version && !VERSION.test(statics.version))
+    if (pkg.version && !statics.versionUnresolved && !VERSION.test(statics.version))
       sink.error('bad-value', pkg.version.loc, { kind: 'version', version: statics.version });
     // a value is written into the package script as it is: a line of it that starts with the step marker would
     // cut the script there (emit/render.ts)

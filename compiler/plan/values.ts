@@ -166,6 +166,8 @@ export interface PackageStatics {
   readonly vars: ReadonlyMap<string, string>;
   /** The version after `${name}` is substituted ('' when there is none). */
   readonly version: string;
+  /** The version names a variable it cannot use: that is its one mistake, whatever the rest reads. */
+  readonly versionUnresolved: boolean;
   readonly unresolved: readonly Unresolved[];
 }
 
@@ -176,9 +178,10 @@ export function packageStatics(pkg: RPackage, targetVals: ReadonlyMap<string, st
   statics.set('name', pkg.name);
   statics.set('stage', pkg.stage);
   const version = pkg.version ? staticText(pkg.version, new Map([['name', pkg.name]]), unresolved) : '';
+  const versionUnresolved = unresolved.length > 0;
   statics.set('version', version);
   for (const [k, p] of pkg.params) statics.set(k, paramText(p, statics, unresolved));
-  return { vars: statics, version, unresolved };
+  return { vars: statics, version, versionUnresolved, unresolved };
 }
 
 /** A parameter as the shell sees it: strings interpolated, a list joined with spaces. */

@@ -173,8 +173,10 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: ResolveOpt
       baseStage = packages.has(`${decl.stage.name}/${decl.of.name}`) ? decl.stage.name : undefined;
     }
     if (!baseStage) {
+      // its base's stage is the one mistake, reported (`pass p of p` is not: p is its own missing base)
+      const reported = decl.of.name !== decl.name.name && unplaced.has(decl.of.name);
       unplaced.add(decl.name.name);
-      if (unplaced.has(decl.of.name)) continue; // its base's stage is the one mistake, reported
+      if (reported) continue;
       const data = {
         kind: 'pass-base',
         pass: decl.name.name,
