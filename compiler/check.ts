@@ -18,6 +18,7 @@ import {
   HOST_ONLY_VARS,
   RUNTIME_VARS,
   SHELL_VARS,
+  STEP_ENV_VARS,
   stagesPath,
   type PlannedSource,
   type Unresolved,
@@ -552,8 +553,8 @@ function bodyNames(model: Model, roots: readonly string[]): BodyNames {
   const chroot = new Map<string, ReadonlySet<string>>();
   for (const stage of model.stages.values()) {
     const base = [...RUNTIME_VARS, ...SHELL_VARS, ...stage.env.map((e) => e.name)];
-    chroot.set(stage.name, new Set(base));
-    host.set(stage.name, new Set([...base, ...HOST_ONLY_VARS, ...roots]));
+    chroot.set(stage.name, new Set([...base, ...STEP_ENV_VARS.chroot]));
+    host.set(stage.name, new Set([...base, ...STEP_ENV_VARS.host, ...HOST_ONLY_VARS, ...roots]));
   }
   return { host, chroot, roots };
 }
@@ -607,7 +608,11 @@ function checkBodies(
         'undefined-variable',
         bodyLoc(item, ref.line, ref.col, ref.name.length),
         hostOnly ? { kind: 'host-only', name: ref.name, step: step.name } : { kind: 'shell', name: ref.name },
-        hostOnly ? [NOTES.runOnHost()] : suggestion(ref.name, known),
+        hostOnly
+          ? [NOTES.runOnHost()]
+          : step.placement === 'chroot' && STEP_ENV_VARS.host.includes(ref.name)
+            ? [NOTES.chrootEnv(ref.name, stage.name)]
+            : suggestion(ref.name, known),
       );
     }
     if (step.placement !== 'chroot') continue;

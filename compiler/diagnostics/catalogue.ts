@@ -664,6 +664,9 @@ export const NOTES = {
     message: 'if upstream offers nothing else, allow it with `insecure = true` (the sha256 still protects the content)',
   }),
   runOnHost: (): Note => ({ message: 'run the step `on host`, or pass what it needs through the stage `env`' }),
+  chrootEnv: (name: string, stage: string): Note => ({
+    message: `a chroot step's environment holds only LC_ALL, PATH and the stage's \`env\`: set ${name} in the \`env\` of stage \`${stage}\``,
+  }),
   addDependency: (providers: readonly string[], stage: string, pkg: string, loc: Loc): Note => ({
     message: `provided by ${providers.map((p) => `\`${p}\``).join(', ')} of ${stage}: add it to \`depends\` of \`${pkg}\``,
     loc,

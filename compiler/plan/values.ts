@@ -22,7 +22,6 @@ export const HOST_ONLY_VARS: readonly string[] = Object.freeze(['sources']);
 export const PACKAGE_VARS: readonly string[] = Object.freeze(['name', 'stage', 'version']);
 /** Variables every shell has, which a step body may read without defining them. */
 export const SHELL_VARS: readonly string[] = Object.freeze([
-  'HOME',
   'IFS',
   'LINENO',
   'OLDPWD',
@@ -35,13 +34,22 @@ export const SHELL_VARS: readonly string[] = Object.freeze([
   'PS4',
   'PWD',
   'SHELL',
-  'TERM',
 ]);
-/** Besides SHELL_VARS, variables that change how the shell itself works when assigned (POSIX). */
+/**
+ * Besides PATH and the stage's `env`, what the runtime hands a step's clean environment where it runs
+ * (templates/runtime/step.sh `serpent_run_host`, chroot.sh `serpent_chroot_inner`): a chroot step gets no HOME
+ * or TERM unless its stage's `env` sets them.
+ */
+export const STEP_ENV_VARS: { readonly [P in 'host' | 'chroot']: readonly string[] } = Object.freeze({
+  host: Object.freeze(['HOME', 'LC_ALL', 'TERM', 'TMPDIR']),
+  chroot: Object.freeze(['LC_ALL']),
+});
+/** Besides SHELL_VARS, variables that change how the shell itself works when assigned (POSIX), or the terminal. */
 const SHELL_SPECIAL: readonly string[] = Object.freeze([
   'CDPATH',
   'ENV',
   'FCEDIT',
+  'HOME',
   'HISTFILE',
   'HISTSIZE',
   'LANG',
@@ -55,6 +63,7 @@ const SHELL_SPECIAL: readonly string[] = Object.freeze([
   'MAILCHECK',
   'MAILPATH',
   'NLSPATH',
+  'TERM',
 ]);
 /** Static variables of every package, taken from the selected target. */
 const TARGET_VARS: readonly (keyof TargetValues)[] = Object.freeze([
