@@ -48,6 +48,7 @@ export function check(
   const stagesReal = () => (real ??= realOrNull(opts.stagesDir));
   checkOrder(model, decisions, sink);
   for (const stage of model.stages.values()) checkStageSafety(stage, sink);
+  checkChrootEnv(model, decisions, sink);
   for (const s of decisions.stages.values()) {
     for (const e of s.env) reportUnresolved(e.value.unresolved, sink);
     for (const p of s.path) reportUnresolved(p.unresolved, sink);
@@ -537,6 +538,36 @@ function checkPlacements(pkg: RPackage, stage: RStage, sink: Sink): void {
         stage: stage.name,
       });
     }
+  }
+}
+
+/**
+ * A stage's `env` is the environment of its chroot steps too (lib/env/<stage>.chroot.sh): a host path in it (the
+ * source cache, another stage's root) would name nothing there. Reported once per reference, naming the first
+ * chroot step that would read it; a stage whose steps all run on the host may use them.
+ */
+function checkChrootEnv(model: Model, decisions: Decisions, sink: Sink): void {
+  const firstChrootStep = new Map<string, { pkg: string; step: string }>();
+  // the first in declaration order (files sorted by path): deterministic
+  for (const p of decisions.packages.values()) {
+    const step = p.steps.find((s) => s.placement === 'chroot');
+    if (step && !firstChrootStep.has(p.stage.name))
+      firstChrootStep.set(p.stage.name, { pkg: p.pkg.name, step: step.name });
+  }
+  for (const stage of model.stages.values()) {
+    const reader = firstChrootStep.get(stage.name);
+    if (!reader) continue;
+    for (const e of stage.env)
+      for (const part of e.value.parts) {
+        if (!('ref' in part)) continue;
+        if (!HOST_ONLY_VARS.includes(part.ref) && !decisions.roots.includes(part.ref)) continue;
+        sink.error(
+          'undefined-variable',
+          part.loc,
+          { kind: 'host-only', name: part.ref, step: `${reader.pkg} ${reader.step}` },
+          [NOTES.envInChroot(stage.name, e.name)],
+        );
+      }
   }
 }
 

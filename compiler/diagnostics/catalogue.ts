@@ -664,6 +664,9 @@ export const NOTES = {
     message: 'if upstream offers nothing else, allow it with `insecure = true` (the sha256 still protects the content)',
   }),
   runOnHost: (): Note => ({ message: 'run the step `on host`, or pass what it needs through the stage `env`' }),
+  envInChroot: (stage: string, name: string): Note => ({
+    message: `the \`env\` of stage \`${stage}\` is set in its chroot steps too: give ${name} a path as the chroot sees it, or move what needs the host path into a step \`on host\``,
+  }),
   chrootEnv: (name: string, stage: string): Note => ({
     message: `a chroot step's environment holds only LC_ALL, PATH and the stage's \`env\`: set ${name} in the \`env\` of stage \`${stage}\``,
   }),
