@@ -256,6 +256,9 @@ function checkMountPath(path: string, loc: Loc, sink: Sink): boolean {
   return false;
 }
 
+/** A mount point as the kernel sees it: `/a/`, `//a` and `/a` are one. */
+const mountKey = (p: string) => posix.normalize(p).replace(/(.)\/+$/, '$1');
+
 function checkStageSafety(stage: RStage, sink: Sink): void {
   const chroot = stage.chroot;
   if (!chroot) return;
@@ -266,21 +269,42 @@ function checkStageSafety(stage: RStage, sink: Sink): void {
   if (chroot.path.length === 0 || chroot.path.some((p) => !p.startsWith('/'))) {
     sink.error('bad-value', chroot.loc, { kind: 'chroot-path' });
   }
-  for (const { path, loc } of chroot.points) {
-    if (checkMountPath(path, loc, sink) && !goodMountPoint(path))
-      sink.error('path-escape', loc, { kind: 'mount-point', target: path });
-  }
-  const points = new Map<string, Loc>();
-  for (const m of chroot.mounts) {
-    const first = points.get(m.target);
-    if (first)
-      sink.error('duplicate-definition', m.targetLoc, { kind: 'mount', target: m.target }, [NOTES.firstMounted(first)]);
-    points.set(m.target, m.targetLoc);
-  }
-  for (const m of chroot.mounts) {
-    if (checkMountPath(m.target, m.targetLoc, sink) && !goodMountPoint(m.target)) {
-      sink.error('path-escape', m.targetLoc, { kind: 'mount-point', target: m.target });
+  // Every mount point of a step, written or default: the work tree, the pseudo file systems, the bind mounts.
+  // One point mounted twice hides the first mount (or, for `/proc/` against `/proc`, binds the host's instead
+  // of mounting anew), and a mount at `/` hides the root being built. Each as written, with its place, else the
+  // defaults (`pseudo = []` mounts none).
+  const effective = (what: 'workdir' | 'pseudo', defaults: readonly string[]) => {
+    const written = chroot.points.filter((p) => p.what === what);
+    return written.length || (what === 'pseudo' && chroot.pseudo.length === 0)
+      ? written
+      : defaults.map((path) => ({ path, loc: null, what }));
+  };
+  const all: { path: string; loc: Loc | null }[] = [
+    ...effective('workdir', [chroot.workdir]),
+    ...effective('pseudo', chroot.pseudo),
+    ...chroot.mounts.map((m) => ({ path: m.target, loc: m.targetLoc, what: 'mount' })),
+  ];
+  const points = new Map<string, { loc: Loc | null; path: string }>();
+  for (const { path, loc } of all) {
+    const at = loc ?? chroot.loc;
+    if (!checkMountPath(path, at, sink)) continue;
+    if (!goodMountPoint(path)) {
+      sink.error('path-escape', at, { kind: 'mount-point', target: path });
+      continue;
     }
+    const key = mountKey(path);
+    if (key === '/') {
+      sink.error('mount-contains-root', at, { kind: 'over-root', target: path });
+      continue;
+    }
+    const first = points.get(key);
+    if (!first) points.set(key, { loc, path });
+    else if (loc)
+      sink.error('duplicate-definition', loc, { kind: 'mount', target: path }, [
+        first.loc ? NOTES.firstMounted(first.loc) : NOTES.defaultMount(first.path),
+      ]);
+  }
+  for (const m of chroot.mounts) {
     if (m.from.kind === 'stage') {
       if (m.from.name === stage.name)
         sink.error('mount-contains-root', m.from.loc, { kind: 'own-root', stage: stage.name });

@@ -138,6 +138,7 @@ export interface MessageData {
   'mount-contains-root':
     | { readonly kind: 'own-root'; readonly stage: string }
     | { readonly kind: 'host-root' }
+    | { readonly kind: 'over-root'; readonly target: string }
     | { readonly kind: 'source'; readonly source: string; readonly root: string };
   // input
   'no-recipes': { readonly dir: string };
@@ -505,6 +506,8 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `stage \`${d.stage}\` cannot mount its own root inside itself`;
         case 'host-root':
           return 'mounting `/` would expose the whole host, including the chroot root itself';
+        case 'over-root':
+          return `\`${d.target}\` is the chroot root itself: a mount there would hide the root being built`;
         case 'source':
           return `mount source \`${d.source}\` contains the chroot root \`${d.root}\``;
       }
@@ -603,6 +606,9 @@ export const NOTES = {
   firstBlock: (loc: Loc): Note => ({ message: 'first here', loc }),
   firstDefault: (loc: Loc): Note => ({ message: 'first default here', loc }),
   firstMounted: (loc: Loc): Note => ({ message: 'first mounted here', loc }),
+  defaultMount: (path: string): Note => ({
+    message: `\`${path}\` is mounted by default (the chroot's \`workdir\` or \`pseudo\` default): set that field to move it`,
+  }),
   otherSource: (loc: Loc): Note => ({ message: 'the other source, with a different sha256', loc }),
   alsoFor: (pkgs: readonly string[]): Note => ({
     message: `the same for ${pkgs

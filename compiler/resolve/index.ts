@@ -345,7 +345,10 @@ function readChroot(body: Body): RChroot | null {
     path: c.plain(CHROOT.fields.path) ?? [],
     workdir: c.plainOr(CHROOT.fields.workdir),
     pseudo: c.plainOr(CHROOT.fields.pseudo),
-    points: [...(workdir ? [workdir] : []), ...(pseudo ?? [])].map((s) => ({ path: s.value, loc: s.loc })),
+    points: [
+      ...(workdir ? [{ path: workdir.value, loc: workdir.loc, what: 'workdir' as const }] : []),
+      ...(pseudo ?? []).map((s) => ({ path: s.value, loc: s.loc, what: 'pseudo' as const })),
+    ],
     mounts,
     loc: ch.node.key.loc,
   };

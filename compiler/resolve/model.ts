@@ -46,7 +46,7 @@ export interface RChroot {
   readonly workdir: string;
   readonly pseudo: readonly string[];
   /** `workdir` and `pseudo` as written (defaults are not listed): mount points, with where they were written. */
-  readonly points: ReadonlyArray<{ readonly path: string; readonly loc: Loc }>;
+  readonly points: ReadonlyArray<{ readonly path: string; readonly loc: Loc; readonly what: 'workdir' | 'pseudo' }>;
   readonly mounts: readonly RMount[];
   readonly loc: Loc;
 }
