@@ -129,6 +129,39 @@ function checkOrder(model: Model, decisions: Decisions, sink: Sink): void {
     sink.error('dependency-cycle', at, { kind: 'stages', path }, notes);
   }
 
+  // A stage uses another stage's root (a chroot mount, a `${<stage>_root}` on its host `path`) only when that
+  // root is built before it: stages are ordered by `after` alone. Skipped under a stage cycle (reported above).
+  /** `from` and the stages it comes after, transitively. */
+  const chain = (from: string | undefined) => {
+    const out = new Set<string>();
+    for (let s = from; s !== undefined && !out.has(s); s = model.stages.get(s)?.after?.name) out.add(s);
+    return out;
+  };
+  if (decisions.stageCycles.length === 0)
+    for (const stage of model.stages.values()) {
+      const before = chain(stage.after?.name);
+      const used: { name: string; loc: Loc; what: 'mount' | 'path' }[] = [
+        ...(stage.chroot?.mounts ?? []).flatMap((m) =>
+          m.from.kind === 'stage' ? [{ name: m.from.name, loc: m.from.loc, what: 'mount' as const }] : [],
+        ),
+        ...stage.path.flatMap((p) =>
+          p.parts.flatMap((part) => {
+            if (!('ref' in part)) return [];
+            const m = /^(.+)_root$/.exec(part.ref);
+            return m ? [{ name: m[1], loc: part.loc, what: 'path' as const }] : [];
+          }),
+        ),
+      ];
+      for (const u of used) {
+        // its own root (the mount is its own error), or no stage (undefined, reported)
+        if (u.name === stage.name || before.has(u.name) || !model.stages.has(u.name)) continue;
+        const later = chain(u.name).has(stage.name);
+        sink.error('stage-order', u.loc, { what: u.what, stage: stage.name, used: u.name, later }, [
+          NOTES.stageOrder(stage.name, u.name, later),
+        ]);
+      }
+    }
+
   // Dependencies: same stage only.
   const namesByStage = new Map<string, Set<string>>();
   for (const pkg of model.packages.values()) {

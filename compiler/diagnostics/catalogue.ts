@@ -107,6 +107,13 @@ export interface MessageData {
     | { readonly kind: 'stages' | 'packages'; readonly path: readonly string[] }
     | { readonly kind: 'self-stage' | 'self-package'; readonly name: string }
     | { readonly kind: 'steps'; readonly pkg: string; readonly path: readonly string[] };
+  /** `what`: a chroot `mount` or a host `path` entry; `later`: `used` comes after `stage` (else they are unordered). */
+  'stage-order': {
+    readonly what: 'mount' | 'path';
+    readonly stage: string;
+    readonly used: string;
+    readonly later: boolean;
+  };
   // steps and tools
   'bad-placement':
     | { readonly kind: 'unknown'; readonly placement: string }
@@ -416,6 +423,11 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
       }
     },
   },
+  'stage-order': {
+    summary: "A stage that mounts another stage's root, or puts it on its `path`, without coming after it.",
+    message: (d) =>
+      `stage \`${d.stage}\` ${d.what === 'mount' ? 'mounts the root' : 'runs tools from the root'} of \`${d.used}\`, which is not built before it`,
+  },
   // steps and tools
   'bad-placement': {
     summary: 'A step placement other than `on host` or `in chroot`, or a chroot step in a stage without a chroot.',
@@ -499,7 +511,7 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
   },
   // safety
   'mount-contains-root': {
-    summary: 'A bind-mount source that contains the chroot root itself.',
+    summary: 'A bind mount whose source contains the chroot root itself, or that is mounted over it.',
     message: (d) => {
       switch (d.kind) {
         case 'own-root':
@@ -651,6 +663,11 @@ export const NOTES = {
   rebuildsHere: (pass: string, base: string, loc: Loc): Note => ({
     message: `pass \`${pass}\` rebuilds \`${base}\` here, so it comes after it`,
     loc,
+  }),
+  stageOrder: (stage: string, used: string, later: boolean): Note => ({
+    message: later
+      ? `\`${used}\` comes after \`${stage}\`: a stage uses only the roots of the stages it comes after`
+      : `stages are built in their \`after\` order alone: make \`${stage}\` come after \`${used}\` (\`after = ${used}\`, or after a stage that comes after it)`,
   }),
   afterHere: (stage: string, after: string, loc: Loc): Note => ({
     message: `stage \`${stage}\` comes after \`${after}\` here`,
