@@ -537,6 +537,10 @@ function checkFiles(
   stagesReal: () => string | null,
   sink: Sink,
 ): void {
+  /** patch → where first listed; file name in `${filesdir}` → the file and where it was listed */
+  const patches = new Map<string, Loc>();
+  const names = new Map<string, { path: string; loc: Loc }>();
+  const patchSet = new Set(pkg.patches);
   for (const f of [...pkg.patches, ...pkg.files]) {
     // a name is one line of the generated scripts (and of patch(1)'s and install's arguments)
     // eslint-disable-next-line no-control-regex
@@ -552,6 +556,25 @@ function checkFiles(
     if (rel === '..' || rel.startsWith('../')) {
       sink.error('path-escape', f.loc, { kind: 'file', path: f.path });
       continue;
+    }
+    // a patch applied twice fails the second time; two files of one name are copied over each other
+    if (patchSet.has(f)) {
+      const first = patches.get(rel);
+      if (first) {
+        sink.error('duplicate-definition', f.loc, { kind: 'patch', path: f.path }, [NOTES.firstListed(first)]);
+        continue;
+      }
+      patches.set(rel, f.loc);
+    } else {
+      const name = posix.basename(rel);
+      const first = names.get(name);
+      if (first) {
+        sink.error('duplicate-definition', f.loc, { kind: 'file', path: f.path, name, first: first.path }, [
+          NOTES.firstListed(first.loc),
+        ]);
+        continue;
+      }
+      names.set(name, { path: f.path, loc: f.loc });
     }
     const real = realOrNull(join(stagesDir, rel));
     const root = stagesReal();

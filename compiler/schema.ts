@@ -299,8 +299,14 @@ export const PACKAGE = {
   doc: 'A package built in a stage.',
   fields: {
     version: field(STRING, { required: true, doc: 'The upstream version.' }),
-    patches: field(STRINGS, { default: [], doc: 'Patch files beside the recipe, applied in order with `-p1`.' }),
-    files: field(STRINGS, { default: [], doc: 'Files beside the recipe, copied to `${filesdir}`.' }),
+    patches: field(STRINGS, {
+      default: [],
+      doc: 'Patch files beside the recipe, applied in order with `-p1`, each once.',
+    }),
+    files: field(STRINGS, {
+      default: [],
+      doc: 'Files beside the recipe, copied to `${filesdir}` under their own names (so no two may share one).',
+    }),
     depends: field(PACKAGE_REFS, { default: [], doc: 'Packages of the same stage that must be installed first.' }),
     weight: field(INT, {
       default: 1,

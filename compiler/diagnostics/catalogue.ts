@@ -79,7 +79,10 @@ export interface MessageData {
     | { readonly kind: 'field' | 'block' | 'step'; readonly key: string; readonly owner: Owner }
     | { readonly kind: 'env'; readonly name: string }
     | { readonly kind: 'mount'; readonly target: string }
-    | { readonly kind: 'cache-name'; readonly filename: string };
+    | { readonly kind: 'cache-name'; readonly filename: string }
+    | { readonly kind: 'patch'; readonly path: string }
+    /** `name`: the name in `${filesdir}`; `first`: the file listed first under it. */
+    | { readonly kind: 'file'; readonly path: string; readonly name: string; readonly first: string };
   'undefined-package':
     | { readonly kind: 'pass-base'; readonly pass: string; readonly base: string; readonly stage: string | null }
     | { readonly kind: 'ambiguous-base'; readonly base: string }
@@ -322,6 +325,12 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `\`${d.target}\` is mounted twice`;
         case 'cache-name':
           return `two different sources would be cached as \`${d.filename}\``;
+        case 'patch':
+          return `patch \`${d.path}\` is listed twice: the second would be applied to a tree it has already changed`;
+        case 'file':
+          return d.path === d.first
+            ? `file \`${d.path}\` is listed twice`
+            : `\`${d.path}\` and \`${d.first}\` would both be copied to \`\${filesdir}/${d.name}\``;
         case 'change':
           return `\`${d.change}\` changes what layer \`${d.layer}\` already changes: a layer changes each package or stage once`;
       }
@@ -614,6 +623,7 @@ export function summaries(): Array<readonly [code: string, summary: string]> {
 /** The notes diagnostics carry: a second location, or a hint built from data. */
 export const NOTES = {
   firstDefined: (loc: Loc): Note => ({ message: 'first defined here', loc }),
+  firstListed: (loc: Loc): Note => ({ message: 'first listed here', loc }),
   firstSet: (loc: Loc): Note => ({ message: 'first set here', loc }),
   firstBlock: (loc: Loc): Note => ({ message: 'first here', loc }),
   firstDefault: (loc: Loc): Note => ({ message: 'first default here', loc }),
