@@ -49,6 +49,7 @@ export function check(
   checkOrder(model, decisions, sink);
   for (const stage of model.stages.values()) checkStageSafety(stage, sink);
   checkChrootEnv(model, decisions, sink);
+  checkTargets(model, sink);
   for (const s of decisions.stages.values()) {
     for (const e of s.env) reportUnresolved(e.value.unresolved, sink);
     for (const p of s.path) reportUnresolved(p.unresolved, sink);
@@ -81,6 +82,7 @@ export function check(
     const firstPatch = pkg.patches.at(0);
     if (firstPatch && pkg.sources.length === 0 && !pkg.steps.has('extract') && !pkg.steps.has('patch'))
       sink.error('missing-field', firstPatch.loc, { kind: 'patch-source', pkg: pkg.name });
+    checkProvides(pkg, sink);
     checkPlacements(pkg, stage, sink);
     if (pkg.incomplete) continue; // a `use` named no template: what it lacks is that one mistake
     for (const m of p.missingAnchors) {
@@ -292,16 +294,60 @@ function checkMountPath(path: string, loc: Loc, sink: Sink): boolean {
 /** A mount point as the kernel sees it: `/a/`, `//a` and `/a` are one. */
 const mountKey = (p: string) => posix.normalize(p).replace(/(.)\/+$/, '$1');
 
+/**
+ * A host `path` entry is one absolute directory: an empty or relative one would run programs from wherever a step
+ * is (its work tree), and a `:` would make it several. A runtime path variable (`${stage1_root}`) is absolute.
+ */
+function checkHostPath(stage: RStage, sink: Sink): void {
+  for (const entry of stage.path) {
+    const first = entry.parts[0];
+    const absolute = first !== undefined && ('ref' in first ? first.ref !== 'jobs' : first.lit.startsWith('/'));
+    if (!absolute || entry.parts.some((p) => 'lit' in p && p.lit.includes(':')))
+      sink.error('bad-value', entry.loc, { kind: 'path-entry', path: entry.value, where: 'host' });
+  }
+}
+
+/** Target fields that become words and paths of every build (`--host=${triplet}`, `usr/lib/${triplet}`). */
+const TARGET_WORD = /^[A-Za-z0-9_.+-]+$/;
+
+function checkTargets(model: Model, sink: Sink): void {
+  // every target, not only the selected one: `--target` picks another without editing a recipe
+  for (const item of [...model.targets.values()].flatMap((t) => t.decl.items)) {
+    if (item.kind !== 'Field' || item.value.kind !== 'String') continue;
+    const field = item.key.name;
+    if (field !== 'triplet' && field !== 'arch' && field !== 'llvm_backend') continue;
+    const value = item.value.value;
+    if (!TARGET_WORD.test(value) || (field === 'triplet' && !value.includes('-')))
+      sink.error('bad-value', item.value.loc, { kind: 'target-word', field, value });
+  }
+}
+
+/** A name `provides` promises: one file name in a bin or lib directory (`[` is a command; `a/b`, `..` are not). */
+// eslint-disable-next-line no-control-regex
+const PROVIDED_NAME = /^[^\s/\u0000-\u001f\u007f]+$/;
+
+function checkProvides(pkg: RPackage, sink: Sink): void {
+  for (const [what, list] of [
+    ['command', pkg.provides.commands],
+    ['library', pkg.provides.libraries],
+  ] as const)
+    for (const n of list)
+      if (!PROVIDED_NAME.test(n.name) || n.name === '.' || n.name === '..')
+        sink.error('bad-value', n.loc, { kind: 'provides-name', what, name: n.name });
+}
+
 function checkStageSafety(stage: RStage, sink: Sink): void {
+  checkHostPath(stage, sink);
   const chroot = stage.chroot;
   if (!chroot) return;
   const root = stageRoot(stage.name);
   if (!chroot.shell.startsWith('/')) {
     sink.error('bad-value', chroot.loc, { kind: 'chroot-shell', shell: chroot.shell });
   }
-  if (chroot.path.length === 0 || chroot.path.some((p) => !p.startsWith('/'))) {
-    sink.error('bad-value', chroot.loc, { kind: 'chroot-path' });
-  }
+  if (chroot.path.length === 0) sink.error('bad-value', chroot.loc, { kind: 'chroot-path' });
+  for (const { path, loc } of chroot.pathEntries)
+    if (!path.startsWith('/') || path.includes(':'))
+      sink.error('bad-value', loc, { kind: 'path-entry', path, where: 'chroot' });
   // Every mount point of a step, written or default: the work tree, the pseudo file systems, the bind mounts.
   // One point mounted twice hides the first mount (or, for `/proc/` against `/proc`, binds the host's instead
   // of mounting anew), and a mount at `/` hides the root being built. Each as written, with its place, else the

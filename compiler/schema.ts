@@ -208,11 +208,11 @@ export const PROVIDES = {
   fields: {
     commands: field(NAMES, {
       default: [],
-      doc: 'Commands installed into the PATH (`usr/bin`, `bin`, `usr/sbin` or `sbin` of the root); the last step of the package (install or after) fails when one is missing.',
+      doc: 'Commands (file names) installed into the PATH (`usr/bin`, `bin`, `usr/sbin` or `sbin` of the root); the last step of the package (install or after) fails when one is missing.',
     }),
     libraries: field(NAMES, {
       default: [],
-      doc: 'Libraries installed (e.g. `"libc.so"`) into `usr/lib`, `lib`, `usr/lib/<triplet>` or `sysroot/usr/lib` of the root; the last step of the package (install or after) fails when one is missing.',
+      doc: 'Libraries (file names, e.g. `"libc.so"`) installed into `usr/lib`, `lib`, `usr/lib/<triplet>` or `sysroot/usr/lib` of the root; the last step of the package (install or after) fails when one is missing.',
     }),
   },
   blocks: {},
@@ -241,7 +241,10 @@ export const CHROOT = {
       required: true,
       doc: 'The shell inside the chroot that runs step scripts, e.g. `/serpent/usr/bin/bash`.',
     }),
-    path: field(STRINGS, { required: true, doc: 'PATH inside the chroot, stage-local directories first.' }),
+    path: field(STRINGS, {
+      required: true,
+      doc: 'PATH inside the chroot, stage-local directories first; each entry one absolute directory.',
+    }),
     workdir: field(STRING, { default: '/build', doc: "Mount point of the stage's work tree." }),
     pseudo: field(STRINGS, {
       default: ['/dev', '/dev/pts', '/proc', '/sys'],
@@ -264,8 +267,11 @@ export const TARGET = {
   doc: 'An architecture profile.',
   fields: {
     default: field(BOOL, { default: false, doc: 'The target used without `--target`; exactly one target has it.' }),
-    triplet: field(STRING, { required: true, doc: 'The target triplet, e.g. `x86_64-serpent-linux-musl`.' }),
-    arch: field(STRING, { required: true, doc: 'The architecture name, e.g. `x86_64`.' }),
+    triplet: field(STRING, {
+      required: true,
+      doc: 'The target triplet, e.g. `x86_64-serpent-linux-musl`: one word of letters, digits and `. _ + -`.',
+    }),
+    arch: field(STRING, { required: true, doc: 'The architecture name, e.g. `x86_64` (one word, as the triplet).' }),
     llvm_backend: field(STRING, { required: true, doc: 'LLVM target backend, e.g. `X86`.' }),
     cflags: field(STRING, { default: '', doc: 'C compiler flags.' }),
     cxxflags: field(STRING, { default: '', doc: 'C++ compiler flags.' }),
@@ -284,7 +290,10 @@ export const STAGE = {
   doc: 'A bootstrap stage.',
   fields: {
     after: field(STAGE_REF, { default: null, doc: 'The stage that must be complete before this one starts.' }),
-    path: field(STRINGS, { default: [], doc: 'Directories prepended to PATH for host steps.' }),
+    path: field(STRINGS, {
+      default: [],
+      doc: 'Directories prepended to PATH for host steps, each one absolute directory (or `${<stage>_root}/…`).',
+    }),
     description: field(STRING, { default: '', doc: 'One line shown by `make help`.' }),
   },
   blocks: {

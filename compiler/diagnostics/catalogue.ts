@@ -58,6 +58,9 @@ export interface MessageData {
     | { readonly kind: 'version'; readonly version: string }
     | { readonly kind: 'chroot-shell'; readonly shell: string }
     | { readonly kind: 'chroot-path' }
+    | { readonly kind: 'path-entry'; readonly path: string; readonly where: 'host' | 'chroot' }
+    | { readonly kind: 'target-word'; readonly field: string; readonly value: string }
+    | { readonly kind: 'provides-name'; readonly what: 'command' | 'library'; readonly name: string }
     | { readonly kind: 'description' }
     | { readonly kind: 'mount-path'; readonly path: string }
     | { readonly kind: 'step-marker'; readonly step: string }
@@ -285,6 +288,12 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `chroot shell \`${d.shell}\` must be an absolute path inside the chroot`;
         case 'chroot-path':
           return 'chroot `path` needs at least one directory, each an absolute path inside the chroot';
+        case 'path-entry':
+          return `${d.where === 'host' ? '' : 'chroot '}\`path\` entry \`${d.path}\` must be one absolute directory (no \`:\`)`;
+        case 'target-word':
+          return `target \`${d.field}\` \`${d.value}\` must be one word of letters, digits and . _ + -${d.field === 'triplet' ? ', its parts joined by -' : ''}`;
+        case 'provides-name':
+          return `provided ${d.what} \`${d.name}\` must be a file name: no \`/\`, space or control character, not \`.\` or \`..\``;
         case 'mount-path':
           return `mount path \`${oneLine(d.path)}\` may hold only letters, digits and _ @ % + = : , . / - (the runtime finds its mounts in /proc/self/mountinfo)`;
         case 'archive-name':

@@ -343,6 +343,7 @@ function readChroot(body: Body): RChroot | null {
     // a missing shell is reported; this stand-in only keeps later checks from piling up
     shell: c.plain(CHROOT.fields.shell) ?? '/bin/sh',
     path: c.plain(CHROOT.fields.path) ?? [],
+    pathEntries: (c.get(CHROOT.fields.path) ?? []).map((s) => ({ path: s.value, loc: s.loc })),
     workdir: c.plainOr(CHROOT.fields.workdir),
     pseudo: c.plainOr(CHROOT.fields.pseudo),
     points: [

@@ -43,6 +43,8 @@ export interface RMount {
 export interface RChroot {
   readonly shell: string;
   readonly path: readonly string[];
+  /** `path` as written, each entry with its place. */
+  readonly pathEntries: ReadonlyArray<{ readonly path: string; readonly loc: Loc }>;
   readonly workdir: string;
   readonly pseudo: readonly string[];
   /** `workdir` and `pseudo` as written (defaults are not listed): mount points, with where they were written. */
