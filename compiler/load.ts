@@ -179,7 +179,16 @@ export async function loadSet(dirs: readonly string[], sink: Sink, memo?: ParseM
     } else if (!decl) {
       if (loaded.files.length) sink.error('layer-mismatch', null, { kind: 'base-as-layer', dir });
     } else {
-      layers.push({ decl, files: kept });
+      // changes are told apart by their layer's name (one change per thing per layer), and a directory given
+      // twice would apply its changes twice
+      const first = layers.find((l) => l.decl.name.name === decl.name.name);
+      if (first?.decl.loc.file === decl.loc.file)
+        sink.error('duplicate-definition', decl.name.loc, { kind: 'layer-dir', dir, layer: decl.name.name });
+      else if (first)
+        sink.error('duplicate-definition', decl.name.loc, { kind: 'decl', decl: 'layer', name: decl.name.name }, [
+          NOTES.firstDefined(first.decl.name.loc),
+        ]);
+      else layers.push({ decl, files: kept });
     }
   });
   return { files, texts, relOf, damaged, base: sets[0] ?? [], layers, baseIsLayer };

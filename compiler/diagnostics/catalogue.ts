@@ -84,6 +84,7 @@ export interface MessageData {
     | { readonly kind: 'mount'; readonly target: string }
     | { readonly kind: 'cache-name'; readonly filename: string }
     | { readonly kind: 'patch'; readonly path: string }
+    | { readonly kind: 'layer-dir'; readonly dir: string; readonly layer: string }
     /** `name`: the name in `${filesdir}`; `first`: the file listed first under it. */
     | { readonly kind: 'file'; readonly path: string; readonly name: string; readonly first: string };
   'undefined-package':
@@ -334,6 +335,8 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `\`${d.target}\` is mounted twice`;
         case 'cache-name':
           return `two different sources would be cached as \`${d.filename}\``;
+        case 'layer-dir':
+          return `layer directory \`${d.dir}\` (layer \`${d.layer}\`) is given twice`;
         case 'patch':
           return `patch \`${d.path}\` is listed twice: the second would be applied to a tree it has already changed`;
         case 'file':
