@@ -87,6 +87,8 @@ export interface RParam {
   readonly type: ParamTypeName;
   readonly default: BoundParam | null;
   readonly loc: Loc;
+  /** Its type or default is wrong (reported): arguments for it are taken unchecked, and it binds nothing. */
+  readonly broken?: true;
 }
 
 export interface RTemplate {

@@ -134,10 +134,13 @@ export function readParams(decl: TemplateDecl, stages: readonly string[], sink: 
       sink.error('duplicate-definition', p.name.loc, { kind: 'param', param: name }, [NOTES.firstDefined(prev.loc)]);
       continue;
     }
+    // a parameter whose declaration is wrong is kept, broken: its arguments and uses are not also errors
+    const broken = { name, type: 'string', default: null, loc: p.name.loc, broken: true } as const;
     const type = p.type.name;
     if (!isParamType(type)) {
       const known = Object.keys(PARAM_TYPES);
       sink.error('wrong-type', p.type.loc, { kind: 'param-type', type, known }, suggestion(type, known));
+      params.set(name, broken);
       continue;
     }
     let def: BoundParam | null = null;
@@ -150,6 +153,7 @@ export function readParams(decl: TemplateDecl, stages: readonly string[], sink: 
           expected: PARAM_TYPES[type].name,
           found: p.default.kind,
         });
+        params.set(name, broken);
         continue;
       }
       def = { ...bound, loc: p.default.loc };
@@ -210,6 +214,10 @@ export function applyUses(
         continue;
       }
       given.add(p.name);
+      if (p.broken) {
+        pkg.unbound.add(p.name);
+        continue;
+      }
       const bound = bindParam(p.type, arg.value);
       if (!bound) {
         pkg.unbound.add(p.name);
@@ -228,6 +236,10 @@ export function applyUses(
     }
     for (const p of t.params.values()) {
       if (given.has(p.name)) continue;
+      if (p.broken) {
+        pkg.unbound.add(p.name);
+        continue;
+      }
       if (p.default) {
         pkg.params.set(p.name, p.default);
         pkg.unbound.delete(p.name);
