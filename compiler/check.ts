@@ -342,7 +342,7 @@ function checkStageSafety(stage: RStage, sink: Sink): void {
   if (!chroot) return;
   const root = stageRoot(stage.name);
   if (!chroot.shell.startsWith('/')) {
-    sink.error('bad-value', chroot.loc, { kind: 'chroot-shell', shell: chroot.shell });
+    sink.error('bad-value', chroot.shellLoc, { kind: 'chroot-shell', shell: chroot.shell });
   }
   if (chroot.path.length === 0) sink.error('bad-value', chroot.loc, { kind: 'chroot-path' });
   for (const { path, loc } of chroot.pathEntries)

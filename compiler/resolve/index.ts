@@ -342,6 +342,7 @@ function readChroot(body: Body): RChroot | null {
   return {
     // a missing shell is reported; this stand-in only keeps later checks from piling up
     shell: c.plain(CHROOT.fields.shell) ?? '/bin/sh',
+    shellLoc: c.get(CHROOT.fields.shell)?.loc ?? ch.node.key.loc,
     path: c.plain(CHROOT.fields.path) ?? [],
     pathEntries: (c.get(CHROOT.fields.path) ?? []).map((s) => ({ path: s.value, loc: s.loc })),
     workdir: c.plainOr(CHROOT.fields.workdir),

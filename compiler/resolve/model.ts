@@ -42,6 +42,8 @@ export interface RMount {
 
 export interface RChroot {
   readonly shell: string;
+  /** Where `shell` is written (the block's name when it is not). */
+  readonly shellLoc: Loc;
   readonly path: readonly string[];
   /** `path` as written, each entry with its place. */
   readonly pathEntries: ReadonlyArray<{ readonly path: string; readonly loc: Loc }>;
