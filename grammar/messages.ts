@@ -280,7 +280,9 @@ const NO_BLOCK = "unexpected '}': no block is open here";
  * recovery has skipped input).
  */
 function after(tok: IToken | undefined): string {
-  const i = tok ? indexOf(tok) : -1;
+  let i = tok ? indexOf(tok) : -1;
+  // the end of the text (an end-of-file token recovery placed there) is nothing to be after
+  while (i > 0 && current.tokens[i - 1].tokenType === EOF) i--;
   return i > 0 ? ` after ${describeToken(current.tokens[i - 1])}` : '';
 }
 
