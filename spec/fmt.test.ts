@@ -257,6 +257,31 @@ test("comments among a template's parameters stay there: before its `)`, before 
   assert.ok(lines.indexOf('  # only') === lines.indexOf('template u(') + 1, out);
 });
 
+test('a comment between a head and its `{` moves after the `{`, before the comments written there', async () => {
+  const text = [
+    'package foo in stage1 # on the head',
+    '{ # on the brace',
+    '  source "https://example.org/a.tar.gz" # on the label',
+    '  # below the label',
+    '  { # on its brace',
+    '    sha256 = "0000000000000000000000000000000000000000000000000000000000000000"',
+    '  }',
+    '  env # on env',
+    '  {',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  // the same AST and comments, idempotent (this input was an internal error: "different comments")
+  const out = await assertProperties(text, 'brace.recipe');
+  const lines = out.split('\n');
+  assert.is(lines[0], 'package foo in stage1 { # on the head');
+  assert.is(lines[1], '  # on the brace');
+  assert.is(lines[2], '  source "https://example.org/a.tar.gz" { # on the label');
+  assert.equal(lines.slice(3, 5), ['    # below the label', '    # on its brace']);
+  assert.equal(lines.slice(7, 10), ['  env {', '    # on env', '  }']);
+});
+
 test('shell bodies are kept byte for byte, wherever the block around them moves', async () => {
   const body = '"""\n\tcat > x <<EOF\n  keep   this  \nEOF\n        odd """';
   const text = `package p in s {\n        build on host ${body}\n}\n`;

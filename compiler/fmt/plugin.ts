@@ -198,7 +198,12 @@ function afterBrace(comment: CommentNode, text: string, endOfLine: boolean): boo
       return true;
     }
   }
-  if (!ownsBody(owner) || (!endOfLine && comment.followingNode)) return false;
+  if (!ownsBody(owner)) return false;
+  // between the head and its `{` (`chroot  # why` / `{`): printed after the `{` too, before any comment there
+  const to = comment.followingNode ? locStart(comment.followingNode) : locEnd(owner);
+  const beforeBrace = /^\s*\{/.test(text.slice(comment.end, to).replace(/#[^\n]*/g, ''));
+  if (beforeBrace) return util.addDanglingComment(owner, comment, undefined);
+  if (!endOfLine && comment.followingNode) return false;
   const from = comment.precedingNode ? locEnd(comment.precedingNode) : locStart(owner);
   if (
     !text
