@@ -83,6 +83,14 @@ export function check(
     if (firstPatch && pkg.sources.length === 0 && !pkg.steps.has('extract') && !pkg.steps.has('patch'))
       sink.error('missing-field', firstPatch.loc, { kind: 'patch-source', pkg: pkg.name });
     checkProvides(pkg, sink);
+    // the stage's env is set after the package's variables (lib/env/<stage>.*.sh): it would replace the parameter
+    for (const e of stage.env) {
+      const param = pkg.params.get(e.name);
+      if (param)
+        sink.error('bad-name', param.loc, { kind: 'param-env', param: e.name, stage: stage.name }, [
+          NOTES.envHere(e.loc),
+        ]);
+    }
     checkPlacements(pkg, stage, sink);
     if (pkg.incomplete) continue; // a `use` named no template: what it lacks is that one mistake
     for (const m of p.missingAnchors) {

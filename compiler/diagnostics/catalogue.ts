@@ -53,7 +53,9 @@ export interface MessageData {
     | { readonly kind: 'env-name'; readonly name: string }
     | { readonly kind: 'param-shell-name'; readonly param: string }
     | { readonly kind: 'param-reserved'; readonly param: string; readonly what: 'step' | 'shell' }
-    | { readonly kind: 'env-reserved'; readonly name: string };
+    | { readonly kind: 'env-reserved'; readonly name: string }
+    | { readonly kind: 'param-env'; readonly param: string; readonly stage: string }
+    | { readonly kind: 'env-shell'; readonly name: string };
   'bad-value':
     | { readonly kind: 'version'; readonly version: string }
     | { readonly kind: 'chroot-shell'; readonly shell: string }
@@ -85,6 +87,8 @@ export interface MessageData {
     | { readonly kind: 'cache-name'; readonly filename: string }
     | { readonly kind: 'patch'; readonly path: string }
     | { readonly kind: 'layer-dir'; readonly dir: string; readonly layer: string }
+    /** `first`: the template whose `use` bound `param` first; `template`: the one that binds it again. */
+    | { readonly kind: 'param-use'; readonly param: string; readonly first: string; readonly template: string }
     /** `name`: the name in `${filesdir}`; `first`: the file listed first under it. */
     | { readonly kind: 'file'; readonly path: string; readonly name: string; readonly first: string };
   'undefined-package':
@@ -276,6 +280,10 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `parameter \`${d.param}\` would replace ${d.what === 'step' ? "serpentc's step variable" : 'the shell variable'} \`${d.param}\` in every step`;
         case 'env-reserved':
           return `env entry \`${d.name}\` would replace serpentc's step variable \`${d.name}\` in every step of the stage`;
+        case 'env-shell':
+          return `env entry \`${d.name}\` would replace the shell's own \`${d.name}\` in every step of the stage`;
+        case 'param-env':
+          return `parameter \`${d.param}\` is also an env variable of stage \`${d.stage}\`, which would replace it in every step`;
       }
     },
   },
@@ -335,6 +343,8 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `\`${d.target}\` is mounted twice`;
         case 'cache-name':
           return `two different sources would be cached as \`${d.filename}\``;
+        case 'param-use':
+          return `parameter \`${d.param}\` of \`${d.template}\` is also bound by \`use ${d.first}\`, to another value: a package has one value for it in every step`;
         case 'layer-dir':
           return `layer directory \`${d.dir}\` (layer \`${d.layer}\`) is given twice`;
         case 'patch':
@@ -636,6 +646,11 @@ export function summaries(): Array<readonly [code: string, summary: string]> {
 export const NOTES = {
   firstDefined: (loc: Loc): Note => ({ message: 'first defined here', loc }),
   firstListed: (loc: Loc): Note => ({ message: 'first listed here', loc }),
+  pathField: (): Note => ({
+    message: "list the directories in the stage's `path` (host steps) or the chroot's `path` (chroot steps)",
+  }),
+  envHere: (loc: Loc): Note => ({ message: 'set here: rename the parameter, or pass the value through the env', loc }),
+  firstBound: (template: string, loc: Loc): Note => ({ message: `bound here, by \`use ${template}\``, loc }),
   firstSet: (loc: Loc): Note => ({ message: 'first set here', loc }),
   firstBlock: (loc: Loc): Note => ({ message: 'first here', loc }),
   firstDefault: (loc: Loc): Note => ({ message: 'first default here', loc }),

@@ -16,7 +16,7 @@ import { NOTES } from '../diagnostics/catalogue.js';
 import type { Sink } from '../diagnostics/diagnostic.js';
 import { suggestion } from '../diagnostics/suggest.js';
 import { RESERVED_STAGE_NAMES } from '../emit/layout.js';
-import { reservedVar } from '../plan/values.js';
+import { reservedVar, SHELL_VARS } from '../plan/values.js';
 import { CHROOT, DECL_KEYWORDS, LAYER, MOUNT, PACKAGE, PASS, STAGE, TARGET, TEMPLATE } from '../schema.js';
 import { bug } from '../util.js';
 import { readBody, type Body } from './body.js';
@@ -121,6 +121,14 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: ResolveOpt
     for (const e of stage.env) {
       if (reservedVar(e.name, stages.keys(), false) === 'step')
         sink.error('bad-name', e.loc, { kind: 'env-reserved', name: e.name });
+      // PATH is the stage's `path` (host) and the chroot's; the others are the shell's own bookkeeping
+      else if (SHELL_VARS.includes(e.name) && e.name !== 'SHELL')
+        sink.error(
+          'bad-name',
+          e.loc,
+          { kind: 'env-shell', name: e.name },
+          e.name === 'PATH' ? [NOTES.pathField()] : [],
+        );
     }
     for (const m of stage.chroot?.mounts ?? []) if (m.from.kind === 'stage') knownStage(m.from);
   }

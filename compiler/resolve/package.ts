@@ -122,6 +122,13 @@ export function bindParam(type: ParamTypeName, v: Value): ParamValue | undefined
   }
 }
 
+/** What a bound value is, to tell two bindings apart (places aside). */
+function paramKey(p: ParamValue): string {
+  if (p.type === 'string') return `s:${p.value.value}`;
+  if (p.type === 'list') return `l:${JSON.stringify(p.value.map((v) => v.value))}`;
+  return `${p.type}:${String(p.value)}`;
+}
+
 /** A template's declared parameters: each named once, of a known type, with a default of that type. */
 export function readParams(decl: TemplateDecl, stages: readonly string[], sink: Sink): Map<string, RParam> {
   const params = new Map<string, RParam>();
@@ -181,6 +188,23 @@ export function applyUses(
   templates: ReadonlyMap<string, RTemplate>,
   sink: Sink,
 ): void {
+  /**
+   * Parameters are variables of the whole package script: a name two `use`s bind to different values has the last
+   * one's value in every step, the first template's included. Only within one declaration: a pass's `use`
+   * re-binding its package's parameters is what a pass is for.
+   */
+  const boundHere = new Map<string, { template: string; key: string; loc: Loc }>();
+  const bind = (template: string, name: string, value: BoundParam, at: Loc) => {
+    const key = paramKey(value);
+    const first = boundHere.get(name);
+    if (first && first.key !== key)
+      sink.error('duplicate-definition', at, { kind: 'param-use', param: name, first: first.template, template }, [
+        NOTES.firstBound(first.template, first.loc),
+      ]);
+    else if (!first) boundHere.set(name, { template, key, loc: at });
+    pkg.params.set(name, value);
+    pkg.unbound.delete(name);
+  };
   for (const use of uses) {
     const t = templates.get(use.template.name);
     if (!t) {
@@ -231,8 +255,7 @@ export function applyUses(
         });
         continue;
       }
-      pkg.params.set(p.name, { ...bound, loc: arg.value.loc });
-      pkg.unbound.delete(p.name);
+      bind(t.name, p.name, { ...bound, loc: arg.value.loc }, arg.key.loc);
     }
     for (const p of t.params.values()) {
       if (given.has(p.name)) continue;
@@ -241,8 +264,7 @@ export function applyUses(
         continue;
       }
       if (p.default) {
-        pkg.params.set(p.name, p.default);
-        pkg.unbound.delete(p.name);
+        bind(t.name, p.name, p.default, use.template.loc);
         continue;
       }
       pkg.unbound.add(p.name);
