@@ -52,6 +52,13 @@ export function stringLit(ctx: Ctx, t: IToken): StringLit {
         value += c;
         i += 1;
       }
+    } else if (c === '$' && /[A-Za-z_]/.test(raw[i + 1] ?? '')) {
+      // `$version` looks like a substitution and would stay literal text (a URL with `$version` in it)
+      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(raw.slice(i + 1, end))?.[0] ?? '';
+      report(ctx, 'bad-interpolation', subLoc(ctx.file, t, i, i + name.length), { name, bare: true });
+      lit += c;
+      value += c;
+      i += 1;
     } else {
       if (c !== '\0') {
         lit += c;

@@ -40,8 +40,8 @@ export interface SyntaxData {
   'syntax-error': SyntaxErrorData;
   'unterminated-string': null;
   'unterminated-shell': null;
-  /** `name` is what stands between `${` and `}`; null when there is no `}`. */
-  'bad-interpolation': { readonly name: string | null };
+  /** `name` is what stands between `${` and `}`; null when there is no `}`; `bare`: `$name` without braces. */
+  'bad-interpolation': { readonly name: string | null; readonly bare?: true };
   /** The character after the backslash. */
   'bad-escape': { readonly char: string };
   /** Where the NUL byte stands. */
@@ -127,10 +127,12 @@ const CATALOGUE: { readonly [C in SyntaxCode]: Entry<C> } = {
   },
   'bad-interpolation': {
     severity: 'error',
-    message: ({ name }) =>
-      name === null
-        ? "unclosed '${' in string (write \\$ for a literal '$')"
-        : `bad interpolation '\${${name}}': a name is [A-Za-z_][A-Za-z0-9_]* (write \\$ for a literal '$')`,
+    message: ({ name, bare }) =>
+      bare
+        ? `'$${name}' is not substituted in a recipe string: write '\${${name}}', or \\$ for a literal '$'`
+        : name === null
+          ? "unclosed '${' in string (write \\$ for a literal '$')"
+          : `bad interpolation '\${${name}}': a name is [A-Za-z_][A-Za-z0-9_]* (write \\$ for a literal '$')`,
   },
   'bad-escape': {
     severity: 'error',

@@ -182,14 +182,14 @@ test('strings: escapes', () => {
 });
 
 test('strings: interpolation parts with locs', () => {
-  const text = 'target t { v = "a-${name}${v2}/$x \\${lit} $" }';
+  const text = 'target t { v = "a-${name}${v2}/\\$x \\${lit} $ $1" }';
   const r = p(text);
   assert.equal(r.diagnostics, []);
   const v = narrow(narrow(r.ast.decls[0].items[0], 'Field').value, 'String');
-  assert.is(v.value, 'a-${name}${v2}/$x ${lit} $');
+  assert.is(v.value, 'a-${name}${v2}/$x ${lit} $ $1');
   assert.equal(
     v.parts.map((x) => ('ref' in x ? { ref: x.ref } : x)),
-    [{ lit: 'a-' }, { ref: 'name' }, { ref: 'v2' }, { lit: '/$x ${lit} $' }],
+    [{ lit: 'a-' }, { ref: 'name' }, { ref: 'v2' }, { lit: '/$x ${lit} $ $1' }],
   );
   const loc = refLoc(v.parts[1]);
   assert.is(at(text, loc), '${name}');
@@ -209,6 +209,8 @@ test('strings: bad escape and bad interpolations are diagnostics, text kept', ()
     ['"${a-b}"', 17, 22],
     ['"${x:-y}"', 17, 23],
     ['"x${open"', 18, 23],
+    // a name after a bare `$` looks like a substitution, and is none
+    ['"a-$version"', 19, 26],
   ] as const) {
     const r = str(lit);
     assert.equal(
