@@ -25,7 +25,7 @@ import { requires } from './helpers/env.js';
 import { recipeTree, removeTree, serpentc, type Tree } from './helpers/sandbox.js';
 import { removeTempDirs, tempDir } from './fixtures/make/harness.js';
 
-const enabled = requires('paths: real extractions', { tools: ['make', 'dash', 'busybox', 'tar', 'xz'] });
+const enabled = requires('paths: real extractions', { tools: ['make', 'dash', 'busybox', 'tar', 'xz', 'patch'] });
 
 /** Every file below `dir`, relative and sorted. */
 function files(dir: string): string[] {
@@ -202,6 +202,52 @@ amend package part in stage1 {
         const missing = unpack('1', 'a', 'nope');
         assert.is.not(missing.status, 0, `${what}: a missing path fails`);
         assert.match(missing.err, /nope/, what);
+      }
+    }
+  });
+  test('serpent_apply_patch applies a patch whose reverse also matches the fresh tree (fuzz, offset)', () => {
+    const lib = join(dir, 'serpent-lib.sh');
+    writeFileSync(lib, runtimeLibrary());
+    // `check();` is added under case 1; case 2 already has it three lines below, which a reverse dry run finds
+    const before = ['int f(int x) {', '  switch (x) {', '  case 1:', '    setup();', '    break;', '  case 2:'];
+    const rest = ['    setup();', '    check();', '    break;', '  }', '  return 0;', '}', ''];
+    const fix = [
+      '--- a/f.c',
+      '+++ b/f.c',
+      '@@ -2,6 +2,7 @@',
+      '   switch (x) {',
+      '   case 1:',
+      '     setup();',
+      '+    check();',
+      '     break;',
+      '   case 2:',
+      '     setup();',
+      '',
+    ].join('\n');
+    writeFileSync(join(dir, 'fix.patch'), fix);
+    const busybox = spawnSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).stdout.trim();
+    const bbPatch = join(dir, 'busybox-patch');
+    mkdirSync(bbPatch, { recursive: true });
+    if (!existsSync(join(bbPatch, 'patch'))) symlinkSync(busybox, join(bbPatch, 'patch'));
+    let n = 0;
+    for (const shell of [['dash'], [busybox, 'sh']]) {
+      for (const path of [process.env.PATH ?? '', `${bbPatch}:${process.env.PATH ?? ''}`]) {
+        const tree = join(dir, `patch-${(n += 1)}`);
+        mkdirSync(tree);
+        writeFileSync(join(tree, 'f.c'), [...before, ...rest].join('\n'));
+        const [cmd, ...pre] = shell;
+        const r = spawnSync(cmd, [...pre, '-c', '. "$1"; serpent_apply_patch "$2"', 'x', lib, join(dir, 'fix.patch')], {
+          cwd: tree,
+          encoding: 'utf8',
+          env: { ...process.env, PATH: path },
+        });
+        const what = `${shell.join(' ')} with ${path.startsWith(bbPatch) ? 'busybox' : 'GNU'} patch`;
+        assert.is(r.status, 0, `${what}: ${r.stderr}`);
+        assert.is(
+          readFileSync(join(tree, 'f.c'), 'utf8'),
+          [...before.slice(0, 4), '    check();', ...before.slice(4), ...rest].join('\n'),
+          what,
+        );
       }
     }
   });

@@ -286,12 +286,11 @@ serpent_install_file() {
   mkdir -p "${3%/*}" && cp "$1" "$3"
 }
 
-# serpent_apply_patch FILE: -p1; a patch that already applies in reverse is skipped, so a failed patch step resumes.
+# serpent_apply_patch FILE: -p1, always. The tree is the fresh one its extract made: a package whose step failed or
+# was killed is redone from a fresh extract, so no patch meets a tree it already changed, and none is guessed to be
+# applied (a reverse dry run matches with fuzz and offset, and skipped real patches). -f: no questions asked, and a
+# patch is never taken as reversed.
 serpent_apply_patch() {
-  if patch -p1 -R -s -f --dry-run < "$1" > /dev/null 2>&1; then
-    serpent_say "already applied: ${1##*/}"
-    return 0
-  fi
   serpent_say "applying ${1##*/}"
   patch -p1 -f < "$1"
 }
