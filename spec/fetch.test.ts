@@ -28,7 +28,7 @@ import { requires } from './helpers/env.js';
 import { makeTarball, sha256File, stagesDir } from './fixtures/make/fixture.js';
 import { buildGraph } from './fixtures/make/graph.js';
 import type { PackageDesc } from './fixtures/make/graph.js';
-import { makeEnv, removeTempDirs, run, tempDir } from './fixtures/make/harness.js';
+import { killGroup, makeEnv, removeTempDirs, run, startGroup, tempDir, waitFor } from './fixtures/make/harness.js';
 
 const enabled = requires('fetch: bounded downloads', {
   tools: ['make', 'curl', 'wget', 'timeout', 'tar', 'gzip', 'sha256sum'],
@@ -95,6 +95,25 @@ function startServer(): Promise<void> {
 }
 
 const base = (): string => `http://127.0.0.1:${ctx.port}`;
+
+/**
+ * The command lines of live processes that work for a build (from /proc): those running in its generated tree
+ * (make's runners) or naming its sources directory (a download). Zombies have ended already.
+ */
+function buildProcesses(out: string, sources: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      if (cmdline.includes(sources) || readlinkSync(`/proc/${pid}/cwd`) === out) found.push(cmdline);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
 
 /** A one-package host stage; its install step writes a directory and files into the stage root. */
 function writeTree(out: string, sha256: string): Promise<unknown> {
@@ -231,6 +250,41 @@ if (enabled) {
     assert.match(log, /could not fetch http:\/\/127\.0\.0\.1:\d+\/drip\/pkg-1\.0\.tar\.gz/);
     assert.match(log, /could not fetch http:\/\/127\.0\.0\.1:\d+\/up\/pkg-1\.0\.tar\.gz/);
     assert.equal(readdirSync(sources), [], 'a failed download left a file in the cache');
+  });
+
+  test('TERM to make alone during `make source` stops the download too: no process and no partial file left', async () => {
+    const sources = join(ctx.root, 'sources-term');
+    mkdirSync(sources);
+    const asked = ctx.requests.length;
+    // a mirror that never answers, with limits far beyond the test: only the signal can end the fetch
+    const g = startGroup(
+      'make',
+      [
+        `BUILD_DIR=${ctx.root}/build-term`,
+        `SOURCES_DIR=${sources}`,
+        `MIRRORS=${base()}/hang`,
+        'FETCH_CONNECT_TIMEOUT=300',
+        'FETCH_STALL_TIMEOUT=300',
+        'FETCH_MAX_TIME=600',
+        'source',
+      ],
+      { cwd: join(ctx.root, 'out'), env: makeEnv(), timeout: 60_000 },
+    );
+    await waitFor(() => ctx.requests.slice(asked).includes('/hang/pkg-1.0.tar.gz'));
+    const makePid = g.child.pid ?? 0;
+    // make's own exit, not the end of its output, which a process left running would keep open
+    const exited = new Promise<number | null>((resolve) => g.child.on('exit', (code) => resolve(code)));
+    process.kill(makePid, 'SIGTERM'); // make's own pid, not its group: what a supervisor or `kill PID` does
+    assert.is.not(await exited, 0);
+    // what make started has gone with it (the runtime ends its download when its signal arrives)
+    const out = join(ctx.root, 'out');
+    await waitFor(() => buildProcesses(out, sources).length === 0, 10_000).catch(() => {
+      const left = buildProcesses(out, sources);
+      killGroup(g.child);
+      throw new Error(`left running after make: ${left.join(', ')}`);
+    });
+    await g.done;
+    assert.equal(readdirSync(sources), [], 'the interrupted download left a file');
   });
 
   test('a wrong checksum over HTTP leaves nothing in the cache', async () => {

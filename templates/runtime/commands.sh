@@ -7,6 +7,43 @@ serpent_source() {
     serpent_say "would fetch and verify every source into $sources"
     return 0
   fi
+  if ! serpent_have setsid; then
+    serpent_fetch_all
+    return
+  fi
+  # Nothing outlives `make source`: the fetch runs in a session of its own, in the background so that a trap runs
+  # at once, and a signal here (make's TERM, Ctrl-C, a hangup) ends its whole tree, curl or wget included; the
+  # partial file it leaves is removed with it.
+  serpent_child=''
+  trap 'serpent_source_stop 130' INT
+  trap 'serpent_source_stop 143' TERM
+  trap 'serpent_source_stop 129' HUP
+  setsid "$serpent_sh" "$serpent_out/lib/serpent.sh" fetch-all < /dev/null &
+  serpent_child=$!
+  if wait "$serpent_child"; then
+    serpent_rc=0
+  else
+    serpent_rc=$?
+  fi
+  trap - INT TERM HUP
+  return "$serpent_rc"
+}
+
+# serpent_source_stop CODE: the traps of `make source`: its fetch's whole group is stopped, then what it was
+# writing removed.
+serpent_source_stop() {
+  trap '' INT TERM HUP
+  if [ -n "$serpent_child" ]; then
+    kill -TERM "-$serpent_child" 2> /dev/null || kill -TERM "$serpent_child" 2> /dev/null
+    wait "$serpent_child" 2> /dev/null
+    kill -KILL "-$serpent_child" 2> /dev/null
+  fi
+  serpent_sweep_partials > /dev/null
+  exit "$1"
+}
+
+# serpent_fetch_all: every source of the plan fetched and verified; one run lists every problem.
+serpent_fetch_all() {
   serpent_failures=0
   # shellcheck source=/dev/null
   . "$serpent_out/lib/sources.sh"

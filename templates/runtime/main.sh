@@ -51,6 +51,7 @@ serpent_main() {
       serpent_chroot_inner "$1" "$2" "$3" unshare
       ;;
     source) serpent_source ;;
+    fetch-all) serpent_fetch_all ;;
     check-host) serpent_check_host ;;
     status) serpent_status ;;
     report) serpent_report ;;

@@ -495,12 +495,11 @@ serpent_install_file() {
   mkdir -p "${3%/*}" && cp "$1" "$3"
 }
 
-# serpent_apply_patch FILE: -p1; a patch that already applies in reverse is skipped, so a failed patch step resumes.
+# serpent_apply_patch FILE: -p1, always. The tree is the fresh one its extract made: a package whose step failed or
+# was killed is redone from a fresh extract, so no patch meets a tree it already changed, and none is guessed to be
+# applied (a reverse dry run matches with fuzz and offset, and skipped real patches). -f: no questions asked, and a
+# patch is never taken as reversed.
 serpent_apply_patch() {
-  if patch -p1 -R -s -f --dry-run < "$1" > /dev/null 2>&1; then
-    serpent_say "already applied: ${1##*/}"
-    return 0
-  fi
   serpent_say "applying ${1##*/}"
   patch -p1 -f < "$1"
 }
@@ -1506,6 +1505,43 @@ serpent_source() {
     serpent_say "would fetch and verify every source into $sources"
     return 0
   fi
+  if ! serpent_have setsid; then
+    serpent_fetch_all
+    return
+  fi
+  # Nothing outlives `make source`: the fetch runs in a session of its own, in the background so that a trap runs
+  # at once, and a signal here (make's TERM, Ctrl-C, a hangup) ends its whole tree, curl or wget included; the
+  # partial file it leaves is removed with it.
+  serpent_child=''
+  trap 'serpent_source_stop 130' INT
+  trap 'serpent_source_stop 143' TERM
+  trap 'serpent_source_stop 129' HUP
+  setsid "$serpent_sh" "$serpent_out/lib/serpent.sh" fetch-all < /dev/null &
+  serpent_child=$!
+  if wait "$serpent_child"; then
+    serpent_rc=0
+  else
+    serpent_rc=$?
+  fi
+  trap - INT TERM HUP
+  return "$serpent_rc"
+}
+
+# serpent_source_stop CODE: the traps of `make source`: its fetch's whole group is stopped, then what it was
+# writing removed.
+serpent_source_stop() {
+  trap '' INT TERM HUP
+  if [ -n "$serpent_child" ]; then
+    kill -TERM "-$serpent_child" 2> /dev/null || kill -TERM "$serpent_child" 2> /dev/null
+    wait "$serpent_child" 2> /dev/null
+    kill -KILL "-$serpent_child" 2> /dev/null
+  fi
+  serpent_sweep_partials > /dev/null
+  exit "$1"
+}
+
+# serpent_fetch_all: every source of the plan fetched and verified; one run lists every problem.
+serpent_fetch_all() {
   serpent_failures=0
   # shellcheck source=/dev/null
   . "$serpent_out/lib/sources.sh"
@@ -2127,6 +2163,7 @@ serpent_main() {
       serpent_chroot_inner "$1" "$2" "$3" unshare
       ;;
     source) serpent_source ;;
+    fetch-all) serpent_fetch_all ;;
     check-host) serpent_check_host ;;
     status) serpent_status ;;
     report) serpent_report ;;
