@@ -537,7 +537,6 @@ function checkSources(
       const p = lit ? digestProblem(kind, lit, url) : null;
       if (p) sink.error('bad-checksum', p.loc, p.data, p.notes);
     }
-    if (s.kind === 'git') continue;
     // a checksum already reported as malformed or missing says nothing about which file is meant
     if (!/^[0-9a-f]{64}$/.test(sha)) continue;
     const prev = cacheNames.get(filename);

@@ -34,6 +34,7 @@ import {
   interpolate,
   packageStatics,
   planSource,
+  prefixedCacheName,
   stageRoots,
   stageRuntime,
   stagesPath,
@@ -106,6 +107,7 @@ export function decide(model: Model): Decisions {
       missingAnchors: missing,
     });
   }
+  distinctCacheNames(packages);
   const { order: stageList, cycles } = stageOrder(model);
   const { order, stuck } = packageOrder(model, deps);
   return {
@@ -119,6 +121,29 @@ export function decide(model: Model): Decisions {
     tools: toolIndex(model, deps),
     roots: stageRoots(model),
   };
+}
+
+/**
+ * Two different files under one cache name (python's and python-docs' `Python-3.12.tar.xz`: a name that starts with
+ * a package's first word keeps no prefix) would overwrite each other in `SOURCES_DIR`: each such source is cached
+ * under its package's whole name as prefix instead. What still clashes (one name, one package) check reports.
+ */
+function distinctCacheNames(packages: Map<string, PackagePlan>): void {
+  const shas = new Map<string, Set<string>>();
+  for (const p of packages.values())
+    for (const s of p.sources) {
+      const set = shas.get(s.filename) ?? new Set<string>();
+      shas.set(s.filename, set.add((s.source.substitute ?? s.source).sha256?.value ?? ''));
+    }
+  for (const [id, p] of packages) {
+    if (!p.sources.some((s) => (shas.get(s.filename)?.size ?? 0) > 1)) continue;
+    packages.set(id, {
+      ...p,
+      sources: p.sources.map((s) =>
+        (shas.get(s.filename)?.size ?? 0) > 1 ? { ...s, filename: prefixedCacheName(p.pkg, s.filename) } : s,
+      ),
+    });
+  }
 }
 
 /** @param relOf display path → path relative to the stages directory */

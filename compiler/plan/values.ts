@@ -265,6 +265,12 @@ function cacheFileName(pkg: RPackage, source: RSource, url: string): string {
   return base.toLowerCase().startsWith(stem.toLowerCase().replace(/[^a-z0-9]+.*$/, '')) ? base : `${stem}-${base}`;
 }
 
+/** `filename` with the package's whole name in front (unless it starts with it already). */
+export function prefixedCacheName(pkg: RPackage, filename: string): string {
+  const stem = pkg.passOf ?? pkg.name;
+  return filename.startsWith(`${stem}-`) ? filename : `${stem}-${filename}`;
+}
+
 /** A planned source as the graph holds it. */
 export function graphSource({ source: s, url, filename, original }: PlannedSource): GSource {
   const sha256 = s.sha256?.value ?? '';
