@@ -349,7 +349,7 @@ function checkStageSafety(stage: RStage, sink: Sink): void {
   const chroot = stage.chroot;
   if (!chroot) return;
   const root = stageRoot(stage.name);
-  if (!chroot.shell.startsWith('/')) {
+  if (!chroot.shell.startsWith('/') || /\s/.test(chroot.shell)) {
     sink.error('bad-value', chroot.shellLoc, { kind: 'chroot-shell', shell: chroot.shell });
   }
   if (chroot.path.length === 0) sink.error('bad-value', chroot.loc, { kind: 'chroot-path' });

@@ -294,7 +294,7 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
         case 'version':
           return `version \`${d.version}\` must start with a letter or digit and contain only letters, digits and . _ + ~ -`;
         case 'chroot-shell':
-          return `chroot shell \`${d.shell}\` must be an absolute path inside the chroot`;
+          return `chroot shell \`${d.shell}\` must be one absolute path inside the chroot, without arguments`;
         case 'chroot-path':
           return 'chroot `path` needs at least one directory, each an absolute path inside the chroot';
         case 'path-entry':
