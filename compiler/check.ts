@@ -23,7 +23,7 @@ import {
   type PlannedSource,
   type Unresolved,
 } from './plan/values.js';
-import type { Model, RPackage, RStage } from './resolve/index.js';
+import type { Model, RChroot, RPackage, RStage } from './resolve/index.js';
 import { stageRoot, STEP_MARKER } from './emit/layout.js';
 import { SHELL_BUILTINS } from './shell/index.js';
 import { isInside } from './util.js';
@@ -786,18 +786,22 @@ function checkBodies(
       reported.add(cmd.name);
       const from = tools.providers.get(cmd.name) ?? [];
       const same = from.filter((q) => q.stage === stage.name && q.id !== pkg.id);
-      const notes = same.length
-        ? [
-            NOTES.addDependency(
-              same.map((q) => q.name),
-              stage.name,
-              pkg.name,
-              pkg.decl.name.loc,
-            ),
-          ]
-        : from.length
-          ? [NOTES.notMounted(from.map((q) => q.id))]
-          : [NOTES.noProvider()];
+      const ownPath = stage.chroot !== null && binsOnPath(stage.chroot, '/');
+      const notes =
+        !ownPath && (same.length || tools.depProvides(pkg.id, cmd.name))
+          ? [NOTES.ownBinsNotOnPath()]
+          : same.length
+            ? [
+                NOTES.addDependency(
+                  same.map((q) => q.name),
+                  stage.name,
+                  pkg.name,
+                  pkg.decl.name.loc,
+                ),
+              ]
+            : from.length
+              ? [notOnPath(p, cmd.name, tools) ?? NOTES.notMounted(from.map((q) => q.id))]
+              : [NOTES.noProvider()];
       const loc = bodyLoc(item, cmd.line, cmd.col, cmd.name.length);
       const key = `${loc.file}\0${loc.offset}\0${cmd.name}`;
       const seen = unavailable.get(key);
@@ -829,14 +833,37 @@ function bodyLoc(item: StepItem, line: number, col: number, len: number): Loc {
   };
 }
 
+/** A note for a command a mounted stage provides, but from bin directories the chroot's `path` leaves out. */
+function notOnPath(p: PackagePlan, cmd: string, tools: ToolIndex): Note | null {
+  const m = p.stage.chroot?.mounts.find((m) => m.from.kind === 'stage' && tools.byStage.get(m.from.name)?.has(cmd));
+  return m && m.from.kind === 'stage' ? NOTES.binsNotOnPath(m.from.name, m.target) : null;
+}
+
+/** Where `provides { commands }` promises a command, below a root (check.ts's and the runtime's check alike). */
+const BIN_DIRS: readonly string[] = ['/usr/bin', '/bin', '/usr/sbin', '/sbin'];
+
+/** Is a bin directory of the root mounted at `at` (`/`: the chroot's own) on the chroot's PATH? */
+function binsOnPath(chroot: RChroot, at: string): boolean {
+  const base = at === '/' ? '' : mountKey(at);
+  return chroot.path.some((dir) => {
+    const d = mountKey(dir);
+    return d.startsWith(base) && BIN_DIRS.includes(d.slice(base.length));
+  });
+}
+
 /**
  * Is `cmd` available to a chroot step? Yes if a stage mounted into the chroot provides it, a dependency
  * (transitively) provides it, or the package itself does and the step runs after its install step.
  */
 function inChroot(cmd: string, p: PackagePlan, step: PlannedStep, tools: ToolIndex): boolean {
-  for (const m of p.stage.chroot?.mounts ?? []) {
-    if (m.from.kind === 'stage' && tools.byStage.get(m.from.name)?.has(cmd)) return true;
+  const chroot = p.stage.chroot;
+  if (!chroot) return false;
+  for (const m of chroot.mounts) {
+    if (m.from.kind === 'stage' && tools.byStage.get(m.from.name)?.has(cmd) && binsOnPath(chroot, m.target))
+      return true;
   }
+  // what this stage builds lands in the chroot's own root
+  if (!binsOnPath(chroot, '/')) return false;
   if (tools.depProvides(p.pkg.id, cmd)) return true;
   const install = p.steps.findIndex((s) => s.name === 'install');
   return install >= 0 && p.steps.indexOf(step) > install && p.pkg.provides.commands.some((c) => c.name === cmd);

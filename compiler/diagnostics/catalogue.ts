@@ -734,6 +734,13 @@ export const NOTES = {
     message: `provided by ${providers.map((p) => `\`${p}\``).join(', ')} of ${stage}: add it to \`depends\` of \`${pkg}\``,
     loc,
   }),
+  ownBinsNotOnPath: (): Note => ({
+    message:
+      "this stage builds it into the chroot's own root, whose `/usr/bin` (or `/bin`, `/sbin`) the chroot's `path` leaves out",
+  }),
+  binsNotOnPath: (stage: string, at: string): Note => ({
+    message: `provided by stage \`${stage}\`, mounted at \`${at}\`: add its \`usr/bin\` (or \`bin\`, \`sbin\`) there to the chroot's \`path\``,
+  }),
   notMounted: (providers: readonly string[]): Note => ({
     message: `provided by ${providers.map((p) => `\`${p}\``).join(', ')}, which ${providers.length > 1 ? 'are' : 'is'} not mounted in this chroot`,
   }),
