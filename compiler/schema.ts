@@ -70,9 +70,8 @@ const named = (v: Named): string => v.name;
 const ref = (v: Value): Named | undefined => (v.kind === 'Ident' ? { name: v.name, loc: v.loc } : undefined);
 /** A name is an identifier, or a string without interpolation. */
 const nameOf = (v: Value): Named | undefined =>
-  v.kind === 'Ident' || (v.kind === 'String' && v.parts.every((p) => 'lit' in p))
-    ? { name: v.kind === 'Ident' ? v.name : v.value, loc: v.loc }
-    : undefined;
+  // a `${…}` in it is reported as no substitution there (resolve/body.ts), not as a wrong type
+  v.kind === 'Ident' || v.kind === 'String' ? { name: v.kind === 'Ident' ? v.name : v.value, loc: v.loc } : undefined;
 
 export const STRING = scalar(
   'string',
@@ -113,6 +112,8 @@ export interface FieldSpec<V = unknown, P = unknown> {
   /** The value when the field is not written (shown in docs/fields.md). */
   readonly default?: P | null;
   readonly doc: string;
+  /** `${name}` is substituted in its strings (docs/language.md, Values and interpolation); elsewhere it is an error. */
+  readonly interpolated?: true;
 }
 
 /** A block inside a declaration: a nested declaration body, or `env` (free `NAME = "value"` items). */
@@ -132,10 +133,16 @@ export interface DeclSpec {
 }
 
 /** A field spec whose value type follows from its field type; its default keeps its own type. */
-function field<V, P, R extends { readonly required?: true; readonly default?: P | null; readonly doc: string }>(
-  type: FieldType<V, P>,
-  rest: R,
-): FieldSpec<V, P> & R {
+function field<
+  V,
+  P,
+  R extends {
+    readonly required?: true;
+    readonly default?: P | null;
+    readonly doc: string;
+    readonly interpolated?: true;
+  },
+>(type: FieldType<V, P>, rest: R): FieldSpec<V, P> & R {
   return { type, ...rest };
 }
 
@@ -292,6 +299,7 @@ export const STAGE = {
     after: field(STAGE_REF, { default: null, doc: 'The stage that must be complete before this one starts.' }),
     path: field(STRINGS, {
       default: [],
+      interpolated: true,
       doc: 'Directories prepended to PATH for host steps, each one absolute directory (or `${<stage>_root}/…`).',
     }),
     description: field(STRING, { default: '', doc: 'One line shown by `make help`.' }),
@@ -307,7 +315,7 @@ export const STAGE = {
 export const PACKAGE = {
   doc: 'A package built in a stage.',
   fields: {
-    version: field(STRING, { required: true, doc: 'The upstream version.' }),
+    version: field(STRING, { required: true, interpolated: true, doc: 'The upstream version; it may use `${name}`.' }),
     patches: field(STRINGS, {
       default: [],
       doc: 'Patch files beside the recipe, applied in order with `-p1`, each once.',
@@ -377,7 +385,11 @@ export const LAYER = {
 export const SUBSTITUTE = {
   doc: "Another file for a source of the package below (labelled with that source's URL as written).",
   fields: {
-    by: field(STRING, { required: true, doc: 'The URL of the substitute file (`file://` for a local one).' }),
+    by: field(STRING, {
+      required: true,
+      interpolated: true,
+      doc: 'The URL of the substitute file (`file://` for a local one).',
+    }),
     sha256: field(STRING, { required: true, doc: 'SHA-256 of the substitute file, 64 hex digits.' }),
     reason: field(STRING, { required: true, doc: 'Why the source is substituted (shown in the build log).' }),
     strip: field(INT, { default: null, doc: "Leading path components to drop; default: the source's." }),

@@ -60,6 +60,7 @@ export interface MessageData {
     | { readonly kind: 'version'; readonly version: string }
     | { readonly kind: 'chroot-shell'; readonly shell: string }
     | { readonly kind: 'chroot-path' }
+    | { readonly kind: 'no-interpolation'; readonly field: string; readonly name: string }
     | { readonly kind: 'path-entry'; readonly path: string; readonly where: 'host' | 'chroot' }
     | { readonly kind: 'target-word'; readonly field: string; readonly value: string }
     | { readonly kind: 'provides-name'; readonly what: 'command' | 'library'; readonly name: string }
@@ -295,6 +296,8 @@ const CATALOGUE: { readonly [C in CompilerCode]: Entry<C> } = {
           return `version \`${d.version}\` must start with a letter or digit and contain only letters, digits and . _ + ~ -`;
         case 'chroot-shell':
           return `chroot shell \`${d.shell}\` must be one absolute path inside the chroot, without arguments`;
+        case 'no-interpolation':
+          return `\`\${${d.name}}\` is not substituted in \`${d.field}\`: write the value itself (\\$ for a literal \`$\`)`;
         case 'chroot-path':
           return 'chroot `path` needs at least one directory, each an absolute path inside the chroot';
         case 'path-entry':

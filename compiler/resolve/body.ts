@@ -181,6 +181,7 @@ function readField(body: Body, item: Field, spec: DeclSpec, sink: Sink, owner: O
   }
   body.present.add(fs);
   if (!typeCheck(item.value, fs.type, key, sink)) return;
+  if (!fs.interpolated) reportRefs(item.value, key, sink);
   body.setField(
     fs,
     prev
@@ -204,6 +205,19 @@ function typeCheck(v: Value, type: FieldType<unknown, unknown>, field: string, s
   if (type.item === null && type.matches(v)) return true;
   sink.error('wrong-type', v.loc, { kind: 'field', field, item: false, expected: type.name, found: v.kind });
   return false;
+}
+
+/**
+ * A `${name}` where nothing substitutes it would reach the build as those very characters (a `cxxflags` of
+ * `${cflags} -fno-rtti`, a `paths` entry that names no directory): an error at each, the value kept.
+ */
+function reportRefs(v: Value, field: string, sink: Sink): void {
+  for (const s of v.kind === 'List' ? v.items : [v]) {
+    if (s.kind !== 'String') continue;
+    for (const part of s.parts) {
+      if ('ref' in part) sink.error('bad-value', part.loc, { kind: 'no-interpolation', field, name: part.ref });
+    }
+  }
 }
 
 /** `+=` onto a list field: one list of both writes' items. */
