@@ -787,23 +787,7 @@ function checkBodies(
       if (SHELL_BUILTINS.has(cmd.name) || reported.has(cmd.name) || inChroot(cmd.name, p, step, tools)) continue;
       reported.add(cmd.name);
       const from = tools.providers.get(cmd.name) ?? [];
-      const same = from.filter((q) => q.stage === stage.name && q.id !== pkg.id);
-      const ownPath = stage.chroot !== null && binsOnPath(stage.chroot, '/');
-      const notes =
-        !ownPath && (same.length || tools.depProvides(pkg.id, cmd.name))
-          ? [NOTES.ownBinsNotOnPath()]
-          : same.length
-            ? [
-                NOTES.addDependency(
-                  same.map((q) => q.name),
-                  stage.name,
-                  pkg.name,
-                  pkg.decl.name.loc,
-                ),
-              ]
-            : from.length
-              ? [notOnPath(p, cmd.name, tools) ?? NOTES.notMounted(from.map((q) => q.id))]
-              : [NOTES.noProvider()];
+      const notes = [unavailableNote(p, cmd.name, from, tools)];
       const loc = bodyLoc(item, cmd.line, cmd.col, cmd.name.length);
       const key = `${loc.file}\0${loc.offset}\0${cmd.name}`;
       const seen = unavailable.get(key);
@@ -833,6 +817,25 @@ function bodyLoc(item: StepItem, line: number, col: number, len: number): Loc {
     offset: b.loc.offset,
     endOffset: b.loc.offset,
   };
+}
+
+/** Why a command a chroot step runs is not there, and what to do: the most specific reason first. */
+function unavailableNote(p: PackagePlan, cmd: string, from: readonly RPackage[], tools: ToolIndex): Note {
+  const { pkg, stage } = p;
+  const same = from.filter((q) => q.stage === stage.name && q.id !== pkg.id);
+  const ownPath = stage.chroot !== null && binsOnPath(stage.chroot, '/');
+  if (!ownPath && (same.length || tools.depProvides(pkg.id, cmd))) return NOTES.ownBinsNotOnPath();
+  if (same.length)
+    return NOTES.addDependency(
+      same.map((q) => q.name),
+      stage.name,
+      pkg.name,
+      pkg.decl.name.loc,
+    );
+  // the package's own command, run before its install step put it there
+  if (from.some((q) => q.id === pkg.id)) return NOTES.ownCommandLater(pkg.name);
+  if (from.length) return notOnPath(p, cmd, tools) ?? NOTES.notMounted(from.map((q) => q.id));
+  return NOTES.noProvider();
 }
 
 /** A note for a command a mounted stage provides, but from bin directories the chroot's `path` leaves out. */

@@ -741,6 +741,9 @@ export const NOTES = {
     message:
       "this stage builds it into the chroot's own root, whose `/usr/bin` (or `/bin`, `/sbin`) the chroot's `path` leaves out",
   }),
+  ownCommandLater: (pkg: string): Note => ({
+    message: `\`${pkg}\` provides it itself, from its \`install\` step on: run it in a step after \`install\``,
+  }),
   binsNotOnPath: (stage: string, at: string): Note => ({
     message: `provided by stage \`${stage}\`, mounted at \`${at}\`: add its \`usr/bin\` (or \`bin\`, \`sbin\`) there to the chroot's \`path\``,
   }),
