@@ -741,6 +741,9 @@ export const NOTES = {
     message:
       "this stage builds it into the chroot's own root, whose `/usr/bin` (or `/bin`, `/sbin`) the chroot's `path` leaves out",
   }),
+  changePass: (pass: string, base: string): Note => ({
+    message: `\`${pass}\` is a pass of \`${base}\`: a layer changes packages, and a pass starts from its package as changed, so change \`${base}\``,
+  }),
   ownCommandLater: (pkg: string): Note => ({
     message: `\`${pkg}\` provides it itself, from its \`install\` step on: run it in a step after \`install\``,
   }),

@@ -163,7 +163,14 @@ export function resolve(files: readonly FileNode[], sink: Sink, opts: ResolveOpt
     }
     packages.set(pkg.id, pkg);
   }
-  applyPackageChanges(changes, packages, stages, templates, sink);
+  applyPackageChanges(
+    changes,
+    packages,
+    stages,
+    templates,
+    sink,
+    new Map(passDecls.map((d) => [d.name.name, d.of.name])),
+  );
   /** package name → its stage, for pass lookup (names unique per stage) */
   const byName = new Map<string, string>();
   const ambiguous = new Set<string>();

@@ -104,6 +104,8 @@ export function applyPackageChanges(
   stages: ReadonlyMap<string, RStage>,
   templates: ReadonlyMap<string, RTemplate>,
   sink: Sink,
+  /** pass name → the package it rebuilds, as written */
+  passes: ReadonlyMap<string, string> = new Map(),
 ): void {
   const seen = new Map<string, Loc>();
   for (const c of changes) {
@@ -123,7 +125,9 @@ export function applyPackageChanges(
         'undefined-package',
         d.name.loc,
         { kind: 'dependency', name: d.name.name, stage },
-        suggestion(d.name.name, names),
+        passes.has(d.name.name)
+          ? [NOTES.changePass(d.name.name, passes.get(d.name.name) ?? '')]
+          : suggestion(d.name.name, names),
       );
       continue;
     }
