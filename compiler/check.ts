@@ -274,7 +274,15 @@ function edgeNote(model: Model, from: string, to: string): (Note & { readonly lo
 function reportUnresolved(list: readonly Unresolved[], sink: Sink, blamed: ReadonlySet<string> = new Set()): void {
   for (const u of list)
     if (!blamed.has(u.ref))
-      sink.error('undefined-variable', u.loc, { kind: 'interpolation', name: u.ref }, suggestion(u.ref, u.known));
+      sink.error(
+        'undefined-variable',
+        u.loc,
+        { kind: 'interpolation', name: u.ref },
+        // a package's values are fixed when the scripts are written; runtime paths exist only when a step runs
+        RUNTIME_VARS.includes(u.ref) || HOST_ONLY_VARS.includes(u.ref)
+          ? [NOTES.runtimeInStatic(u.ref)]
+          : suggestion(u.ref, u.known),
+      );
 }
 
 // ---------------------------------------------------------------------------------------------------------

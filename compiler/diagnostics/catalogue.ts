@@ -741,6 +741,9 @@ export const NOTES = {
     message:
       "this stage builds it into the chroot's own root, whose `/usr/bin` (or `/bin`, `/sbin`) the chroot's `path` leaves out",
   }),
+  runtimeInStatic: (name: string): Note => ({
+    message: `\`${name}\` is known only when a step runs: use it in the step body (where the value is used), not here`,
+  }),
   changePass: (pass: string, base: string): Note => ({
     message: `\`${pass}\` is a pass of \`${base}\`: a layer changes packages, and a pass starts from its package as changed, so change \`${base}\``,
   }),
