@@ -9,6 +9,7 @@ import { formatDiagnostic } from './diagnostics/render.js';
 import { didYouMean } from './diagnostics/suggest.js';
 import { guardOutDir, type Refusal } from './emit/guard.js';
 import { MANIFEST } from './emit/layout.js';
+import { shQuote } from './emit/quote.js';
 import type { GPackage } from './graph.js';
 import { directDeps, findPackage, findStage, relations, select, subgraph } from './graph/select.js';
 import type { Result } from './index.js';
@@ -236,7 +237,7 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
     for (const f of drift) io.stdout(`${f}\n`);
     if (drift.length) {
       io.stderr(
-        `serpentc: ${drift.length} file(s) in ${o.out} differ from what ${[cmd, ...rest].join(' + ')} generates; run \`serpentc ${[cmd, ...rest].join(' ')} -o ${o.out}${o.force ? ' --force' : ''}\`\n`,
+        `serpentc: ${drift.length} file(s) in ${o.out} differ from what ${[cmd, ...rest].join(' + ')} generates; run \`${commandLine(['serpentc', cmd, ...rest, '-o', o.out ?? '', ...(o.target === undefined ? [] : ['--target', o.target]), ...(o.force ? ['--force'] : [])])}\`\n`,
       );
       return 1;
     }
@@ -289,6 +290,11 @@ function unknownOption(argv: readonly string[], io: IO): string | null {
   return null;
 }
 
+/** A command a user can paste back into a shell: plain words as they are, anything else quoted. */
+function commandLine(words: readonly string[]): string {
+  return words.map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : shQuote(w))).join(' ');
+}
+
 /** An option the command would not read (e.g. `check -o out`), as a usage message, or null. */
 function misplacedOption(command: Command, o: Options): string | null {
   for (const name of Object.keys(o) as Option[]) {
@@ -323,7 +329,7 @@ async function fmt(paths: readonly string[], check: boolean, io: IO): Promise<nu
   if (check) {
     if (result.changed.length) {
       io.stderr(
-        `serpentc: ${result.changed.length} of ${result.files.length} recipe file(s) not formatted; run \`serpentc fmt ${paths.join(' ')}\`\n`,
+        `serpentc: ${result.changed.length} of ${result.files.length} recipe file(s) not formatted; run \`${commandLine(['serpentc', 'fmt', ...paths])}\`\n`,
       );
       return 1;
     }

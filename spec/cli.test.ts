@@ -159,6 +159,31 @@ test('a recipe set of comments only: check reports it (exit 1) and generation do
   }
 });
 
+test('--check says the command that brings the output back, target kept and paths quoted, and that command does', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'serpentc-cli-'));
+  try {
+    const recipes = join(tmp, 'st ü');
+    mkdirSync(recipes);
+    copyFileSync(join(REPO_ROOT, 'spec', 'cases', 'base.recipe'), join(recipes, 'base.recipe'));
+    const out = join(tmp, 'sp ace', 'x');
+    assert.is((await run([recipes, '-o', out, '-t', 'x86_64'])).code, 0);
+    const base = readFileSync(join(recipes, 'base.recipe'), 'utf8');
+    writeFileSync(join(recipes, 'base.recipe'), base.replace('cflags = "-O2 -pipe"', 'cflags = "-O3"'));
+    const drift = await run([recipes, '-o', out, '-t', 'x86_64', '--check']);
+    assert.is(drift.code, 1);
+    const said = /run `(.*)`\n$/.exec(drift.err)?.[1] ?? '';
+    assert.ok(said.includes(' --target x86_64') && said.includes("'"), drift.err);
+    // the suggestion, run by a shell, is what --check asked for
+    const again = spawnSync('sh', ['-c', said.replace(/^serpentc /, `"${process.execPath}" "${CLI_BIN}" `)], {
+      encoding: 'utf8',
+    });
+    assert.is(again.status, 0, again.stderr);
+    assert.is((await run([recipes, '-o', out, '-t', 'x86_64', '--check'])).code, 0);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test('a reader that closes the pipe early ends the output quietly, for every command that prints', async () => {
   const stages = join(REPO_ROOT, 'stages');
   for (const argv of [
