@@ -199,8 +199,8 @@ export async function cli(argv: readonly string[], io: IO): Promise<number> {
   if (!o.out) return usage(io, 'generation needs an output directory: serpentc <stages-dir> -o <out-dir>');
   // Refused before anything is compiled or written, and with --check too: --check must not suggest a run that
   // would be refused.
-  const refusal = guardOutDir(o.out, cmd, Boolean(o.force));
-  if (refusal !== null) return usage(io, refusalMessage(refusal, o.out, cmd));
+  const refusal = guardOutDir(o.out, [cmd, ...rest], Boolean(o.force));
+  if (refusal !== null) return usage(io, refusalMessage(refusal, o.out));
   const summary = (files: number, written: number, removed: number): void =>
     io.stderr(`serpentc: ${o.out}: ${files} files, ${written} written, ${removed} removed\n`);
   // --check always compiles and compares: it is what CI's drift check trusts
@@ -306,14 +306,14 @@ function misplacedOption(command: Command, o: Options): string | null {
   return null;
 }
 
-function refusalMessage(r: Refusal, out: string, stages: string): string {
+function refusalMessage(r: Refusal, out: string): string {
   switch (r.kind) {
     case 'root':
       return `refusing to generate into \`${out}\`, the root directory: name a directory of its own, e.g. \`-o out\``;
     case 'not-a-directory':
       return `\`${out}\` exists and is not a directory; -o names the output directory`;
     case 'in-recipes':
-      return `refusing to generate into \`${out}\`: it is inside the recipe directory \`${stages}\`, so generation would write among its own sources`;
+      return `refusing to generate into \`${out}\`: it is inside the recipe directory \`${r.dir}\`, so generation would write among its own sources`;
     case 'foreign':
       return `refusing to generate into \`${out}\`: it is not empty (it holds \`${r.entry}\`) and serpentc did not generate it (no ${MANIFEST}); name a new or empty directory, or pass --force to generate into it anyway`;
   }

@@ -73,6 +73,22 @@ test('-o equal to or inside the recipe directory is refused, also through a symb
   assert.is((await run([stages, '-o', join(root, 'out')])).code, 0);
 });
 
+test('-o inside a layer directory is refused as inside the base is, even with --force', async () => {
+  const { root, stages } = tree();
+  const layer = join(root, 'extra');
+  mkdirSync(layer);
+  writeFileSync(join(layer, 'layer.recipe'), 'layer extra {\n  description = "a layer outside the base"\n}\n');
+  for (const out of [layer, join(layer, 'out')]) {
+    for (const extra of [[], ['--force'], ['--check']]) {
+      const r = await run([stages, layer, '-o', out, ...extra]);
+      assert.is(r.code, 2, `-o ${out}: ${r.err}`);
+      assert.match(r.err, `inside the recipe directory \`${layer}\``);
+    }
+  }
+  assert.equal(readdirSync(layer), ['layer.recipe'], 'nothing written into the layer');
+  assert.is((await run([stages, layer, '-o', join(root, 'out')])).code, 0);
+});
+
 test('a non-empty directory without a manifest is refused; --force generates into it, then it is ours', async () => {
   const { root, stages } = tree();
   const out = join(root, 'mine');

@@ -11,18 +11,22 @@ import { MANIFEST } from './layout.js';
 export type Refusal =
   | { readonly kind: 'root' }
   | { readonly kind: 'not-a-directory' }
-  | { readonly kind: 'in-recipes' }
+  /** `dir`: the recipe directory (the base or a layer) it is in, as given. */
+  | { readonly kind: 'in-recipes'; readonly dir: string }
   | { readonly kind: 'foreign'; readonly entry: string };
 
 /**
  * Null when generation may write into `outDir`. `force` allows only a non-empty directory without a manifest;
- * `/` and the recipe directory stay refused.
+ * `/` and the recipe directories (the base and its layers) stay refused.
  */
-export function guardOutDir(outDir: string, stagesDir: string, force: boolean): Refusal | null {
+export function guardOutDir(outDir: string, recipeDirs: readonly string[], force: boolean): Refusal | null {
   const out = realish(outDir);
   if (out === '/') return { kind: 'root' };
-  const stages = realOrNull(stagesDir);
-  if (stages !== null && isInside(out, stages)) return { kind: 'in-recipes' };
+  // the base and every layer: a layer outside the base is as much the recipes as the base
+  for (const dir of recipeDirs) {
+    const real = realOrNull(dir);
+    if (real !== null && isInside(out, real)) return { kind: 'in-recipes', dir };
+  }
   let isDir: boolean;
   try {
     isDir = statSync(out).isDirectory();
