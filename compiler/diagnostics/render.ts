@@ -55,7 +55,20 @@ function excerpt(loc: Loc, sourceOf: SourceOf, c: Colors): string[] {
 }
 
 /** The line as shown, and the caret's columns [from, to) in it. */
-export function frame(line: string, loc: Loc): { shown: string; caretFrom: number; caretTo: number } {
+/** What each UTF-16 unit of a line shows as, and the column each starts at (`starts[n]`: the line's width). */
+interface LineLayout {
+  readonly show: readonly string[];
+  readonly starts: readonly number[];
+}
+
+/**
+ * The last line laid out: diagnostics come sorted, so the many on one long line (a list of thousands of names
+ * written on one line) lay it out once, not once each.
+ */
+let lastLayout: { readonly line: string; readonly layout: LineLayout } | null = null;
+
+function layoutOf(line: string): LineLayout {
+  if (lastLayout?.line === line) return lastLayout.layout;
   // what each UTF-16 unit of the line shows as, and the columns it takes (a pair's second unit shows nothing)
   const show: string[] = [];
   const w: number[] = [];
@@ -73,9 +86,28 @@ export function frame(line: string, loc: Loc): { shown: string; caretFrom: numbe
       w.push(1, ...(ch.length > 1 ? [1] : []));
     }
   }
-  const n = show.length;
   const starts = [0];
-  for (let i = 0; i < n; i++) starts.push(starts[i] + w[i]);
+  for (let i = 0; i < show.length; i++) starts.push(starts[i] + w[i]);
+  const layout = { show, starts };
+  lastLayout = { line, layout };
+  return layout;
+}
+
+/** The first unit in 0..n for which `at` holds (`n` when none does); `at` must hold from some unit on. */
+function firstUnit(starts: readonly number[], n: number, at: (unit: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (at(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+export function frame(line: string, loc: Loc): { shown: string; caretFrom: number; caretTo: number } {
+  const { show, starts } = layoutOf(line);
+  const n = show.length;
   const colOf = (unit: number) => starts[Math.max(0, Math.min(unit, n))];
   const from = colOf(loc.col - 1);
   const to = Math.max(from + 1, colOf(loc.endLine === loc.line ? loc.endCol : n));
@@ -86,10 +118,12 @@ export function frame(line: string, loc: Loc): { shown: string; caretFrom: numbe
   const room = MAX_LINE_WIDTH - 2;
   const want = to - from <= room ? from - Math.floor((room - (to - from)) / 2) : from - 8;
   const start = Math.max(0, Math.min(want, width - room));
-  let u0 = 0;
-  while (u0 < n && starts[u0] < start) u0++;
-  let u1 = u0;
-  while (u1 < n && starts[u1 + 1] <= start + room) u1++;
+  // binary searches: the columns only grow, and a line may hold thousands of diagnostics
+  const u0 = firstUnit(starts, n, (u) => starts[u] >= start);
+  const u1 = Math.max(
+    u0,
+    firstUnit(starts, n, (u) => starts[u + 1] > start + room),
+  );
   const left = u0 > 0;
   const right = u1 < n;
   const base = starts[u0] - (left ? 1 : 0);
