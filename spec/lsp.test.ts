@@ -301,6 +301,12 @@ test('no input ends the server: garbage edits still get diagnostics, requests an
       await client.request('textDocument/completion', { textDocument: { uri }, position });
       await published;
     }
+    // a didOpen without its text leaves that file to the disk; the set still compiles and publishes
+    const headers = pathToFileURL(join(stages, 'stage1', 'headers.recipe')).href;
+    client.notify('textDocument/didOpen', { textDocument: { uri: headers, languageId: 'recipe', version: 1 } });
+    const after = client.diagnostics(uri, 26);
+    client.notify('textDocument/didChange', { textDocument: { uri, version: 26 }, contentChanges: [{ text }] });
+    await after;
     // a request about a document the server never saw is answered too
     const ghost = pathToFileURL(join(stages, 'nope.recipe')).href;
     assert.equal(

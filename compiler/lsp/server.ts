@@ -38,7 +38,9 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
   const documents = new TextDocuments(TextDocument);
   const publisher = new Publisher((p) => void connection.sendDiagnostics(p));
   const workspace = new Workspace({
-    documents: () => documents.all(),
+    // a document opened without its text (a client's malformed didOpen) is left out: the file on disk stands in,
+    // rather than one bad message breaking every later compile of its set
+    documents: () => documents.all().filter((d) => typeof (d.getText() as unknown) === 'string'),
     publish: (snap) => publisher.publish(snap),
     log: (m) => connection.console.error(m),
   });
