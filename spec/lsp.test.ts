@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { compile } from '../compiler/index.js';
 import { complete, namesOf } from '../compiler/lsp/completion.js';
 import { definition } from '../compiler/lsp/definition.js';
+import { diagnosticsByUri } from '../compiler/lsp/diagnostics.js';
 import { symbolAt } from '../compiler/lsp/locate.js';
 import { compileSet, layerBaseOf, stagesRootOf, Workspace } from '../compiler/lsp/workspace.js';
 import { PACKAGE, SCHEMA } from '../compiler/schema.js';
@@ -81,6 +82,17 @@ test('a layer file belongs to its base with the layer on it, compiled as `serpen
   const base = await compileSet(STAGES, []);
   assert.equal(base.result.diagnostics, []);
   assert.is(base.result.graph?.layers, undefined);
+  // and publishes nothing for the layer's files, not even an empty list: that would wipe the layer set's errors
+  // from the editor whenever a base file changes
+  assert.equal(
+    [...base.uris.keys()].filter((rel) => rel.startsWith('layers/')),
+    [],
+  );
+  assert.ok(snap.uris.has('layers/host-llvm/llvm.recipe'));
+  assert.equal(
+    [...diagnosticsByUri(base).keys()].filter((uri) => uri.includes('/layers/')),
+    [],
+  );
 });
 
 test('a file on disk that is not UTF-8 is a bad-encoding error in the editor too; its text open in the editor is not', async () => {

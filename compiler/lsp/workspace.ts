@@ -221,13 +221,17 @@ export async function compileSet(root: string, open: readonly TextDocument[], la
     uris.set(rel, doc?.uri ?? pathToFileURL(path).href);
   }
   const result = await compileSources(sources, layer === undefined ? { stagesDir: root } : { stagesDir: root, layer });
+  // Only the files this set compiled are its to publish: a layer's files below the base are read, then left to
+  // the layer's own set (an empty list from here would wipe that set's errors from the editor).
+  const compiled = new Set(result.files.map((f) => f.file));
+  const own = <V>(m: Map<string, V>) => new Map([...m].filter(([rel]) => compiled.has(rel)));
   return {
     root,
     result,
     listing: sink.sorted(),
     texts: new Map(sources.map((s) => [s.rel, s.text])),
-    uris,
-    versions,
+    uris: own(uris),
+    versions: own(versions),
   };
 }
 
