@@ -310,6 +310,8 @@ function refusalMessage(r: Refusal, out: string): string {
   switch (r.kind) {
     case 'root':
       return `refusing to generate into \`${out}\`, the root directory: name a directory of its own, e.g. \`-o out\``;
+    case 'dangling-link':
+      return `\`${out}\` is a symbolic link to \`${r.target}\`, which does not exist: create that directory, or name another with -o`;
     case 'not-a-directory':
       return `\`${out}\` exists and is not a directory; -o names the output directory`;
     case 'in-recipes':

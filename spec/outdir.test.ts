@@ -73,6 +73,22 @@ test('-o equal to or inside the recipe directory is refused, also through a symb
   assert.is((await run([stages, '-o', join(root, 'out')])).code, 0);
 });
 
+test('-o naming a symbolic link to nothing is refused, saying where it leads, with --check and --force too', async () => {
+  const { root, stages } = tree();
+  const link = join(root, 'out-link');
+  symlinkSync('not-yet', link);
+  for (const extra of [[], ['--check'], ['--force']]) {
+    const r = await run([stages, '-o', link, ...extra]);
+    assert.is(r.code, 2, r.err);
+    assert.match(r.err, `\`${link}\` is a symbolic link to \`not-yet\`, which does not exist`);
+    assert.not.match(r.err, 'run `serpentc');
+  }
+  // once the directory it leads to exists, the link is a fine output directory
+  mkdirSync(join(root, 'not-yet'));
+  assert.is((await run([stages, '-o', link])).code, 0);
+  assert.ok(existsSync(join(root, 'not-yet', MANIFEST)));
+});
+
 test('-o inside a layer directory is refused as inside the base is, even with --force', async () => {
   const { root, stages } = tree();
   const layer = join(root, 'extra');

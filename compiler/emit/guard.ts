@@ -2,7 +2,7 @@
 // never an existing file, never the recipe directory or a directory inside it (generation would write into its
 // own sources), and never a non-empty directory serpentc did not generate (it has no manifest: it may hold a
 // user's own Makefile) unless the user forces it. Reads only; write.ts is still the only writer.
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { byCodeUnit, isInside } from '../util.js';
 import { MANIFEST } from './layout.js';
@@ -11,6 +11,8 @@ import { MANIFEST } from './layout.js';
 export type Refusal =
   | { readonly kind: 'root' }
   | { readonly kind: 'not-a-directory' }
+  /** `target`: where the link leads, as it is written. */
+  | { readonly kind: 'dangling-link'; readonly target: string }
   /** `dir`: the recipe directory (the base or a layer) it is in, as given. */
   | { readonly kind: 'in-recipes'; readonly dir: string }
   | { readonly kind: 'foreign'; readonly entry: string };
@@ -27,6 +29,9 @@ export function guardOutDir(outDir: string, recipeDirs: readonly string[], force
     const real = realOrNull(dir);
     if (real !== null && isInside(out, real)) return { kind: 'in-recipes', dir };
   }
+  // a symbolic link to nothing: writing would climb past it and report the wrong directory; say what it is
+  const dangling = danglingTarget(outDir);
+  if (dangling !== null) return { kind: 'dangling-link', target: dangling };
   let isDir: boolean;
   try {
     isDir = statSync(out).isDirectory();
@@ -43,6 +48,21 @@ export function guardOutDir(outDir: string, recipeDirs: readonly string[], force
   }
   if (entries.length === 0 || entries.includes(MANIFEST)) return null;
   return { kind: 'foreign', entry: entries[0] };
+}
+
+/** Where `path` leads when it is a symbolic link whose target does not exist, else null. */
+function danglingTarget(path: string): string | null {
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return null;
+  } catch {
+    return null;
+  }
+  try {
+    statSync(path);
+    return null;
+  } catch {
+    return readlinkSync(path);
+  }
 }
 
 function realOrNull(path: string): string | null {
