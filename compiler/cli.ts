@@ -33,9 +33,9 @@ Usage:
       serpentc did not generate (it has no .serpentc-manifest) is refused unless --force.
   serpentc check <stages-dir> [<layer-dir>...] [--target NAME] [--host-tools]
       Parse and check; --host-tools lists the commands host steps need.
-  serpentc query deps <package> [--transitive] [--dir DIR]...
-  serpentc query rdeps <package> [--transitive] [--dir DIR]...
-  serpentc query order <stage> [--dir DIR]...
+  serpentc query deps <package> [--transitive] [--dir DIR]... [--target NAME]
+  serpentc query rdeps <package> [--transitive] [--dir DIR]... [--target NAME]
+  serpentc query order <stage> [--dir DIR]... [--target NAME]
       Ask the build graph (DIR defaults to stages; a second --dir names a layer on it, and
       so on). A package may be written stage/name.
   serpentc graph <stages-dir> [<layer-dir>...] [--target NAME] [--format json|dot|svg] [--stage NAME]
@@ -422,6 +422,9 @@ async function query(args: readonly string[], o: Options, io: IO): Promise<numbe
   }
   if (!name || extra.length)
     return usage(io, `\`query ${what}\` takes one ${what === 'order' ? 'stage' : 'package'} name`);
+  // refused, never ignored: `order` lists a stage's packages, which have no transitive form
+  if (what === 'order' && o.transitive)
+    return usage(io, '`--transitive` is an option of `query deps` and `query rdeps`, not of `query order`');
   const res = await compileAndReport(o.dir ?? ['stages'], o.target, io);
   if (!res.graph) return 1;
   const g = res.graph;

@@ -111,6 +111,9 @@ test('an option a command would not read is refused, never silently ignored', as
   const g = await run([dirOf('constructs', 'minimal'), '-o', 'out', '--transitive']);
   assert.match(g.err, '`--transitive` is not an option of generation');
   assert.match(g.err, 'it belongs to `query`');
+  const q = await run(['query', 'order', 'stage1', '--transitive', '--dir', dirOf('constructs', 'minimal')]);
+  assert.is(q.code, 2, q.err);
+  assert.match(q.err, '`--transitive` is an option of `query deps` and `query rdeps`, not of `query order`');
 });
 
 test('did-you-mean for unknown options, misspelt commands, query kinds, packages and stages', async () => {
