@@ -282,6 +282,25 @@ test('diagnostics as you type, definition, hover, completion, shutdown — the r
   }
 });
 
+test('a document that starts with a byte order mark: ranges sent back count it, as positions received do', async () => {
+  const { tmp, stages } = copyStages();
+  const client = await started(tmp);
+  try {
+    const uri = pathToFileURL(join(stages, 'bom.recipe')).href;
+    const text = '\uFEFFpackage bompkg in stagez { version = "1" }\n';
+    const published = client.diagnostics(uri, 1);
+    client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'recipe', version: 1, text } });
+    const d = (await published).diagnostics.find((x) => x.code === 'undefined-stage');
+    // `stagez` is units 19..25 of the document's first line, the mark being unit 0
+    assert.equal(d?.range, { start: { line: 0, character: 19 }, end: { line: 0, character: 25 } });
+    assert.is(text.slice(19, 25), 'stagez');
+    assert.is(await client.close(), 0);
+  } finally {
+    client.kill();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test('no input ends the server: garbage edits still get diagnostics, requests anywhere get answers', async () => {
   const { tmp, stages } = copyStages();
   const client = await started(tmp);

@@ -13,6 +13,16 @@ export function rangeOf(loc: Loc): Range {
   return { start: { line, character }, end: { line: endLine, character: endCharacter } };
 }
 
+/**
+ * A range of the compiled text (no byte order mark) as a document that starts with one counts it: on the first
+ * line one unit later (`offsetAt` is the other direction). Unchanged for any other text, or none.
+ */
+export function inDocument(range: Range, text: string | undefined): Range {
+  if (text === undefined || !text.startsWith(BOM)) return range;
+  const shift = (p: Position): Position => (p.line === 0 ? { line: 0, character: p.character + BOM.length } : p);
+  return { start: shift(range.start), end: shift(range.end) };
+}
+
 /** The start of a file, for diagnostics that have no location. */
 export const FILE_START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 

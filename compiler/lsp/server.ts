@@ -23,7 +23,7 @@ import { definition } from './definition.js';
 import { Publisher } from './diagnostics.js';
 import { hover } from './hover.js';
 import { symbolAt, type Sym } from './locate.js';
-import { offsetAt, withoutBom } from './positions.js';
+import { inDocument, offsetAt, withoutBom } from './positions.js';
 import { DEBOUNCE_MS, fileOf, pathOfUri, Workspace, type Snapshot } from './workspace.js';
 
 /**
@@ -36,7 +36,26 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
   console.log = console.info = console.debug = console.error;
   const connection = createConnection(ProposedFeatures.all, input, output);
   const documents = new TextDocuments(TextDocument);
-  const publisher = new Publisher((p) => void connection.sendDiagnostics(p));
+  /** The text the editor holds for `uri`, when it is open (ranges sent back are counted in it). */
+  const textOf = (uri: string): string | undefined => documents.get(uri)?.getText();
+  const publisher = new Publisher(
+    (p) =>
+      void connection.sendDiagnostics({
+        ...p,
+        diagnostics: p.diagnostics.map((d) => ({
+          ...d,
+          range: inDocument(d.range, textOf(p.uri)),
+          ...(d.relatedInformation
+            ? {
+                relatedInformation: d.relatedInformation.map((r) => ({
+                  ...r,
+                  location: { uri: r.location.uri, range: inDocument(r.location.range, textOf(r.location.uri)) },
+                })),
+              }
+            : {}),
+        })),
+      }),
+  );
   const workspace = new Workspace({
     // a document opened without its text (a client's malformed didOpen) is left out: the file on disk stands in,
     // rather than one bad message breaking every later compile of its set
@@ -128,13 +147,17 @@ export function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStrea
       const found = await at(p);
       if (!found) return [];
       const { sym, snap } = found;
-      return definition(sym, snap.result.model, (f) => snap.uris.get(f));
+      return definition(sym, snap.result.model, (f) => snap.uris.get(f)).map((l) => ({
+        uri: l.uri,
+        range: inDocument(l.range, textOf(l.uri)),
+      }));
     }),
   );
   connection.onHover((p) =>
     answer<Hover | null>('hover', null, async () => {
       const found = await at(p);
-      return found ? hover(found.sym, found.snap.result.model, found.snap.texts) : null;
+      const h = found ? hover(found.sym, found.snap.result.model, found.snap.texts) : null;
+      return h?.range ? { ...h, range: inDocument(h.range, textOf(p.textDocument.uri)) } : h;
     }),
   );
   connection.onCompletion((p) =>
