@@ -358,9 +358,22 @@ if (namespaces) {
       assert.is(r.status, 0, r.stderr);
       return r.stdout.trim();
     };
-    // the first process of a new PID namespace is pid 1 in both
-    const first = tag('unshare', '--pid', '--fork');
-    const second = tag('unshare', '--pid', '--fork');
+    // the first process of a new PID namespace is pid 1 in both; the two namespaces live at the same time, as
+    // two containers do (a namespace that has ended may leave its inode number to the next one)
+    const both = spawnSync(
+      'sh',
+      [
+        '-c',
+        'tag=\'. "$1"; serpent_partial_tag; echo "$serpent_ptag"\'; ' +
+          'unshare --pid --fork dash -c "$tag; sleep 3" x "$1" & sleep 1; ' +
+          'unshare --pid --fork dash -c "$tag" x "$1"; wait',
+        'x',
+        lib,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.is(both.status, 0, both.stderr);
+    const [first, second] = both.stdout.trim().split('\n');
     assert.match(first, /^\d+-1$/);
     assert.match(second, /^\d+-1$/);
     assert.is.not(first, second);
